@@ -1,0 +1,4 @@
+export * from './ids.js'
+export * from './scopes.js'
+export * from './tags.js'
+export * from './bulkTagResult.js'

@@ -1,0 +1,92 @@
+import type { Db } from './database.js'
+
+export type ContactTagName = { contact_id: string; tag_id: string; name: string }
+export type ContactTagPair = { contact_id: string; tag_id: string }
+
+/** Current tags of these contacts, ordered by contact then tag name. */
+export async function listTagsOfContacts(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[],
+): Promise<ContactTagName[]> {
+  if (contactIds.length === 0) return []
+  return db.kysely
+    .selectFrom('contact_tags')
+    .innerJoin('tags', (join) =>
+      join.onRef('tags.location_id', '=', 'contact_tags.location_id').onRef('tags.id', '=', 'contact_tags.tag_id'),
+    )
+    .select(['contact_tags.contact_id', 'contact_tags.tag_id', 'tags.name'])
+    .where('contact_tags.location_id', '=', locationId)
+    .where('contact_tags.contact_id', 'in', contactIds)
+    .orderBy('contact_tags.contact_id')
+    .orderBy('tags.name')
+    .execute()
+}
+
+/**
+ * Gives every contact every tag in one INSERT ... SELECT; pairs already present are skipped by
+ * ON CONFLICT DO NOTHING, so what comes back is exactly what was added.
+ */
+export async function attachTags(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  tagIds: readonly string[],
+  now: string,
+): Promise<ContactTagPair[]> {
+  if (contactIds.length === 0 || tagIds.length === 0) return []
+  return db.kysely
+    .insertInto('contact_tags')
+    .columns(['location_id', 'contact_id', 'tag_id', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('contacts')
+        .innerJoin('tags', 'tags.location_id', 'contacts.location_id')
+        .select((s) => [
+          'contacts.location_id',
+          'contacts.id as contact_id',
+          'tags.id as tag_id',
+          s.val(now).as('created_at'),
+        ])
+        .where('contacts.location_id', '=', locationId)
+        .where('contacts.id', 'in', contactIds)
+        .where('tags.id', 'in', tagIds),
+    )
+    .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
+    .returning(['contact_id', 'tag_id'])
+    .execute()
+}
+
+/** Removes these tags (or, with `'all'`, every tag) from the contacts; returns what was removed. */
+export async function detachTags(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  tagIds: readonly string[] | 'all',
+): Promise<ContactTagPair[]> {
+  if (contactIds.length === 0 || (tagIds !== 'all' && tagIds.length === 0)) return []
+  return db.kysely
+    .deleteFrom('contact_tags')
+    .where('location_id', '=', locationId)
+    .where('contact_id', 'in', contactIds)
+    .$if(tagIds !== 'all', (q) => q.where('tag_id', 'in', tagIds as readonly string[]))
+    .returning(['contact_id', 'tag_id'])
+    .execute()
+}
+
+/** How many live contacts carry each tag. */
+export async function countLiveContactsPerTag(db: Db, locationId: string): Promise<Map<string, number>> {
+  const rows = await db.kysely
+    .selectFrom('contact_tags')
+    .innerJoin('contacts', (join) =>
+      join
+        .onRef('contacts.location_id', '=', 'contact_tags.location_id')
+        .onRef('contacts.id', '=', 'contact_tags.contact_id'),
+    )
+    .select((eb) => ['contact_tags.tag_id', eb.fn.countAll<number>().as('n')])
+    .where('contact_tags.location_id', '=', locationId)
+    .where('contacts.deleted_at', 'is', null)
+    .groupBy('contact_tags.tag_id')
+    .execute()
+  return new Map(rows.map((r) => [r.tag_id, Number(r.n)]))
+}

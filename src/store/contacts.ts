@@ -1,0 +1,146 @@
+import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
+import type { Db } from './database.js'
+import type { ContactsTable } from './schema.js'
+
+export type ContactRow = Selectable<ContactsTable>
+export type NewContactRow = Insertable<ContactsTable>
+export type ContactPatch = Omit<Updateable<ContactsTable>, 'location_id' | 'id' | 'created_at'>
+
+export async function insertContact(db: Db, row: NewContactRow): Promise<void> {
+  await db.kysely.insertInto('contacts').values(row).execute()
+}
+
+/** The contact in this location, deleted or not. */
+export async function findContact(db: Db, locationId: string, id: string): Promise<ContactRow | undefined> {
+  return db.kysely
+    .selectFrom('contacts')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+export async function findLiveContactByEmail(
+  db: Db,
+  locationId: string,
+  emailLower: string,
+): Promise<ContactRow | undefined> {
+  return db.kysely
+    .selectFrom('contacts')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('email_lower', '=', emailLower)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .executeTakeFirst()
+}
+
+export async function findLiveContactByPhone(db: Db, locationId: string, phone: string): Promise<ContactRow | undefined> {
+  return db.kysely
+    .selectFrom('contacts')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('phone', '=', phone)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .executeTakeFirst()
+}
+
+export async function updateContact(db: Db, locationId: string, id: string, patch: ContactPatch): Promise<void> {
+  await db.kysely
+    .updateTable('contacts')
+    .set(patch)
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .execute()
+}
+
+export async function softDeleteContact(db: Db, locationId: string, id: string, now: string): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable('contacts')
+    .set({ deleted_at: now, updated_at: now })
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+/**
+ * Ids among `ids` that are live contacts of this location. On PostgreSQL the rows are locked
+ * (in id order, so concurrent bulk requests cannot deadlock) until the transaction ends, which
+ * makes the tags read afterwards the tags the change is applied to. SQLite transactions are
+ * already serialised.
+ */
+export async function lockLiveContacts(db: Db, locationId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db.kysely
+    .selectFrom('contacts')
+    .select('id')
+    .where('location_id', '=', locationId)
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .$if(db.dialect === 'postgres', (q) => q.forUpdate())
+    .execute()
+  return rows.map((r) => r.id)
+}
+
+/** Where ids live, across all locations: used only to say why an id cannot be tagged here. */
+export async function findContactHomes(
+  db: Db,
+  ids: readonly string[],
+): Promise<Array<{ id: string; location_id: string; deleted: boolean }>> {
+  if (ids.length === 0) return []
+  const rows = await db.kysely
+    .selectFrom('contacts')
+    .select(['id', 'location_id', 'deleted_at'])
+    .where('id', 'in', ids)
+    .execute()
+  return rows.map((r) => ({ id: r.id, location_id: r.location_id, deleted: r.deleted_at !== null }))
+}
+
+export async function touchContacts(db: Db, locationId: string, ids: readonly string[], now: string): Promise<void> {
+  if (ids.length === 0) return
+  await db.kysely
+    .updateTable('contacts')
+    .set({ updated_at: now })
+    .where('location_id', '=', locationId)
+    .where('id', 'in', ids)
+    .execute()
+}
+
+export type ContactPageQuery = { query?: string; limit: number; startAfterId?: string }
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+function liveContactsMatching(db: Db, locationId: string, query: string | undefined) {
+  return db.kysely
+    .selectFrom('contacts')
+    .where('location_id', '=', locationId)
+    .where('deleted_at', 'is', null)
+    .$if(query !== undefined && query.length > 0, (q) =>
+      q.where(sql<boolean>`search_text like ${`%${escapeLike((query ?? '').toLowerCase())}%`} escape '\\'`),
+    )
+}
+
+/** One keyset page of live contacts ordered by id. */
+export async function listLiveContacts(db: Db, locationId: string, page: ContactPageQuery): Promise<ContactRow[]> {
+  return liveContactsMatching(db, locationId, page.query)
+    .selectAll()
+    .$if(page.startAfterId !== undefined, (q) => q.where('id', '>', page.startAfterId as string))
+    .orderBy('id')
+    .limit(page.limit)
+    .execute()
+}
+
+export async function countLiveContacts(db: Db, locationId: string, query: string | undefined): Promise<number> {
+  const row = await liveContactsMatching(db, locationId, query)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}

@@ -1,0 +1,22 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely'
+import type { DialectName } from '../database.js'
+import * as m0001 from './0001_initial.js'
+
+type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
+
+/** Numbered migrations, applied in key order. Listed explicitly so the compiled build needs no file scanning. */
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '0001_initial': m0001,
+}
+
+export function migrationProvider(dialect: DialectName): MigrationProvider {
+  return {
+    async getMigrations() {
+      const result: Record<string, Migration> = {}
+      for (const [name, migration] of Object.entries(MIGRATIONS)) {
+        result[name] = { up: (db) => migration.up(db, dialect) }
+      }
+      return result
+    },
+  }
+}

@@ -1,0 +1,108 @@
+import type { Generated } from 'kysely'
+
+/**
+ * Table types shared by SQLite and PostgreSQL. Timestamps are ISO-8601 UTC strings
+ * (`Date#toISOString`) on both engines so they compare and sort identically everywhere.
+ * Booleans are 0/1 integers for the same reason.
+ */
+export interface LocationsTable {
+  id: string
+  name: string
+  created_at: string
+}
+
+export interface ContactsTable {
+  location_id: string
+  id: string
+  first_name: string | null
+  last_name: string | null
+  name: string | null
+  email: string | null
+  email_lower: string | null
+  phone: string | null
+  company_name: string | null
+  address1: string | null
+  city: string | null
+  state: string | null
+  postal_code: string | null
+  country: string | null
+  website: string | null
+  timezone: string | null
+  source: string | null
+  date_of_birth: string | null
+  assigned_to: string | null
+  dnd: number
+  /** JSON object of less-used fields kept verbatim (gender, dndSettings, customFields...). */
+  extra: string
+  /** Lower-cased name, email, phone and company, for the `query` filter. */
+  search_text: string
+  created_at: string
+  updated_at: string
+  deleted_at: string | null
+}
+
+export interface TagsTable {
+  location_id: string
+  id: string
+  name: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ContactTagsTable {
+  location_id: string
+  contact_id: string
+  tag_id: string
+  created_at: string
+}
+
+export interface ListsTable {
+  location_id: string
+  id: string
+  name: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ListMembershipsTable {
+  location_id: string
+  list_id: string
+  contact_id: string
+  created_at: string
+}
+
+export interface AccessTokensTable {
+  location_id: string
+  id: string
+  token_hash: string
+  /** Space-separated scope names. */
+  scopes: string
+  name: string
+  created_at: string
+  revoked_at: string | null
+}
+
+export interface EventsTable {
+  location_id: string
+  id: Generated<number>
+  contact_id: string
+  type: string
+  /** JSON array of tag names. */
+  tags_added: string
+  /** JSON array of tag names. */
+  tags_removed: string
+  /** What made the change, e.g. `highlevel.bulk`. */
+  source: string
+  created_at: string
+}
+
+export interface Schema {
+  locations: LocationsTable
+  contacts: ContactsTable
+  tags: TagsTable
+  contact_tags: ContactTagsTable
+  lists: ListsTable
+  list_memberships: ListMembershipsTable
+  access_tokens: AccessTokensTable
+  events: EventsTable
+}

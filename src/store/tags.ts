@@ -1,0 +1,93 @@
+import type { Selectable } from 'kysely'
+import { newFirebaseId } from '../domain/ids.js'
+import type { Db } from './database.js'
+import type { TagsTable } from './schema.js'
+
+export type TagRow = Selectable<TagsTable>
+
+export async function listTags(db: Db, locationId: string): Promise<TagRow[]> {
+  return db.kysely.selectFrom('tags').selectAll().where('location_id', '=', locationId).orderBy('name').execute()
+}
+
+export async function findTag(db: Db, locationId: string, id: string): Promise<TagRow | undefined> {
+  return db.kysely
+    .selectFrom('tags')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+export async function findTagByName(db: Db, locationId: string, name: string): Promise<TagRow | undefined> {
+  return db.kysely
+    .selectFrom('tags')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('name', '=', name)
+    .executeTakeFirst()
+}
+
+export async function findTagsByName(db: Db, locationId: string, names: readonly string[]): Promise<TagRow[]> {
+  if (names.length === 0) return []
+  return db.kysely
+    .selectFrom('tags')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('name', 'in', names)
+    .execute()
+}
+
+/**
+ * The tags with these (normalised) names, creating the missing ones. ON CONFLICT DO NOTHING
+ * makes concurrent creators of the same name converge on one row.
+ */
+export async function ensureTagsByName(
+  db: Db,
+  locationId: string,
+  names: readonly string[],
+  now: string,
+): Promise<TagRow[]> {
+  if (names.length === 0) return []
+  await db.kysely
+    .insertInto('tags')
+    .values(
+      names.map((name) => ({ location_id: locationId, id: newFirebaseId(), name, created_at: now, updated_at: now })),
+    )
+    .onConflict((oc) => oc.columns(['location_id', 'name']).doNothing())
+    .execute()
+  return findTagsByName(db, locationId, names)
+}
+
+/** Inserts a new tag; undefined when the name is taken. */
+export async function insertTag(db: Db, row: TagRow): Promise<TagRow | undefined> {
+  return db.kysely
+    .insertInto('tags')
+    .values(row)
+    .onConflict((oc) => oc.columns(['location_id', 'name']).doNothing())
+    .returningAll()
+    .executeTakeFirst()
+}
+
+export type RenameOutcome = 'renamed' | 'not-found' | 'name-taken'
+
+export async function renameTag(db: Db, locationId: string, id: string, name: string, now: string): Promise<RenameOutcome> {
+  const holder = await findTagByName(db, locationId, name)
+  if (holder && holder.id !== id) return 'name-taken'
+  const result = await db.kysely
+    .updateTable('tags')
+    .set({ name, updated_at: now })
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n ? 'renamed' : 'not-found'
+}
+
+/** Deletes the tag; its contact_tags rows go with it (ON DELETE CASCADE). */
+export async function deleteTag(db: Db, locationId: string, id: string): Promise<boolean> {
+  const result = await db.kysely
+    .deleteFrom('tags')
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return result.numDeletedRows > 0n
+}

@@ -1,0 +1,30 @@
+import type { Selectable } from 'kysely'
+import type { Db } from './database.js'
+import type { AccessTokensTable } from './schema.js'
+
+export type AccessTokenRow = Selectable<AccessTokensTable>
+
+export async function insertAccessToken(db: Db, row: AccessTokenRow): Promise<void> {
+  await db.kysely.insertInto('access_tokens').values(row).execute()
+}
+
+/** Tokens are found by the hash of the presented secret; the secret itself is never stored. */
+export async function findActiveTokenByHash(db: Db, tokenHash: string): Promise<AccessTokenRow | undefined> {
+  return db.kysely
+    .selectFrom('access_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+}
+
+export async function revokeAccessToken(db: Db, locationId: string, id: string, now: string): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable('access_tokens')
+    .set({ revoked_at: now })
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
