@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander'
+import { loadConfig } from './config.js'
+import { parseScopeList, type Scope, SCOPES } from './domain/scopes.js'
+import { buildApp } from './http/app.js'
+import { createAccessToken, createLocation } from './services/admin.js'
+import { type Database, openDatabase } from './store/database.js'
+import { migrateToLatest } from './store/migrate.js'
+
+/** Opens the configured database with the schema brought up to date. */
+async function openMigrated(): Promise<Database> {
+  const database = openDatabase(loadConfig().databaseUrl)
+  try {
+    await migrateToLatest(database)
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+  return database
+}
+
+async function withDatabase(work: (database: Database) => Promise<void>): Promise<void> {
+  const database = await openMigrated()
+  try {
+    await work(database)
+  } finally {
+    await database.close()
+  }
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+function scopesOption(raw: string): Scope[] {
+  const { scopes, unknown } = parseScopeList(raw)
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown scope(s) ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`)
+  if (scopes.length === 0) throw new InvalidArgumentError('name at least one scope')
+  return scopes
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig()
+  const database = await openMigrated()
+  const app = await buildApp({ database, logger: { level: config.logLevel } })
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down')
+    await app.close()
+    await database.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+  await app.listen({ port: config.port, host: config.host })
+}
+
+const program = new Command()
+  .name('tagbase')
+  .description('Contacts-tagging service speaking the HighLevel bulk tags API')
+  .showHelpAfterError()
+
+program.command('serve').description('run the HTTP API (migrates the database first)').action(serve)
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date')
+  .action(() =>
+    withDatabase(async () => {
+      printJson({ migrated: true })
+    }),
+  )
+
+const location = program.command('location').description('manage locations (tenants)')
+location
+  .command('create')
+  .requiredOption('--name <name>', 'display name')
+  .action((options: { name: string }) =>
+    withDatabase(async (database) => {
+      const row = await createLocation(database, options.name)
+      printJson({ id: row.id, name: row.name, createdAt: row.created_at })
+    }),
+  )
+
+const token = program.command('token').description('manage access tokens')
+token
+  .command('create')
+  .requiredOption('--location <id>', 'location the token acts for')
+  .option('--scopes <list>', `comma-separated scopes (${SCOPES.join(', ')})`, scopesOption, [...SCOPES])
+  .option('--name <name>', 'label to recognise the token by', 'cli')
+  .action((options: { location: string; scopes: Scope[]; name: string }) =>
+    withDatabase(async (database) => {
+      const issued = await createAccessToken(database, options.location, options.scopes, options.name)
+      printJson(issued)
+    }),
+  )
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`tagbase: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})

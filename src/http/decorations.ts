@@ -1,0 +1,20 @@
+import type { Scope } from '../domain/scopes.js'
+import type { Principal } from '../services/admin.js'
+import type { Database } from '../store/database.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The store every route works on, injected once at start (see app.ts). */
+    database: Database
+  }
+  interface FastifyRequest {
+    /** Who the bearer token says is calling; set by the dialect's auth hook. */
+    principal: Principal | null
+  }
+  interface FastifyContextConfig {
+    /** The scope a token needs for this route. */
+    scope?: Scope
+    /** Where the route names the location it acts on; it must be the token's own. */
+    locationFrom?: 'body' | 'query' | 'params'
+  }
+}

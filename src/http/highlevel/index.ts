@@ -1,0 +1,20 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { registerHighLevelAuth } from './auth.js'
+import { HighLevelHttpError, highLevelErrorHandler, sendHighLevelError } from './errors.js'
+import { bulkTagRoutes } from './routes/bulkTags.js'
+import { contactRoutes } from './routes/contacts.js'
+import { contactTagRoutes } from './routes/contactTags.js'
+import { locationTagRoutes } from './routes/locationTags.js'
+
+/** The HighLevel dialect: its auth, its error body, its routes. Everything here is encapsulated. */
+export const highLevelApi: FastifyPluginAsync = async (app) => {
+  app.setErrorHandler(highLevelErrorHandler)
+  app.setNotFoundHandler((request, reply) =>
+    sendHighLevelError(reply, new HighLevelHttpError(404, `Cannot ${request.method} ${request.url.split('?')[0]}`)),
+  )
+  registerHighLevelAuth(app)
+  await app.register(contactRoutes)
+  await app.register(contactTagRoutes)
+  await app.register(bulkTagRoutes)
+  await app.register(locationTagRoutes)
+}

@@ -1,0 +1,42 @@
+import { hashAccessToken, newAccessTokenSecret, newFirebaseId, type Scope } from '../domain/index.js'
+import type { Database } from '../store/database.js'
+import { findLocation, insertLocation, type LocationRow } from '../store/locations.js'
+import { findActiveTokenByHash, insertAccessToken } from '../store/tokens.js'
+
+export async function createLocation(database: Database, name: string): Promise<LocationRow> {
+  const location = { id: newFirebaseId(), name, created_at: new Date().toISOString() }
+  await insertLocation(database, location)
+  return location
+}
+
+export type IssuedToken = { token: string; id: string; locationId: string; scopes: Scope[]; name: string }
+
+/** Issues a token; the secret is returned once and only its SHA-256 hash is stored. */
+export async function createAccessToken(
+  database: Database,
+  locationId: string,
+  scopes: readonly Scope[],
+  name = 'cli',
+): Promise<IssuedToken> {
+  if (!(await findLocation(database, locationId))) throw new Error(`location ${locationId} does not exist`)
+  const token = newAccessTokenSecret()
+  const id = newFirebaseId()
+  await insertAccessToken(database, {
+    location_id: locationId,
+    id,
+    token_hash: hashAccessToken(token),
+    scopes: scopes.join(' '),
+    name,
+    created_at: new Date().toISOString(),
+    revoked_at: null,
+  })
+  return { token, id, locationId, scopes: [...scopes], name }
+}
+
+export type Principal = { tokenId: string; locationId: string; scopes: ReadonlySet<string> }
+
+export async function authenticate(database: Database, secret: string): Promise<Principal | undefined> {
+  const row = await findActiveTokenByHash(database, hashAccessToken(secret))
+  if (!row) return undefined
+  return { tokenId: row.id, locationId: row.location_id, scopes: new Set(row.scopes.split(' ')) }
+}

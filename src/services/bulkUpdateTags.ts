@@ -1,0 +1,49 @@
+import {
+  type BulkTagResponse,
+  type ContactUnavailability,
+  isFirebaseId,
+  shapeBulkTagResponse,
+} from '../domain/index.js'
+import type { Database } from '../store/database.js'
+import { findContactHomes, lockLiveContacts } from '../store/contacts.js'
+import { applyTagEdit } from './tagEdits.js'
+
+export type BulkTagOperation = 'add' | 'remove'
+
+export type BulkUpdateTagsInput = {
+  locationId: string
+  operation: BulkTagOperation
+  contactIds: readonly string[]
+  /** Normalised names (see normalizeTagList). */
+  tagNames: readonly string[]
+  /** Only with `remove`: every tag of each contact goes, whatever `tagNames` says. */
+  removeAllTags: boolean
+  source: string
+}
+
+/**
+ * Adds or removes tags on up to a thousand contacts in one transaction, answering per requested
+ * id. The number of statements does not depend on how many contacts or tags are involved.
+ */
+export async function bulkUpdateTags(database: Database, input: BulkUpdateTagsInput): Promise<BulkTagResponse> {
+  const wellFormed = [...new Set(input.contactIds.filter(isFirebaseId))]
+  const now = new Date().toISOString()
+  return database.transaction(async (tx) => {
+    const live = await lockLiveContacts(tx, input.locationId, wellFormed)
+    const liveSet = new Set(live)
+    const unavailable = new Map<string, ContactUnavailability>()
+    const homes = await findContactHomes(
+      tx,
+      wellFormed.filter((id) => !liveSet.has(id)),
+    )
+    for (const home of homes) {
+      unavailable.set(home.id, home.location_id !== input.locationId ? 'other-location' : 'deleted')
+    }
+    const edit =
+      input.operation === 'add'
+        ? { add: input.tagNames, remove: [] }
+        : { add: [], remove: input.removeAllTags ? ('all' as const) : input.tagNames }
+    const applied = await applyTagEdit(tx, input.locationId, live, edit, input.source, now)
+    return shapeBulkTagResponse(input.contactIds, unavailable, applied)
+  })
+}

@@ -1,0 +1,297 @@
+import {
+  type AppliedTagChange,
+  type ContactFields,
+  contactSearchText,
+  displayName,
+  isFirebaseId,
+  newFirebaseId,
+  normalizeEmail,
+  normalizeTagList,
+  sortTagNames,
+  tagsAfter,
+} from '../domain/index.js'
+import type { Database, Db } from '../store/database.js'
+import {
+  type ContactPatch,
+  type ContactRow,
+  countLiveContacts,
+  findContact,
+  findContactHomes,
+  findLiveContactByEmail,
+  findLiveContactByPhone,
+  insertContact,
+  listLiveContacts,
+  lockLiveContacts,
+  softDeleteContact,
+  updateContact as updateContactRow,
+} from '../store/contacts.js'
+import { listTagsOfContacts } from '../store/contactTags.js'
+import { applyTagEdit } from './tagEdits.js'
+import { ServiceError } from './errors.js'
+
+export type ContactView = ContactRow & { tags: string[] }
+
+export type ContactInput = ContactFields & { tags?: readonly string[] }
+
+const FIELD_COLUMNS = {
+  firstName: 'first_name',
+  lastName: 'last_name',
+  phone: 'phone',
+  companyName: 'company_name',
+  address1: 'address1',
+  city: 'city',
+  state: 'state',
+  postalCode: 'postal_code',
+  country: 'country',
+  website: 'website',
+  timezone: 'timezone',
+  source: 'source',
+  dateOfBirth: 'date_of_birth',
+  assignedTo: 'assigned_to',
+} as const satisfies Record<string, keyof ContactPatch>
+
+function normalizedTags(raw: readonly string[]): string[] {
+  const list = normalizeTagList(raw)
+  if (!list.ok) {
+    const first = list.problems[0]
+    throw new ServiceError(
+      'invalid-tag-name',
+      first?.problem === 'empty' ? 'tags must not contain empty names' : 'tags must be at most 255 characters long',
+    )
+  }
+  return list.names
+}
+
+/** Columns for the fields the input names; fields it leaves out are not touched. */
+function columnsFor(input: ContactFields, existing: ContactRow | undefined): ContactPatch {
+  const patch: ContactPatch = {}
+  for (const [field, column] of Object.entries(FIELD_COLUMNS)) {
+    const value = input[field as keyof typeof FIELD_COLUMNS]
+    if (value !== undefined) patch[column] = value
+  }
+  if (input.email !== undefined) {
+    patch.email = input.email
+    patch.email_lower = normalizeEmail(input.email)
+  }
+  if (input.dnd !== undefined) patch.dnd = input.dnd ? 1 : 0
+  if (input.extra !== undefined) {
+    const previous = existing ? (JSON.parse(existing.extra) as Record<string, unknown>) : {}
+    patch.extra = JSON.stringify({ ...previous, ...input.extra })
+  }
+  // Derived columns are recomputed from the merged state: input where given, else what is stored.
+  const current = <K extends keyof ContactRow>(column: K): ContactRow[K] | null | undefined =>
+    column in patch ? (patch as Partial<ContactRow>)[column] : existing?.[column]
+  const nameGiven = input.name !== undefined || input.firstName !== undefined || input.lastName !== undefined
+  const name = nameGiven
+    ? displayName({ name: input.name, firstName: current('first_name'), lastName: current('last_name') })
+    : (existing?.name ?? null)
+  patch.name = name
+  patch.search_text = contactSearchText({
+    name,
+    email: current('email'),
+    phone: current('phone'),
+    companyName: current('company_name'),
+  })
+  return patch
+}
+
+async function tagsOf(db: Db, locationId: string, contactId: string): Promise<string[]> {
+  return (await listTagsOfContacts(db, locationId, [contactId])).map((t) => t.name)
+}
+
+async function refuseDuplicate(tx: Db, locationId: string, input: ContactFields): Promise<void> {
+  const email = normalizeEmail(input.email)
+  const byEmail = email ? await findLiveContactByEmail(tx, locationId, email) : undefined
+  const byPhone = !byEmail && input.phone ? await findLiveContactByPhone(tx, locationId, input.phone) : undefined
+  const match = byEmail ?? byPhone
+  if (match) {
+    throw new ServiceError('duplicate-contact', 'This location does not allow duplicated contacts.', {
+      contactId: match.id,
+      matchingField: byEmail ? 'email' : 'phone',
+    })
+  }
+}
+
+/** Sets a contact's tags to exactly `names` (how HighLevel treats `tags` on create, update and upsert). */
+async function replaceTags(
+  tx: Db,
+  locationId: string,
+  contactId: string,
+  names: readonly string[],
+  source: string,
+  now: string,
+): Promise<string[]> {
+  const current = await tagsOf(tx, locationId, contactId)
+  const wanted = new Set(names)
+  const change = await applyTagEdit(
+    tx,
+    locationId,
+    [contactId],
+    { add: names.filter((n) => !current.includes(n)), remove: current.filter((n) => !wanted.has(n)) },
+    source,
+    now,
+  )
+  return tagsAfter(change.get(contactId) as AppliedTagChange)
+}
+
+async function insertNewContact(
+  tx: Db,
+  locationId: string,
+  input: ContactInput,
+  tags: readonly string[],
+  source: string,
+  now: string,
+): Promise<ContactView> {
+  const id = newFirebaseId()
+  const columns = columnsFor(input, undefined)
+  await insertContact(tx, {
+    ...columns,
+    location_id: locationId,
+    id,
+    dnd: columns.dnd ?? 0,
+    extra: columns.extra ?? '{}',
+    search_text: columns.search_text ?? '',
+    created_at: now,
+    updated_at: now,
+  })
+  const finalTags = tags.length > 0 ? await replaceTags(tx, locationId, id, tags, source, now) : []
+  const row = await findContact(tx, locationId, id)
+  return { ...(row as ContactRow), tags: finalTags }
+}
+
+export async function createContact(
+  database: Database,
+  locationId: string,
+  input: ContactInput,
+  source: string,
+): Promise<ContactView> {
+  const tags = normalizedTags(input.tags ?? [])
+  const now = new Date().toISOString()
+  return database.transaction(async (tx) => {
+    await refuseDuplicate(tx, locationId, input)
+    return insertNewContact(tx, locationId, input, tags, source, now)
+  })
+}
+
+/** The contact, or the reason it cannot be used from this location. */
+async function requireLiveContact(tx: Db, locationId: string, contactId: string): Promise<ContactRow> {
+  if (!isFirebaseId(contactId)) throw new ServiceError('invalid-contact-id', 'contact id is not a valid firebase id')
+  const [locked] = await lockLiveContacts(tx, locationId, [contactId])
+  if (locked) return (await findContact(tx, locationId, contactId)) as ContactRow
+  const [home] = await findContactHomes(tx, [contactId])
+  if (home && home.location_id === locationId) throw new ServiceError('contact-deleted', 'Contact is deleted')
+  // A contact of another location is reported as missing: tenants learn nothing of each other.
+  throw new ServiceError('contact-not-found', 'Contact not found')
+}
+
+export async function getContact(database: Database, locationId: string, contactId: string): Promise<ContactView> {
+  if (!isFirebaseId(contactId)) throw new ServiceError('invalid-contact-id', 'contact id is not a valid firebase id')
+  const row = await findContact(database, locationId, contactId)
+  if (!row) throw new ServiceError('contact-not-found', 'Contact not found')
+  if (row.deleted_at) throw new ServiceError('contact-deleted', 'Contact is deleted')
+  return { ...row, tags: await tagsOf(database, locationId, contactId) }
+}
+
+async function updateLiveContact(
+  tx: Db,
+  locationId: string,
+  existing: ContactRow,
+  input: ContactInput,
+  tags: readonly string[] | undefined,
+  source: string,
+  now: string,
+): Promise<ContactView> {
+  await updateContactRow(tx, locationId, existing.id, { ...columnsFor(input, existing), updated_at: now })
+  const finalTags =
+    tags === undefined
+      ? await tagsOf(tx, locationId, existing.id)
+      : await replaceTags(tx, locationId, existing.id, tags, source, now)
+  const row = await findContact(tx, locationId, existing.id)
+  return { ...(row as ContactRow), tags: finalTags }
+}
+
+export async function updateContact(
+  database: Database,
+  locationId: string,
+  contactId: string,
+  input: ContactInput,
+  source: string,
+): Promise<ContactView> {
+  const tags = input.tags === undefined ? undefined : normalizedTags(input.tags)
+  const now = new Date().toISOString()
+  return database.transaction(async (tx) => {
+    const existing = await requireLiveContact(tx, locationId, contactId)
+    return updateLiveContact(tx, locationId, existing, input, tags, source, now)
+  })
+}
+
+/** Updates the live contact with the same email (else phone), or creates one. */
+export async function upsertContact(
+  database: Database,
+  locationId: string,
+  input: ContactInput,
+  source: string,
+): Promise<{ created: boolean; contact: ContactView }> {
+  const tags = input.tags === undefined ? undefined : normalizedTags(input.tags)
+  const now = new Date().toISOString()
+  return database.transaction(async (tx) => {
+    const email = normalizeEmail(input.email)
+    const match =
+      (email ? await findLiveContactByEmail(tx, locationId, email) : undefined) ??
+      (input.phone ? await findLiveContactByPhone(tx, locationId, input.phone) : undefined)
+    if (match) {
+      await lockLiveContacts(tx, locationId, [match.id])
+      return { created: false, contact: await updateLiveContact(tx, locationId, match, input, tags, source, now) }
+    }
+    return { created: true, contact: await insertNewContact(tx, locationId, input, tags ?? [], source, now) }
+  })
+}
+
+/** Soft delete: the row stays (so ids keep answering "contact is deleted") but leaves every view. */
+export async function deleteContact(database: Database, locationId: string, contactId: string): Promise<void> {
+  const now = new Date().toISOString()
+  await database.transaction(async (tx) => {
+    await requireLiveContact(tx, locationId, contactId)
+    await softDeleteContact(tx, locationId, contactId, now)
+  })
+}
+
+export type ContactPage = { contacts: ContactView[]; total: number }
+
+export async function listContacts(
+  database: Database,
+  locationId: string,
+  page: { query?: string; limit: number; startAfterId?: string },
+): Promise<ContactPage> {
+  const rows = await listLiveContacts(database, locationId, page)
+  const tags = await listTagsOfContacts(
+    database,
+    locationId,
+    rows.map((r) => r.id),
+  )
+  const byContact = new Map<string, string[]>()
+  for (const t of tags) byContact.set(t.contact_id, [...(byContact.get(t.contact_id) ?? []), t.name])
+  return {
+    contacts: rows.map((r) => ({ ...r, tags: sortTagNames(byContact.get(r.id) ?? []) })),
+    total: await countLiveContacts(database, locationId, page.query),
+  }
+}
+
+/** Adds or removes tags on one contact; answers the contact's tags afterwards. */
+export async function editContactTags(
+  database: Database,
+  locationId: string,
+  contactId: string,
+  operation: 'add' | 'remove',
+  rawTags: readonly string[],
+  source: string,
+): Promise<string[]> {
+  const names = normalizedTags(rawTags)
+  const now = new Date().toISOString()
+  return database.transaction(async (tx) => {
+    await requireLiveContact(tx, locationId, contactId)
+    const edit = operation === 'add' ? { add: names, remove: [] } : { add: [], remove: names }
+    const change = await applyTagEdit(tx, locationId, [contactId], edit, source, now)
+    return tagsAfter(change.get(contactId) as AppliedTagChange)
+  })
+}

@@ -1,0 +1,112 @@
+import type { AppliedTagChange } from '../domain/bulkTagResult.js'
+import type { Db } from '../store/database.js'
+import { attachTags, detachTags, listTagsOfContacts } from '../store/contactTags.js'
+import { touchContacts } from '../store/contacts.js'
+import { appendContactTagUpdates } from '../store/events.js'
+import { ensureTagsByName, findTagsByName } from '../store/tags.js'
+
+/** Normalised tag names to add and to remove (`'all'`: every tag the contact has). */
+export type TagEdit = { add: readonly string[]; remove: readonly string[] | 'all' }
+
+/**
+ * Applies one edit to many live contacts with a fixed number of set-based statements, writes one
+ * ContactTagUpdate event per contact that really changed, and reports per contact what it had and
+ * what changed. Must run inside a transaction in which `contactIds` are locked (see lockLiveContacts).
+ */
+export async function applyTagEdit(
+  tx: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  edit: TagEdit,
+  source: string,
+  now: string,
+): Promise<Map<string, AppliedTagChange>> {
+  const result = new Map<string, AppliedTagChange>()
+  if (contactIds.length === 0) return result
+
+  const before = await listTagsOfContacts(tx, locationId, contactIds)
+  const oldTags = new Map<string, string[]>(contactIds.map((id) => [id, []]))
+  const tagNames = new Map<string, string>()
+  for (const row of before) {
+    oldTags.get(row.contact_id)?.push(row.name)
+    tagNames.set(row.tag_id, row.name)
+  }
+
+  const removedPairs = await removeTags(tx, locationId, contactIds, edit.remove, tagNames)
+  const toAdd = await ensureTagsByName(tx, locationId, edit.add, now)
+  for (const tag of toAdd) tagNames.set(tag.id, tag.name)
+  const addedPairs = await attachTags(
+    tx,
+    locationId,
+    contactIds,
+    toAdd.map((t) => t.id),
+    now,
+  )
+
+  const added = groupNames(addedPairs, tagNames)
+  const removed = groupNames(removedPairs, tagNames)
+  // Report names in the order the request gave them (HighLevel does); 'all' follows the old tag order.
+  const addOrder = orderIndex(edit.add)
+  const removeOrder = orderIndex(edit.remove === 'all' ? [] : edit.remove)
+  const changed: Array<{ contactId: string; tagsAdded: string[]; tagsRemoved: string[] }> = []
+  for (const contactId of contactIds) {
+    const old = oldTags.get(contactId) ?? []
+    const tagsAdded = sortBy(added.get(contactId) ?? [], addOrder)
+    const tagsRemoved =
+      edit.remove === 'all'
+        ? old.filter((t) => removed.get(contactId)?.includes(t))
+        : sortBy(removed.get(contactId) ?? [], removeOrder)
+    result.set(contactId, { oldTags: old, added: tagsAdded, removed: tagsRemoved })
+    if (tagsAdded.length > 0 || tagsRemoved.length > 0) changed.push({ contactId, tagsAdded, tagsRemoved })
+  }
+
+  await appendContactTagUpdates(tx, locationId, changed, source, now)
+  await touchContacts(
+    tx,
+    locationId,
+    changed.map((c) => c.contactId),
+    now,
+  )
+  return result
+}
+
+async function removeTags(
+  tx: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  remove: TagEdit['remove'],
+  tagNames: Map<string, string>,
+) {
+  if (remove === 'all') return detachTags(tx, locationId, contactIds, 'all')
+  const tags = await findTagsByName(tx, locationId, remove)
+  for (const tag of tags) tagNames.set(tag.id, tag.name)
+  return detachTags(
+    tx,
+    locationId,
+    contactIds,
+    tags.map((t) => t.id),
+  )
+}
+
+function groupNames(
+  pairs: ReadonlyArray<{ contact_id: string; tag_id: string }>,
+  tagNames: ReadonlyMap<string, string>,
+): Map<string, string[]> {
+  const byContact = new Map<string, string[]>()
+  for (const { contact_id, tag_id } of pairs) {
+    const name = tagNames.get(tag_id)
+    if (name === undefined) throw new Error(`tag ${tag_id} changed but its name is unknown`)
+    const list = byContact.get(contact_id)
+    if (list) list.push(name)
+    else byContact.set(contact_id, [name])
+  }
+  return byContact
+}
+
+function orderIndex(names: readonly string[]): Map<string, number> {
+  return new Map(names.map((n, i) => [n, i]))
+}
+
+function sortBy(names: string[], order: ReadonlyMap<string, number>): string[] {
+  return names.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))
+}
