@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import type { Schema } from './schema.js'
 
@@ -23,6 +23,8 @@ export interface DatabaseOptions {
   poolSize?: number
   /** PostgreSQL schema to use (tests give each suite its own). */
   searchPath?: string
+  /** Sees every executed statement (tests use it to EXPLAIN the real queries). */
+  onQuery?: (query: CompiledQuery) => void
 }
 
 export function dialectOf(url: string): DialectName {
@@ -39,7 +41,8 @@ export function sqliteFilename(url: string): string {
 
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   const dialect = dialectOf(url)
-  const kysely = dialect === 'sqlite' ? openSqlite(sqliteFilename(url)) : openPostgres(url, options)
+  const log = options.onQuery ? (event: LogEvent) => options.onQuery?.(event.query) : undefined
+  const kysely = dialect === 'sqlite' ? openSqlite(sqliteFilename(url), log) : openPostgres(url, options, log)
   return {
     kysely,
     dialect,
@@ -48,7 +51,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   }
 }
 
-function openSqlite(filename: string): Kysely<Schema> {
+function openSqlite(filename: string, log?: (event: LogEvent) => void): Kysely<Schema> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
   const connection = new SQLite(filename)
   // WAL lets readers in other processes (the CLI) work while the server writes.
@@ -56,7 +59,7 @@ function openSqlite(filename: string): Kysely<Schema> {
   connection.pragma('synchronous = NORMAL')
   connection.pragma('foreign_keys = ON')
   connection.pragma('busy_timeout = 5000')
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) })
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }), ...(log ? { log } : {}) })
 }
 
 const INT8_OID = 20
@@ -67,12 +70,12 @@ const pgTypes = {
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
-function openPostgres(url: string, options: DatabaseOptions): Kysely<Schema> {
+function openPostgres(url: string, options: DatabaseOptions, log?: (event: LogEvent) => void): Kysely<Schema> {
   const pool = new pg.Pool({
     connectionString: url,
     types: pgTypes,
     max: options.poolSize ?? 10,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   })
-  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) })
 }

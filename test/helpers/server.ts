@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/http/app.js'
+import type { DialectName } from '../../src/store/database.js'
+import { createTestDatabase, type TestDatabase } from './databases.js'
+import { makeLocation, makeToken } from './fixtures.js'
+
+export type TestServer = TestDatabase & {
+  app: FastifyInstance
+  baseUrl: string
+  locationId: string
+  token: string
+  /** A second tenant, for isolation checks. */
+  other: { locationId: string; token: string }
+  request(method: string, path: string, options?: RequestOptions): Promise<{ status: number; body: any }>
+  close(): Promise<void>
+}
+
+export type RequestOptions = { body?: unknown; token?: string | null; version?: string | null; rawBody?: string }
+
+/** A real server on an ephemeral port over its own fresh database, with two tenants. */
+export async function startTestServer(dialect: DialectName): Promise<TestServer> {
+  const testDb = await createTestDatabase(dialect)
+  const app = await buildApp({ database: testDb.database })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port')
+  const baseUrl = `http://127.0.0.1:${address.port}`
+  const location = await makeLocation(testDb.database, 'Tenant A')
+  const otherLocation = await makeLocation(testDb.database, 'Tenant B')
+  const token = await makeToken(testDb.database, location.id)
+  const otherToken = await makeToken(testDb.database, otherLocation.id)
+
+  return {
+    ...testDb,
+    app,
+    baseUrl,
+    locationId: location.id,
+    token,
+    other: { locationId: otherLocation.id, token: otherToken },
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = {}
+      const bearer = options.token === undefined ? token : options.token
+      if (bearer !== null) headers.authorization = `Bearer ${bearer}`
+      const version = options.version === undefined ? '2021-07-28' : options.version
+      if (version !== null) headers.version = version
+      let payload: string | undefined
+      if (options.rawBody !== undefined) payload = options.rawBody
+      else if (options.body !== undefined) payload = JSON.stringify(options.body)
+      if (payload !== undefined) headers['content-type'] = 'application/json'
+      const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload })
+      const text = await response.text()
+      return { status: response.status, body: text ? JSON.parse(text) : undefined }
+    },
+    async close() {
+      await app.close()
+      await testDb.drop()
+    },
+  }
+}

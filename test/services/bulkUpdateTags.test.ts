@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
+import { deleteContact, getContact } from '../../src/services/contacts.js'
+import { listEvents } from '../../src/store/events.js'
+import { listTags } from '../../src/store/tags.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
+import { makeContact, makeLocation } from '../helpers/fixtures.js'
+
+for (const dialect of DIALECTS) {
+  describe(`bulkUpdateTags on ${dialect}`, () => {
+    let t: TestDatabase
+    let locationId: string
+    let otherLocationId: string
+    const bulk = (input: {
+      operation: 'add' | 'remove'
+      contactIds: string[]
+      tagNames: string[]
+      removeAllTags?: boolean
+      locationId?: string
+    }) =>
+      bulkUpdateTags(t.database, {
+        locationId,
+        removeAllTags: false,
+        source: 'test',
+        ...input,
+      })
+
+    beforeAll(async () => {
+      t = await createTestDatabase(dialect)
+      locationId = (await makeLocation(t.database)).id
+      otherLocationId = (await makeLocation(t.database, 'other')).id
+    })
+    afterAll(() => t.drop())
+
+    it('adds only missing tags, reports old tags, and creates new tag names in the location', async () => {
+      const a = await makeContact(t.database, locationId, ['tag-1'])
+      const b = await makeContact(t.database, locationId)
+      const result = await bulk({ operation: 'add', contactIds: [a, b], tagNames: ['tag-1', 'brand-new'] })
+      expect(result.succeded).toBe(true)
+      expect(result.responses).toEqual([
+        { contactId: a, message: 'Tags updated', type: 'success', oldTags: ['tag-1'], tagsAdded: ['brand-new'], tagsRemoved: [] },
+        { contactId: b, message: 'Tags updated', type: 'success', oldTags: [], tagsAdded: ['tag-1', 'brand-new'], tagsRemoved: [] },
+      ])
+      expect((await listTags(t.database, locationId)).map((tag) => tag.name)).toEqual(
+        expect.arrayContaining(['brand-new', 'tag-1']),
+      )
+      expect((await getContact(t.database, locationId, b)).tags).toEqual(['brand-new', 'tag-1'])
+    })
+
+    it('classifies every unusable id and changes nothing for them', async () => {
+      const live = await makeContact(t.database, locationId)
+      const deleted = await makeContact(t.database, locationId, ['keep'])
+      await deleteContact(t.database, locationId, deleted)
+      const foreign = await makeContact(t.database, otherLocationId, ['theirs'])
+      const result = await bulk({
+        operation: 'add',
+        contactIds: ['abcdef', deleted, foreign, 'Zzzzzzzzzzzzzzzzzzzz', live],
+        tagNames: ['x'],
+      })
+      expect(result.errorCount).toBe(4)
+      expect(result.succeded).toBe(false)
+      expect(result.responses.map((r) => r.message)).toEqual([
+        'contact id is not a valid firebase id',
+        'contact is deleted',
+        'contact does not belong to location',
+        'contact not found',
+        'Tags updated',
+      ])
+      expect((await getContact(t.database, otherLocationId, foreign)).tags).toEqual(['theirs'])
+      expect(await listEvents(t.database, otherLocationId, foreign)).toHaveLength(1)
+    })
+
+    it('lets a repeated id see the state its first occurrence left', async () => {
+      const a = await makeContact(t.database, locationId, ['old'])
+      const result = await bulk({ operation: 'add', contactIds: [a, a], tagNames: ['new'] })
+      expect(result.responses[0]).toMatchObject({ oldTags: ['old'], tagsAdded: ['new'] })
+      expect(result.responses[1]).toMatchObject({ oldTags: ['new', 'old'], tagsAdded: [], tagsRemoved: [] })
+    })
+
+    it('removes named tags, or all of them with removeAllTags', async () => {
+      const a = await makeContact(t.database, locationId, ['r1', 'r2', 'r3'])
+      const named = await bulk({ operation: 'remove', contactIds: [a], tagNames: ['r3', 'absent', 'r1'] })
+      expect(named.responses[0]).toMatchObject({ oldTags: ['r1', 'r2', 'r3'], tagsAdded: [], tagsRemoved: ['r3', 'r1'] })
+      const all = await bulk({ operation: 'remove', contactIds: [a], tagNames: [], removeAllTags: true })
+      expect(all.responses[0]).toMatchObject({ oldTags: ['r2'], tagsRemoved: ['r2'] })
+      expect((await getContact(t.database, locationId, a)).tags).toEqual([])
+    })
+
+    it('writes one ContactTagUpdate event per contact that really changed', async () => {
+      const changed = await makeContact(t.database, locationId)
+      const unchanged = await makeContact(t.database, locationId, ['e1'])
+      const before = (await listEvents(t.database, locationId)).length
+      await bulk({ operation: 'add', contactIds: [changed, unchanged, changed], tagNames: ['e1'] })
+      const events = (await listEvents(t.database, locationId)).slice(before)
+      expect(events).toHaveLength(1)
+      expect(events[0]).toMatchObject({
+        contact_id: changed,
+        type: 'ContactTagUpdate',
+        tags_added: '["e1"]',
+        tags_removed: '[]',
+        source: 'test',
+      })
+    })
+
+    it('does not create tags when no contact could take them', async () => {
+      await bulk({ operation: 'add', contactIds: ['abcdef'], tagNames: ['never-created'] })
+      expect((await listTags(t.database, locationId)).map((tag) => tag.name)).not.toContain('never-created')
+    })
+
+    it('serialises concurrent requests on the same contacts: each tag is reported added once', async () => {
+      const ids = await Promise.all(Array.from({ length: 20 }, () => makeContact(t.database, locationId)))
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => bulk({ operation: 'add', contactIds: ids, tagNames: ['race-1', 'race-2'] })),
+      )
+      for (const id of ids) {
+        const added = results.flatMap((r) =>
+          r.responses.flatMap((entry) => (entry.contactId === id && entry.type === 'success' ? entry.tagsAdded : [])),
+        )
+        expect(added.sort()).toEqual(['race-1', 'race-2'])
+        // Every answer must describe a real state: what it saw plus what it added is the final set.
+        for (const r of results) {
+          const entry = r.responses.find((e) => e.contactId === id)
+          if (entry?.type !== 'success') throw new Error('expected success')
+          expect([...entry.oldTags, ...entry.tagsAdded].sort()).toEqual(['race-1', 'race-2'])
+        }
+        expect(await listEvents(t.database, locationId, id)).toHaveLength(1)
+      }
+    })
+
+    it('keeps tenants apart even when names collide', async () => {
+      const mine = await makeContact(t.database, locationId)
+      const theirs = await makeContact(t.database, otherLocationId)
+      await bulk({ operation: 'add', contactIds: [mine], tagNames: ['shared-name'] })
+      await bulk({ operation: 'add', contactIds: [theirs], tagNames: ['shared-name'], locationId: otherLocationId })
+      const myTag = (await listTags(t.database, locationId)).find((tag) => tag.name === 'shared-name')
+      const theirTag = (await listTags(t.database, otherLocationId)).find((tag) => tag.name === 'shared-name')
+      expect(myTag?.id).toBeDefined()
+      expect(myTag?.id).not.toBe(theirTag?.id)
+      const removed = await bulk({ operation: 'remove', contactIds: [mine, theirs], tagNames: ['shared-name'] })
+      expect(removed.responses[1]).toMatchObject({ message: 'contact does not belong to location' })
+      expect((await getContact(t.database, otherLocationId, theirs)).tags).toEqual(['shared-name'])
+    })
+  })
+}

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrateToLatest } from '../../src/store/migrate.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
+import { makeContact, makeLocation } from '../helpers/fixtures.js'
+
+for (const dialect of DIALECTS) {
+  describe(`migrations on ${dialect}`, () => {
+    let t: TestDatabase
+    beforeAll(async () => {
+      t = await createTestDatabase(dialect)
+    })
+    afterAll(() => t.drop())
+
+    it('are idempotent and safe to run concurrently', async () => {
+      const outcomes = await Promise.all([migrateToLatest(t.database), migrateToLatest(t.database)])
+      expect(outcomes.flatMap((o) => o.applied)).toEqual([])
+    })
+
+    it('enforce case-normalised tag uniqueness and referential integrity', async () => {
+      const location = await makeLocation(t.database)
+      const now = new Date().toISOString()
+      const tag = { location_id: location.id, name: 'dup', created_at: now, updated_at: now }
+      await t.database.kysely.insertInto('tags').values({ ...tag, id: 'A'.repeat(20) }).execute()
+      await expect(t.database.kysely.insertInto('tags').values({ ...tag, id: 'B'.repeat(20) }).execute()).rejects.toThrow()
+      const contactId = await makeContact(t.database, location.id)
+      await expect(
+        t.database.kysely
+          .insertInto('contact_tags')
+          .values({ location_id: location.id, contact_id: contactId, tag_id: 'C'.repeat(20), created_at: now })
+          .execute(),
+      ).rejects.toThrow()
+    })
+
+    it('give events increasing ids', async () => {
+      const location = await makeLocation(t.database)
+      await makeContact(t.database, location.id, ['a'])
+      await makeContact(t.database, location.id, ['b'])
+      const events = await t.database.kysely.selectFrom('events').select('id').where('location_id', '=', location.id).orderBy('id').execute()
+      expect(events).toHaveLength(2)
+      expect(typeof events[0]?.id).toBe('number')
+      expect(events[1]!.id).toBeGreaterThan(events[0]!.id)
+    })
+  })
+}
