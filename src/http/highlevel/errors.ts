@@ -93,8 +93,13 @@ export function describeValidationProblem(problem: ErrorObject, part: string): s
         : `${subject} must be longer than or equal to ${params.limit} characters`
     case 'maxLength':
       return `${subject} must be shorter than or equal to ${params.limit} characters`
-    case 'enum':
-      return `${subject} must be one of the following values: ${(params.allowedValues as unknown[]).join(', ')}`
+    case 'enum': {
+      const allowed = params.allowedValues as unknown[]
+      // Quote strings only when the enum mixes types (true vs "true"), so plain enums read naturally.
+      const mixed = allowed.some((v) => typeof v !== 'string')
+      const shown = allowed.map((v) => (mixed && typeof v === 'string' ? JSON.stringify(v) : String(v)))
+      return `${subject} must be one of the following values: ${shown.join(', ')}`
+    }
     case 'minimum':
       return `${subject} must not be less than ${params.limit}`
     case 'maximum':
