@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listEvents } from '../../../src/store/events.js'
+import { DIALECTS } from '../../helpers/databases.js'
+import { startTestServer, type TestServer } from '../../helpers/server.js'
+
+for (const dialect of DIALECTS) {
+  describe(`HighLevel contact routes on ${dialect}`, () => {
+    let s: TestServer
+    beforeAll(async () => {
+      s = await startTestServer(dialect)
+    })
+    afterAll(() => s.close())
+
+    const create = (body: Record<string, unknown>) =>
+      s.request('POST', '/contacts/', { body: { locationId: s.locationId, ...body } })
+
+    it('creates a contact with normalised tags and reads it back', async () => {
+      const created = await create({
+        firstName: 'Rosan',
+        lastName: 'Deo',
+        email: 'Rosan@Deos.com',
+        phone: '+1 888-888-8888',
+        tags: ['Nisi Sint', 'consequat', 'CONSEQUAT'],
+        customFields: [{ id: 'f1', value: 'XYZ' }],
+        dnd: true,
+      })
+      expect(created.status).toBe(201)
+      const contact = created.body.contact
+      expect(contact).toMatchObject({
+        locationId: s.locationId,
+        firstName: 'Rosan',
+        lastName: 'Deo',
+        name: 'Rosan Deo',
+        email: 'Rosan@Deos.com',
+        emailLowerCase: 'rosan@deos.com',
+        dnd: true,
+        tags: ['consequat', 'nisi sint'],
+        customFields: [{ id: 'f1', value: 'XYZ' }],
+      })
+      expect(contact.id).toMatch(/^[0-9A-Za-z]{20}$/)
+      const read = await s.request('GET', `/contacts/${contact.id}`)
+      expect(read).toEqual({ status: 200, body: { contact } })
+      const events = await listEvents(s.database, s.locationId, contact.id)
+      expect(events.map((e) => JSON.parse(e.tags_added))).toEqual([['nisi sint', 'consequat']])
+    })
+
+    it('refuses a duplicate email or phone, naming the existing contact', async () => {
+      const first = await create({ email: 'dup@example.com' })
+      const again = await create({ email: 'DUP@example.com' })
+      expect(again).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          message: 'This location does not allow duplicated contacts.',
+          error: 'Bad Request',
+          meta: { contactId: first.body.contact.id, matchingField: 'email' },
+        },
+      })
+    })
+
+    it('updates fields, replaces tags when given, and keeps them when not', async () => {
+      const { body } = await create({ firstName: 'Old', tags: ['a', 'b'] })
+      const id = body.contact.id
+      const renamed = await s.request('PUT', `/contacts/${id}`, { body: { firstName: 'New', city: 'Dolomite' } })
+      expect(renamed.status).toBe(200)
+      expect(renamed.body).toMatchObject({ succeded: true, contact: { firstName: 'New', name: 'New', city: 'Dolomite', tags: ['a', 'b'] } })
+      const retagged = await s.request('PUT', `/contacts/${id}`, { body: { tags: ['b', 'C'] } })
+      expect(retagged.body.contact.tags).toEqual(['b', 'c'])
+      const events = await listEvents(s.database, s.locationId, id)
+      expect(events.at(-1)).toMatchObject({ tags_added: '["c"]', tags_removed: '["a"]' })
+    })
+
+    it('upserts by email: creates first, then updates the same contact', async () => {
+      const first = await s.request('POST', '/contacts/upsert', {
+        body: { locationId: s.locationId, email: 'upsert@example.com', firstName: 'One' },
+      })
+      expect(first.status).toBe(200)
+      expect(first.body.new).toBe(true)
+      const second = await s.request('POST', '/contacts/upsert', {
+        body: { locationId: s.locationId, email: 'UPSERT@example.com', lastName: 'Two', tags: ['up'] },
+      })
+      expect(second.body.new).toBe(false)
+      expect(second.body.contact).toMatchObject({ id: first.body.contact.id, name: 'One Two', tags: ['up'] })
+      expect(typeof second.body.traceId).toBe('string')
+    })
+
+    it('soft-deletes: the contact leaves reads and lists but its id still says deleted', async () => {
+      const { body } = await create({ firstName: 'Gone' })
+      const id = body.contact.id
+      expect(await s.request('DELETE', `/contacts/${id}`)).toEqual({ status: 200, body: { succeded: true } })
+      expect(await s.request('GET', `/contacts/${id}`)).toEqual({
+        status: 400,
+        body: { statusCode: 400, message: 'Contact is deleted', error: 'Bad Request' },
+      })
+      expect((await s.request('DELETE', `/contacts/${id}`)).status).toBe(400)
+      const list = await s.request('GET', `/contacts/?locationId=${s.locationId}&query=gone`)
+      expect(list.body.contacts).toEqual([])
+    })
+
+    it('answers a malformed id with the firebase id message', async () => {
+      expect(await s.request('GET', '/contacts/abc')).toEqual({
+        status: 400,
+        body: { statusCode: 400, message: 'contact id is not a valid firebase id', error: 'Bad Request' },
+      })
+    })
+
+    it('lists with a query filter and keyset pages by startAfterId', async () => {
+      const ids: string[] = []
+      for (let i = 0; i < 5; i++) ids.push((await create({ firstName: `Pager${i}`, companyName: 'Paging Co' })).body.contact.id)
+      const seen: string[] = []
+      let startAfterId: string | undefined
+      for (let page = 0; page < 5; page++) {
+        const qs = new URLSearchParams({ locationId: s.locationId, query: 'PAGING co', limit: '2' })
+        if (startAfterId) qs.set('startAfterId', startAfterId)
+        const response = await s.request('GET', `/contacts/?${qs}`)
+        expect(response.status).toBe(200)
+        expect(response.body.count).toBe(5)
+        seen.push(...response.body.contacts.map((c: { id: string }) => c.id))
+        startAfterId = response.body.meta.startAfterId ?? undefined
+        if (!startAfterId) break
+      }
+      expect(seen).toEqual([...ids].sort())
+      const wildcard = await s.request('GET', `/contacts/?locationId=${s.locationId}&query=%25`)
+      expect(wildcard.body.contacts).toEqual([])
+    })
+
+    it('validates list parameters', async () => {
+      const response = await s.request('GET', `/contacts/?locationId=${s.locationId}&limit=500`)
+      expect(response).toEqual({
+        status: 422,
+        body: { statusCode: 422, message: ['limit must not be greater than 100'], error: 'Unprocessable Entity' },
+      })
+    })
+
+    it('adds and removes tags on one contact with POST/DELETE /contacts/{id}/tags', async () => {
+      const { body } = await create({ tags: ['keep'] })
+      const id = body.contact.id
+      expect(await s.request('POST', `/contacts/${id}/tags`, { body: { tags: ['New One', 'keep'] } })).toEqual({
+        status: 201,
+        body: { tags: ['keep', 'new one'] },
+      })
+      expect(await s.request('DELETE', `/contacts/${id}/tags`, { body: { tags: ['NEW ONE', 'absent'] } })).toEqual({
+        status: 200,
+        body: { tags: ['keep'] },
+      })
+      expect((await s.request('POST', `/contacts/${id}/tags`, { body: { tags: [] } })).status).toBe(422)
+      expect((await s.request('POST', `/contacts/${id}/tags`, { body: { tags: [' '] } })).body).toEqual({
+        statusCode: 422,
+        message: ['tags must not contain empty names'],
+        error: 'Unprocessable Entity',
+      })
+    })
+  })
+}
