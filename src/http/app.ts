@@ -10,6 +10,21 @@ export type AppOptions = {
   logger?: FastifyServerOptions['logger']
 }
 
+/**
+ * The official HighLevel SDK sends `Content-Type: application/json` with no body on DELETE and
+ * GET; Fastify would refuse that with 400. An empty body parses as absent; anything else goes
+ * through Fastify's own parser (which guards against prototype poisoning).
+ */
+function acceptEmptyJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string
+    if (text === '') return done(null, undefined)
+    return parseJson(request, text, done)
+  })
+}
+
 /** Wires the store into Fastify and mounts each API dialect; no business logic lives here. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -20,6 +35,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
+  acceptEmptyJsonBodies(app)
   app.decorate('database', options.database)
   await app.register(highLevelApi)
   return app
