@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander'
 import { loadConfig } from './config.js'
-import { parseScopeList, type Scope, SCOPES } from './domain/scopes.js'
+import { parseScopeList, SCOPES, type Scope } from './domain/scopes.js'
 import { buildApp } from './http/app.js'
 import { createAccessToken, createLocation } from './services/admin.js'
 import { type Database, openDatabase } from './store/database.js'
@@ -34,7 +34,8 @@ function printJson(value: unknown): void {
 
 function scopesOption(raw: string): Scope[] {
   const { scopes, unknown } = parseScopeList(raw)
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown scope(s) ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`)
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown scope(s) ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`)
   if (scopes.length === 0) throw new InvalidArgumentError('name at least one scope')
   return scopes
 }

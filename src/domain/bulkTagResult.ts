@@ -30,7 +30,11 @@ export type BulkTagResponse = { succeded: boolean; errorCount: number; responses
 export type ContactUnavailability = 'not-found' | 'deleted' | 'other-location'
 
 /** What the store found and changed, per distinct live contact. */
-export type AppliedTagChange = { oldTags: readonly string[]; added: readonly string[]; removed: readonly string[] }
+export type AppliedTagChange = {
+  oldTags: readonly string[]
+  added: readonly string[]
+  removed: readonly string[]
+}
 
 const UNAVAILABLE_MESSAGE: Record<ContactUnavailability, BulkTagErrorMessage> = {
   'not-found': BULK_TAG_ERRORS.notFound,

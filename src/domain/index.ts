@@ -1,5 +1,5 @@
+export * from './bulkTagResult.js'
+export * from './contacts.js'
 export * from './ids.js'
 export * from './scopes.js'
 export * from './tags.js'
-export * from './bulkTagResult.js'
-export * from './contacts.js'

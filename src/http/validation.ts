@@ -9,8 +9,20 @@ import type { FastifySchemaCompiler } from 'fastify'
  * (allErrors) because the dialects list them all; `verbose` exposes the failing schema so
  * error formatters can read hints written next to a limit.
  */
-const bodyAjv = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, strict: false, verbose: true })
-const textAjv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false, verbose: true })
+const bodyAjv = new Ajv({
+  allErrors: true,
+  coerceTypes: false,
+  useDefaults: true,
+  strict: false,
+  verbose: true,
+})
+const textAjv = new Ajv({
+  allErrors: true,
+  coerceTypes: true,
+  useDefaults: true,
+  strict: false,
+  verbose: true,
+})
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)

@@ -4,8 +4,8 @@ import {
   isFirebaseId,
   shapeBulkTagResponse,
 } from '../domain/index.js'
-import type { Database } from '../store/database.js'
 import { findContactHomes, lockLiveContacts } from '../store/contacts.js'
+import type { Database } from '../store/database.js'
 import { applyTagEdit } from './tagEdits.js'
 
 export type BulkTagOperation = 'add' | 'remove'
@@ -25,7 +25,10 @@ export type BulkUpdateTagsInput = {
  * Adds or removes tags on up to a thousand contacts in one transaction, answering per requested
  * id. The number of statements does not depend on how many contacts or tags are involved.
  */
-export async function bulkUpdateTags(database: Database, input: BulkUpdateTagsInput): Promise<BulkTagResponse> {
+export async function bulkUpdateTags(
+  database: Database,
+  input: BulkUpdateTagsInput,
+): Promise<BulkTagResponse> {
   const wellFormed = [...new Set(input.contactIds.filter(isFirebaseId))]
   const now = new Date().toISOString()
   return database.transaction(async (tx) => {

@@ -10,7 +10,6 @@ import {
   sortTagNames,
   tagsAfter,
 } from '../domain/index.js'
-import type { Database, Db } from '../store/database.js'
 import {
   type ContactPatch,
   type ContactRow,
@@ -26,8 +25,9 @@ import {
   updateContact as updateContactRow,
 } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
-import { applyTagEdit } from './tagEdits.js'
+import type { Database, Db } from '../store/database.js'
 import { ServiceError } from './errors.js'
+import { applyTagEdit } from './tagEdits.js'
 
 export type ContactView = ContactRow & { tags: string[] }
 
@@ -56,7 +56,9 @@ function normalizedTags(raw: readonly string[]): string[] {
     const first = list.problems[0]
     throw new ServiceError(
       'invalid-tag-name',
-      first?.problem === 'empty' ? 'tags must not contain empty names' : 'tags must be at most 255 characters long',
+      first?.problem === 'empty'
+        ? 'tags must not contain empty names'
+        : 'tags must be at most 255 characters long',
     )
   }
   return list.names
@@ -102,7 +104,8 @@ async function tagsOf(db: Db, locationId: string, contactId: string): Promise<st
 async function refuseDuplicate(tx: Db, locationId: string, input: ContactFields): Promise<void> {
   const email = normalizeEmail(input.email)
   const byEmail = email ? await findLiveContactByEmail(tx, locationId, email) : undefined
-  const byPhone = !byEmail && input.phone ? await findLiveContactByPhone(tx, locationId, input.phone) : undefined
+  const byPhone =
+    !byEmail && input.phone ? await findLiveContactByPhone(tx, locationId, input.phone) : undefined
   const match = byEmail ?? byPhone
   if (match) {
     throw new ServiceError('duplicate-contact', 'This location does not allow duplicated contacts.', {
@@ -175,7 +178,8 @@ export async function createContact(
 
 /** The contact, or the reason it cannot be used from this location. */
 async function requireLiveContact(tx: Db, locationId: string, contactId: string): Promise<ContactRow> {
-  if (!isFirebaseId(contactId)) throw new ServiceError('invalid-contact-id', 'contact id is not a valid firebase id')
+  if (!isFirebaseId(contactId))
+    throw new ServiceError('invalid-contact-id', 'contact id is not a valid firebase id')
   const [locked] = await lockLiveContacts(tx, locationId, [contactId])
   if (locked) return (await findContact(tx, locationId, contactId)) as ContactRow
   const [home] = await findContactHomes(tx, [contactId])
@@ -184,8 +188,13 @@ async function requireLiveContact(tx: Db, locationId: string, contactId: string)
   throw new ServiceError('contact-not-found', 'Contact not found')
 }
 
-export async function getContact(database: Database, locationId: string, contactId: string): Promise<ContactView> {
-  if (!isFirebaseId(contactId)) throw new ServiceError('invalid-contact-id', 'contact id is not a valid firebase id')
+export async function getContact(
+  database: Database,
+  locationId: string,
+  contactId: string,
+): Promise<ContactView> {
+  if (!isFirebaseId(contactId))
+    throw new ServiceError('invalid-contact-id', 'contact id is not a valid firebase id')
   const row = await findContact(database, locationId, contactId)
   if (!row) throw new ServiceError('contact-not-found', 'Contact not found')
   if (row.deleted_at) throw new ServiceError('contact-deleted', 'Contact is deleted')
@@ -241,14 +250,21 @@ export async function upsertContact(
       (input.phone ? await findLiveContactByPhone(tx, locationId, input.phone) : undefined)
     if (match) {
       await lockLiveContacts(tx, locationId, [match.id])
-      return { created: false, contact: await updateLiveContact(tx, locationId, match, input, tags, source, now) }
+      return {
+        created: false,
+        contact: await updateLiveContact(tx, locationId, match, input, tags, source, now),
+      }
     }
     return { created: true, contact: await insertNewContact(tx, locationId, input, tags ?? [], source, now) }
   })
 }
 
 /** Soft delete: the row stays (so ids keep answering "contact is deleted") but leaves every view. */
-export async function deleteContact(database: Database, locationId: string, contactId: string): Promise<void> {
+export async function deleteContact(
+  database: Database,
+  locationId: string,
+  contactId: string,
+): Promise<void> {
   const now = new Date().toISOString()
   await database.transaction(async (tx) => {
     await requireLiveContact(tx, locationId, contactId)

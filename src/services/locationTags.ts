@@ -8,7 +8,8 @@ function validTagName(raw: string): string {
   const name = normalizeTagName(raw)
   const problem = tagNameProblem(name)
   if (problem === 'empty') throw new ServiceError('invalid-tag-name', 'name should not be empty')
-  if (problem === 'too-long') throw new ServiceError('invalid-tag-name', 'name must be at most 255 characters long')
+  if (problem === 'too-long')
+    throw new ServiceError('invalid-tag-name', 'name must be at most 255 characters long')
   return name
 }
 
@@ -22,7 +23,11 @@ export async function getLocationTag(database: Database, locationId: string, tag
   return tag
 }
 
-export async function createLocationTag(database: Database, locationId: string, rawName: string): Promise<TagRow> {
+export async function createLocationTag(
+  database: Database,
+  locationId: string,
+  rawName: string,
+): Promise<TagRow> {
   const name = validTagName(rawName)
   const now = new Date().toISOString()
   const created = await insertTag(database, {
@@ -47,13 +52,18 @@ export async function renameLocationTag(
   return database.transaction(async (tx) => {
     const outcome = await renameTag(tx, locationId, tagId, name, now)
     if (outcome === 'not-found') throw new ServiceError('tag-not-found', 'Tag not found')
-    if (outcome === 'name-taken') throw new ServiceError('tag-name-taken', 'Tag with the same name already exists')
+    if (outcome === 'name-taken')
+      throw new ServiceError('tag-name-taken', 'Tag with the same name already exists')
     return (await findTag(tx, locationId, tagId)) as TagRow
   })
 }
 
 /** Deleting a tag untags every contact; each live holder gets a ContactTagUpdate event. */
-export async function deleteLocationTag(database: Database, locationId: string, tagId: string): Promise<void> {
+export async function deleteLocationTag(
+  database: Database,
+  locationId: string,
+  tagId: string,
+): Promise<void> {
   const now = new Date().toISOString()
   await database.transaction(async (tx) => {
     const tag = await findTag(tx, locationId, tagId)

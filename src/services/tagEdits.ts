@@ -1,7 +1,7 @@
 import type { AppliedTagChange } from '../domain/bulkTagResult.js'
-import type { Db } from '../store/database.js'
-import { attachTags, detachTags, listTagsOfContacts } from '../store/contactTags.js'
 import { touchContacts } from '../store/contacts.js'
+import { attachTags, detachTags, listTagsOfContacts } from '../store/contactTags.js'
+import type { Db } from '../store/database.js'
 import { appendContactTagUpdates } from '../store/events.js'
 import { ensureTagsByName, findTagsByName } from '../store/tags.js'
 

@@ -13,7 +13,9 @@ export async function listTagsOfContacts(
   return db.kysely
     .selectFrom('contact_tags')
     .innerJoin('tags', (join) =>
-      join.onRef('tags.location_id', '=', 'contact_tags.location_id').onRef('tags.id', '=', 'contact_tags.tag_id'),
+      join
+        .onRef('tags.location_id', '=', 'contact_tags.location_id')
+        .onRef('tags.id', '=', 'contact_tags.tag_id'),
     )
     .select(['contact_tags.contact_id', 'contact_tags.tag_id', 'tags.name'])
     .where('contact_tags.location_id', '=', locationId)

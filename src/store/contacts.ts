@@ -36,7 +36,11 @@ export async function findLiveContactByEmail(
     .executeTakeFirst()
 }
 
-export async function findLiveContactByPhone(db: Db, locationId: string, phone: string): Promise<ContactRow | undefined> {
+export async function findLiveContactByPhone(
+  db: Db,
+  locationId: string,
+  phone: string,
+): Promise<ContactRow | undefined> {
   return db.kysely
     .selectFrom('contacts')
     .selectAll()
@@ -48,7 +52,12 @@ export async function findLiveContactByPhone(db: Db, locationId: string, phone: 
     .executeTakeFirst()
 }
 
-export async function updateContact(db: Db, locationId: string, id: string, patch: ContactPatch): Promise<void> {
+export async function updateContact(
+  db: Db,
+  locationId: string,
+  id: string,
+  patch: ContactPatch,
+): Promise<void> {
   await db.kysely
     .updateTable('contacts')
     .set(patch)
@@ -57,7 +66,12 @@ export async function updateContact(db: Db, locationId: string, id: string, patc
     .execute()
 }
 
-export async function softDeleteContact(db: Db, locationId: string, id: string, now: string): Promise<boolean> {
+export async function softDeleteContact(
+  db: Db,
+  locationId: string,
+  id: string,
+  now: string,
+): Promise<boolean> {
   const result = await db.kysely
     .updateTable('contacts')
     .set({ deleted_at: now, updated_at: now })
@@ -74,7 +88,11 @@ export async function softDeleteContact(db: Db, locationId: string, id: string, 
  * makes the tags read afterwards the tags the change is applied to. SQLite transactions are
  * already serialised.
  */
-export async function lockLiveContacts(db: Db, locationId: string, ids: readonly string[]): Promise<string[]> {
+export async function lockLiveContacts(
+  db: Db,
+  locationId: string,
+  ids: readonly string[],
+): Promise<string[]> {
   if (ids.length === 0) return []
   const rows = await db.kysely
     .selectFrom('contacts')
@@ -102,7 +120,12 @@ export async function findContactHomes(
   return rows.map((r) => ({ id: r.id, location_id: r.location_id, deleted: r.deleted_at !== null }))
 }
 
-export async function touchContacts(db: Db, locationId: string, ids: readonly string[], now: string): Promise<void> {
+export async function touchContacts(
+  db: Db,
+  locationId: string,
+  ids: readonly string[],
+  now: string,
+): Promise<void> {
   if (ids.length === 0) return
   await db.kysely
     .updateTable('contacts')
@@ -129,7 +152,11 @@ function liveContactsMatching(db: Db, locationId: string, query: string | undefi
 }
 
 /** One keyset page of live contacts ordered by id. */
-export async function listLiveContacts(db: Db, locationId: string, page: ContactPageQuery): Promise<ContactRow[]> {
+export async function listLiveContacts(
+  db: Db,
+  locationId: string,
+  page: ContactPageQuery,
+): Promise<ContactRow[]> {
   return liveContactsMatching(db, locationId, page.query)
     .selectAll()
     .$if(page.startAfterId !== undefined, (q) => q.where('id', '>', page.startAfterId as string))
@@ -138,7 +165,11 @@ export async function listLiveContacts(db: Db, locationId: string, page: Contact
     .execute()
 }
 
-export async function countLiveContacts(db: Db, locationId: string, query: string | undefined): Promise<number> {
+export async function countLiveContacts(
+  db: Db,
+  locationId: string,
+  query: string | undefined,
+): Promise<number> {
   const row = await liveContactsMatching(db, locationId, query)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()

@@ -35,7 +35,8 @@ export function dialectOf(url: string): DialectName {
 
 export function sqliteFilename(url: string): string {
   const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
-  if (path.length === 0) throw new Error('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/tagbase.db')
+  if (path.length === 0)
+    throw new Error('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/tagbase.db')
   return path
 }
 
@@ -67,10 +68,16 @@ const INT8_OID = 20
 /** bigint columns and count(*) come back as JS numbers; ids and counts stay far below 2^53. */
 const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
-function openPostgres(url: string, options: DatabaseOptions, log?: (event: LogEvent) => void): Kysely<Schema> {
+function openPostgres(
+  url: string,
+  options: DatabaseOptions,
+  log?: (event: LogEvent) => void,
+): Kysely<Schema> {
   const pool = new pg.Pool({
     connectionString: url,
     types: pgTypes,

@@ -6,7 +6,12 @@ import type { TagsTable } from './schema.js'
 export type TagRow = Selectable<TagsTable>
 
 export async function listTags(db: Db, locationId: string): Promise<TagRow[]> {
-  return db.kysely.selectFrom('tags').selectAll().where('location_id', '=', locationId).orderBy('name').execute()
+  return db.kysely
+    .selectFrom('tags')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .orderBy('name')
+    .execute()
 }
 
 export async function findTag(db: Db, locationId: string, id: string): Promise<TagRow | undefined> {
@@ -27,7 +32,11 @@ export async function findTagByName(db: Db, locationId: string, name: string): P
     .executeTakeFirst()
 }
 
-export async function findTagsByName(db: Db, locationId: string, names: readonly string[]): Promise<TagRow[]> {
+export async function findTagsByName(
+  db: Db,
+  locationId: string,
+  names: readonly string[],
+): Promise<TagRow[]> {
   if (names.length === 0) return []
   return db.kysely
     .selectFrom('tags')
@@ -51,7 +60,13 @@ export async function ensureTagsByName(
   await db.kysely
     .insertInto('tags')
     .values(
-      names.map((name) => ({ location_id: locationId, id: newFirebaseId(), name, created_at: now, updated_at: now })),
+      names.map((name) => ({
+        location_id: locationId,
+        id: newFirebaseId(),
+        name,
+        created_at: now,
+        updated_at: now,
+      })),
     )
     .onConflict((oc) => oc.columns(['location_id', 'name']).doNothing())
     .execute()
@@ -70,7 +85,13 @@ export async function insertTag(db: Db, row: TagRow): Promise<TagRow | undefined
 
 export type RenameOutcome = 'renamed' | 'not-found' | 'name-taken'
 
-export async function renameTag(db: Db, locationId: string, id: string, name: string, now: string): Promise<RenameOutcome> {
+export async function renameTag(
+  db: Db,
+  locationId: string,
+  id: string,
+  name: string,
+  now: string,
+): Promise<RenameOutcome> {
   const holder = await findTagByName(db, locationId, name)
   if (holder && holder.id !== id) return 'name-taken'
   const result = await db.kysely

@@ -18,7 +18,12 @@ export async function findActiveTokenByHash(db: Db, tokenHash: string): Promise<
     .executeTakeFirst()
 }
 
-export async function revokeAccessToken(db: Db, locationId: string, id: string, now: string): Promise<boolean> {
+export async function revokeAccessToken(
+  db: Db,
+  locationId: string,
+  id: string,
+  now: string,
+): Promise<boolean> {
   const result = await db.kysely
     .updateTable('access_tokens')
     .set({ revoked_at: now })

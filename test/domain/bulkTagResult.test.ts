@@ -8,7 +8,9 @@ const D = 'Dddddddddddddddddddd'
 
 describe('shapeBulkTagResponse', () => {
   it('answers every requested id in order with the exact HighLevel messages', () => {
-    const applied = new Map<string, AppliedTagChange>([[A, { oldTags: ['tag-1'], added: ['tag-2'], removed: [] }]])
+    const applied = new Map<string, AppliedTagChange>([
+      [A, { oldTags: ['tag-1'], added: ['tag-2'], removed: [] }],
+    ])
     const unavailable = new Map([
       [B, 'other-location' as const],
       [C, 'deleted' as const],
@@ -35,7 +37,9 @@ describe('shapeBulkTagResponse', () => {
   })
 
   it('shows a repeated id the state its first occurrence left', () => {
-    const applied = new Map<string, AppliedTagChange>([[A, { oldTags: ['b', 'x'], added: ['a'], removed: ['x'] }]])
+    const applied = new Map<string, AppliedTagChange>([
+      [A, { oldTags: ['b', 'x'], added: ['a'], removed: ['x'] }],
+    ])
     const { responses, succeded, errorCount } = shapeBulkTagResponse([A, A], new Map(), applied)
     expect(succeded).toBe(true)
     expect(errorCount).toBe(0)

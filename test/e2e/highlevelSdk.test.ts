@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { GHLValidationError, HighLevel } from '@gohighlevel/api-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -48,8 +48,12 @@ for (const dialect of DIALECTS) {
       }
       const [first, second, third] = ids as [string, string, string]
 
-      expect(await ghl.contacts.addTags({ contactId: first }, { tags: ['Solo'] })).toEqual({ tags: ['imported', 'solo'] })
-      expect(await ghl.contacts.removeTags({ contactId: first }, { tags: ['imported'] })).toEqual({ tags: ['solo'] })
+      expect(await ghl.contacts.addTags({ contactId: first }, { tags: ['Solo'] })).toEqual({
+        tags: ['imported', 'solo'],
+      })
+      expect(await ghl.contacts.removeTags({ contactId: first }, { tags: ['imported'] })).toEqual({
+        tags: ['solo'],
+      })
 
       const added = await ghl.contacts.createAssociation(
         { type: 'add' },
@@ -74,7 +78,11 @@ for (const dialect of DIALECTS) {
         },
       ])
 
-      expect((await ghl.contacts.getContact({ contactId: first })).contact?.tags).toEqual(['campaign-a', 'campaign-b', 'solo'])
+      expect((await ghl.contacts.getContact({ contactId: first })).contact?.tags).toEqual([
+        'campaign-a',
+        'campaign-b',
+        'solo',
+      ])
       expect((await ghl.contacts.getContact({ contactId: second })).contact?.tags).toEqual([])
       const listed = await ghl.contacts.getContacts({ locationId: s.locationId, query: 'sdk', limit: 10 })
       expect(listed.contacts?.map((c) => c.id).sort()).toEqual([...ids].sort())
@@ -85,15 +93,24 @@ for (const dialect of DIALECTS) {
       const updated = await ghl.contacts.updateContact({ contactId: third }, { lastName: 'Updated' })
       expect(updated.contact).toMatchObject({ name: 'Sdk2 Updated' })
       expect((await ghl.contacts.deleteContact({ contactId: third })).succeded).toBe(true)
-      const upserted = await ghl.contacts.upsertContact({ locationId: s.locationId, email: 'sdk0@example.com', city: 'X' })
+      const upserted = await ghl.contacts.upsertContact({
+        locationId: s.locationId,
+        email: 'sdk0@example.com',
+        city: 'X',
+      })
       expect(upserted).toMatchObject({ new: false, contact: { id: first, city: 'X' } })
     })
 
     it('manages location tags', async () => {
       const created = await ghl.locations.createTag({ locationId: s.locationId }, { name: 'SDK Tag' })
       const id = created.tag?.id as string
-      expect((await ghl.locations.getTagById({ locationId: s.locationId, tagId: id })).tag?.name).toBe('sdk tag')
-      expect((await ghl.locations.updateTag({ locationId: s.locationId, tagId: id }, { name: 'renamed' })).tag?.name).toBe('renamed')
+      expect((await ghl.locations.getTagById({ locationId: s.locationId, tagId: id })).tag?.name).toBe(
+        'sdk tag',
+      )
+      expect(
+        (await ghl.locations.updateTag({ locationId: s.locationId, tagId: id }, { name: 'renamed' })).tag
+          ?.name,
+      ).toBe('renamed')
       expect((await ghl.locations.deleteTag({ locationId: s.locationId, tagId: id })).succeded).toBe(true)
     })
 
@@ -103,7 +120,9 @@ for (const dialect of DIALECTS) {
         .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(GHLValidationError)
       expect((error as GHLValidationError).statusCode).toBe(422)
-      expect((error as GHLValidationError).response).toMatchObject({ message: ['contacts must contain at least 1 elements'] })
+      expect((error as GHLValidationError).response).toMatchObject({
+        message: ['contacts must contain at least 1 elements'],
+      })
     })
 
     it('replays every seed example body against real contacts', async () => {
@@ -112,7 +131,9 @@ for (const dialect of DIALECTS) {
       for (const { seed, body } of examples) {
         // The example's ids are placeholders: map each distinct well-formed one onto a real contact,
         // the last of them onto another tenant's contact, and keep the malformed ones as they are.
-        const placeholders = [...new Set((body.contacts as string[]).filter((id) => /^[0-9A-Za-z]{20}$/.test(id)))]
+        const placeholders = [
+          ...new Set((body.contacts as string[]).filter((id) => /^[0-9A-Za-z]{20}$/.test(id))),
+        ]
         const real = new Map<string, string>()
         for (const [i, placeholder] of placeholders.entries()) {
           const foreign = i === placeholders.length - 1
@@ -124,17 +145,26 @@ for (const dialect of DIALECTS) {
           real.set(placeholder, created.contact?.id as string)
         }
         const contacts = (body.contacts as string[]).map((id) => real.get(id) ?? id)
-        const request = { ...body, contacts, locationId: s.locationId } as Parameters<typeof ghl.contacts.createAssociation>[1]
+        const request = { ...body, contacts, locationId: s.locationId } as Parameters<
+          typeof ghl.contacts.createAssociation
+        >[1]
         const answer = await sdkFor(s.baseUrl, s.token).contacts.createAssociation({ type: 'add' }, request)
         // The vendor's OpenAPI types `responses` as string[]; the wire carries objects.
         const responses = answer.responses as unknown as Array<{ message: string }>
-        expect(responses.map((r) => r.message), seed).toEqual([
+        expect(
+          responses.map((r) => r.message),
+          seed,
+        ).toEqual([
           'Tags updated',
           'contact id is not a valid firebase id',
           'Tags updated',
           'contact does not belong to location',
         ])
-        expect(answer.responses[0]).toMatchObject({ oldTags: ['tag-1', 'tag-2'], tagsAdded: [], tagsRemoved: [] })
+        expect(answer.responses[0]).toMatchObject({
+          oldTags: ['tag-1', 'tag-2'],
+          tagsAdded: [],
+          tagsRemoved: [],
+        })
         expect(answer).toMatchObject({ succeded: false, errorCount: 2 })
       }
     })

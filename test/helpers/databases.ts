@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { type Database, type DatabaseOptions, type DialectName, openDatabase } from '../../src/store/database.js'
+import {
+  type Database,
+  type DatabaseOptions,
+  type DialectName,
+  openDatabase,
+} from '../../src/store/database.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
 
 export const POSTGRES_URL = process.env.TAGBASE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -21,7 +26,10 @@ export const DIALECTS: readonly DialectName[] = (process.env.TAGBASE_TEST_DIALEC
 export type TestDatabase = { database: Database; url: string; searchPath?: string; drop(): Promise<void> }
 
 /** A fresh, migrated database of its own: a temporary SQLite file, or a new PostgreSQL schema. */
-export async function createTestDatabase(dialect: DialectName, options: DatabaseOptions = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  dialect: DialectName,
+  options: DatabaseOptions = {},
+): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tagbase-test-'))
     const url = `sqlite:${join(dir, 'test.db')}`

@@ -10,7 +10,13 @@ export async function makeLocation(database: Database, name = 'Test location') {
 }
 
 export async function makeToken(database: Database, locationId: string, scopes?: readonly Scope[]) {
-  return (await createAccessToken(database, locationId, scopes ?? ['contacts.readonly', 'contacts.write', 'locations/tags.readonly', 'locations/tags.write'])).token
+  return (
+    await createAccessToken(
+      database,
+      locationId,
+      scopes ?? ['contacts.readonly', 'contacts.write', 'locations/tags.readonly', 'locations/tags.write'],
+    )
+  ).token
 }
 
 export async function makeContact(database: Database, locationId: string, tags: string[] = [], fields = {}) {

@@ -15,7 +15,12 @@ export type TestServer = TestDatabase & {
   close(): Promise<void>
 }
 
-export type RequestOptions = { body?: unknown; token?: string | null; version?: string | null; rawBody?: string }
+export type RequestOptions = {
+  body?: unknown
+  token?: string | null
+  version?: string | null
+  rawBody?: string
+}
 
 /** A real server on an ephemeral port over its own fresh database, with two tenants. */
 export async function startTestServer(dialect: DialectName): Promise<TestServer> {

@@ -38,8 +38,22 @@ for (const dialect of DIALECTS) {
       const result = await bulk({ operation: 'add', contactIds: [a, b], tagNames: ['tag-1', 'brand-new'] })
       expect(result.succeded).toBe(true)
       expect(result.responses).toEqual([
-        { contactId: a, message: 'Tags updated', type: 'success', oldTags: ['tag-1'], tagsAdded: ['brand-new'], tagsRemoved: [] },
-        { contactId: b, message: 'Tags updated', type: 'success', oldTags: [], tagsAdded: ['tag-1', 'brand-new'], tagsRemoved: [] },
+        {
+          contactId: a,
+          message: 'Tags updated',
+          type: 'success',
+          oldTags: ['tag-1'],
+          tagsAdded: ['brand-new'],
+          tagsRemoved: [],
+        },
+        {
+          contactId: b,
+          message: 'Tags updated',
+          type: 'success',
+          oldTags: [],
+          tagsAdded: ['tag-1', 'brand-new'],
+          tagsRemoved: [],
+        },
       ])
       expect((await listTags(t.database, locationId)).map((tag) => tag.name)).toEqual(
         expect.arrayContaining(['brand-new', 'tag-1']),
@@ -80,7 +94,11 @@ for (const dialect of DIALECTS) {
     it('removes named tags, or all of them with removeAllTags', async () => {
       const a = await makeContact(t.database, locationId, ['r1', 'r2', 'r3'])
       const named = await bulk({ operation: 'remove', contactIds: [a], tagNames: ['r3', 'absent', 'r1'] })
-      expect(named.responses[0]).toMatchObject({ oldTags: ['r1', 'r2', 'r3'], tagsAdded: [], tagsRemoved: ['r3', 'r1'] })
+      expect(named.responses[0]).toMatchObject({
+        oldTags: ['r1', 'r2', 'r3'],
+        tagsAdded: [],
+        tagsRemoved: ['r3', 'r1'],
+      })
       const all = await bulk({ operation: 'remove', contactIds: [a], tagNames: [], removeAllTags: true })
       expect(all.responses[0]).toMatchObject({ oldTags: ['r2'], tagsRemoved: ['r2'] })
       expect((await getContact(t.database, locationId, a)).tags).toEqual([])
@@ -110,11 +128,15 @@ for (const dialect of DIALECTS) {
     it('serialises concurrent requests on the same contacts: each tag is reported added once', async () => {
       const ids = await Promise.all(Array.from({ length: 20 }, () => makeContact(t.database, locationId)))
       const results = await Promise.all(
-        Array.from({ length: 6 }, () => bulk({ operation: 'add', contactIds: ids, tagNames: ['race-1', 'race-2'] })),
+        Array.from({ length: 6 }, () =>
+          bulk({ operation: 'add', contactIds: ids, tagNames: ['race-1', 'race-2'] }),
+        ),
       )
       for (const id of ids) {
         const added = results.flatMap((r) =>
-          r.responses.flatMap((entry) => (entry.contactId === id && entry.type === 'success' ? entry.tagsAdded : [])),
+          r.responses.flatMap((entry) =>
+            entry.contactId === id && entry.type === 'success' ? entry.tagsAdded : [],
+          ),
         )
         expect(added.sort()).toEqual(['race-1', 'race-2'])
         // Every answer must describe a real state: what it saw plus what it added is the final set.
@@ -131,12 +153,21 @@ for (const dialect of DIALECTS) {
       const mine = await makeContact(t.database, locationId)
       const theirs = await makeContact(t.database, otherLocationId)
       await bulk({ operation: 'add', contactIds: [mine], tagNames: ['shared-name'] })
-      await bulk({ operation: 'add', contactIds: [theirs], tagNames: ['shared-name'], locationId: otherLocationId })
+      await bulk({
+        operation: 'add',
+        contactIds: [theirs],
+        tagNames: ['shared-name'],
+        locationId: otherLocationId,
+      })
       const myTag = (await listTags(t.database, locationId)).find((tag) => tag.name === 'shared-name')
       const theirTag = (await listTags(t.database, otherLocationId)).find((tag) => tag.name === 'shared-name')
       expect(myTag?.id).toBeDefined()
       expect(myTag?.id).not.toBe(theirTag?.id)
-      const removed = await bulk({ operation: 'remove', contactIds: [mine, theirs], tagNames: ['shared-name'] })
+      const removed = await bulk({
+        operation: 'remove',
+        contactIds: [mine, theirs],
+        tagNames: ['shared-name'],
+      })
       expect(removed.responses[1]).toMatchObject({ message: 'contact does not belong to location' })
       expect((await getContact(t.database, otherLocationId, theirs)).tags).toEqual(['shared-name'])
     })

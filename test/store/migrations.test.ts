@@ -20,13 +20,26 @@ for (const dialect of DIALECTS) {
       const location = await makeLocation(t.database)
       const now = new Date().toISOString()
       const tag = { location_id: location.id, name: 'dup', created_at: now, updated_at: now }
-      await t.database.kysely.insertInto('tags').values({ ...tag, id: 'A'.repeat(20) }).execute()
-      await expect(t.database.kysely.insertInto('tags').values({ ...tag, id: 'B'.repeat(20) }).execute()).rejects.toThrow()
+      await t.database.kysely
+        .insertInto('tags')
+        .values({ ...tag, id: 'A'.repeat(20) })
+        .execute()
+      await expect(
+        t.database.kysely
+          .insertInto('tags')
+          .values({ ...tag, id: 'B'.repeat(20) })
+          .execute(),
+      ).rejects.toThrow()
       const contactId = await makeContact(t.database, location.id)
       await expect(
         t.database.kysely
           .insertInto('contact_tags')
-          .values({ location_id: location.id, contact_id: contactId, tag_id: 'C'.repeat(20), created_at: now })
+          .values({
+            location_id: location.id,
+            contact_id: contactId,
+            tag_id: 'C'.repeat(20),
+            created_at: now,
+          })
           .execute(),
       ).rejects.toThrow()
     })
@@ -35,7 +48,12 @@ for (const dialect of DIALECTS) {
       const location = await makeLocation(t.database)
       await makeContact(t.database, location.id, ['a'])
       await makeContact(t.database, location.id, ['b'])
-      const events = await t.database.kysely.selectFrom('events').select('id').where('location_id', '=', location.id).orderBy('id').execute()
+      const events = await t.database.kysely
+        .selectFrom('events')
+        .select('id')
+        .where('location_id', '=', location.id)
+        .orderBy('id')
+        .execute()
       expect(events).toHaveLength(2)
       expect(typeof events[0]?.id).toBe('number')
       expect(events[1]!.id).toBeGreaterThan(events[0]!.id)

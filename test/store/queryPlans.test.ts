@@ -17,7 +17,15 @@ async function seed(database: Database, locationId: string): Promise<string[]> {
     await database.kysely
       .insertInto('contacts')
       .values(
-        ids.slice(i, i + 500).map((id) => ({ location_id: locationId, id, dnd: 0, extra: '{}', search_text: '', created_at: now, updated_at: now })),
+        ids.slice(i, i + 500).map((id) => ({
+          location_id: locationId,
+          id,
+          dnd: 0,
+          extra: '{}',
+          search_text: '',
+          created_at: now,
+          updated_at: now,
+        })),
       )
       .execute()
   }
@@ -37,7 +45,12 @@ async function seed(database: Database, locationId: string): Promise<string[]> {
 
 const TENANT_TABLES = new Set(['contacts', 'contact_tags', 'tags'])
 
-type PgPlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Cond'?: string; Plans?: PgPlanNode[] }
+type PgPlanNode = {
+  'Node Type': string
+  'Relation Name'?: string
+  'Index Cond'?: string
+  Plans?: PgPlanNode[]
+}
 
 /** Scans of tenant tables that read the whole table or a whole index instead of seeking into one. */
 async function unboundedScans(database: Database, query: CompiledQuery): Promise<string[]> {
@@ -49,7 +62,10 @@ async function unboundedScans(database: Database, query: CompiledQuery): Promise
     // SQLite says SEARCH for an index seek; SCAN reads everything, ANY(...) is a skip-scan over a key prefix.
     return result.rows
       .map((r) => r.detail)
-      .filter((d) => /\b(SCAN|SEARCH) (contacts|contact_tags|tags)\b/.test(d) && (/^SCAN/.test(d) || d.includes('ANY(')))
+      .filter(
+        (d) =>
+          /\b(SCAN|SEARCH) (contacts|contact_tags|tags)\b/.test(d) && (/^SCAN/.test(d) || d.includes('ANY(')),
+      )
   }
   // Seq scans are priced out: on test-sized tables they are legitimately cheapest, and what we
   // check is that an index exists that the statement can seek into.
@@ -61,8 +77,10 @@ async function unboundedScans(database: Database, query: CompiledQuery): Promise
     const bad: string[] = []
     const visit = (node: PgPlanNode) => {
       const relation = node['Relation Name']
-      const scansWithoutSeek = node['Node Type'] === 'Seq Scan' || (/Index/.test(node['Node Type']) && !node['Index Cond'])
-      if (relation && TENANT_TABLES.has(relation) && scansWithoutSeek) bad.push(`${node['Node Type']} on ${relation}`)
+      const scansWithoutSeek =
+        node['Node Type'] === 'Seq Scan' || (/Index/.test(node['Node Type']) && !node['Index Cond'])
+      if (relation && TENANT_TABLES.has(relation) && scansWithoutSeek)
+        bad.push(`${node['Node Type']} on ${relation}`)
       for (const child of node.Plans ?? []) visit(child)
     }
     const [root] = result.rows[0]?.['QUERY PLAN'] ?? []

@@ -1,5 +1,5 @@
-import type { ErrorObject } from 'ajv'
 import { STATUS_CODES } from 'node:http'
+import type { ErrorObject } from 'ajv'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
 import { TOO_MANY_ITEMS_HINT } from '../validation.js'
@@ -25,12 +25,18 @@ export class HighLevelHttpError extends Error {
   }
 
   body(): HighLevelErrorBody {
-    return { statusCode: this.statusCode, message: this.messages, error: statusText(this.statusCode), ...this.extra }
+    return {
+      statusCode: this.statusCode,
+      message: this.messages,
+      error: statusText(this.statusCode),
+      ...this.extra,
+    }
   }
 }
 
 export const unauthorized = () => new HighLevelHttpError(401, 'Invalid token: access token is invalid')
-export const forbiddenLocation = () => new HighLevelHttpError(403, 'The token does not have access to this location.')
+export const forbiddenLocation = () =>
+  new HighLevelHttpError(403, 'The token does not have access to this location.')
 export const forbiddenScope = () => new HighLevelHttpError(403, 'The token is not authorized for this scope.')
 export const unprocessable = (messages: string[]) => new HighLevelHttpError(422, messages)
 
@@ -52,7 +58,11 @@ const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
 function fromServiceError(error: ServiceError): HighLevelHttpError {
   const status = SERVICE_STATUS[error.code]
   if (status === 422) return unprocessable([error.message])
-  return new HighLevelHttpError(status, error.message, Object.keys(error.details).length ? { meta: error.details } : {})
+  return new HighLevelHttpError(
+    status,
+    error.message,
+    Object.keys(error.details).length ? { meta: error.details } : {},
+  )
 }
 
 function fieldName(path: string): string {
@@ -72,7 +82,9 @@ const TYPE_WORDS: Record<string, string> = {
 export function describeValidationProblem(problem: ErrorObject, part: string): string {
   const path = fieldName(problem.instancePath)
   const arrayItem = /^(.*)\.(\d+)$/.exec(path)
-  const subject = arrayItem ? `each value in ${arrayItem[1]}` : path || (part === 'body' ? 'request body' : part)
+  const subject = arrayItem
+    ? `each value in ${arrayItem[1]}`
+    : path || (part === 'body' ? 'request body' : part)
   const params = problem.params as Record<string, unknown>
   switch (problem.keyword) {
     case 'required': {
@@ -114,13 +126,19 @@ export function sendHighLevelError(reply: FastifyReply, error: HighLevelHttpErro
 }
 
 /** Maps anything thrown under the HighLevel routes to HighLevel's error body; never leaks internals. */
-export function highLevelErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+export function highLevelErrorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   if (error instanceof HighLevelHttpError) return sendHighLevelError(reply, error)
   if (error instanceof ServiceError) return sendHighLevelError(reply, fromServiceError(error))
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     const part = fastifyError.validationContext ?? 'body'
-    const messages = [...new Set(fastifyError.validation.map((p) => describeValidationProblem(p as ErrorObject, part)))]
+    const messages = [
+      ...new Set(fastifyError.validation.map((p) => describeValidationProblem(p as ErrorObject, part))),
+    ]
     return sendHighLevelError(reply, unprocessable(messages))
   }
   const status = fastifyError.statusCode

@@ -10,7 +10,10 @@ import { locationTagRoutes } from './routes/locationTags.js'
 export const highLevelApi: FastifyPluginAsync = async (app) => {
   app.setErrorHandler(highLevelErrorHandler)
   app.setNotFoundHandler((request, reply) =>
-    sendHighLevelError(reply, new HighLevelHttpError(404, `Cannot ${request.method} ${request.url.split('?')[0]}`)),
+    sendHighLevelError(
+      reply,
+      new HighLevelHttpError(404, `Cannot ${request.method} ${request.url.split('?')[0]}`),
+    ),
   )
   registerHighLevelAuth(app)
   await app.register(contactRoutes)

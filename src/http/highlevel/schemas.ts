@@ -2,7 +2,8 @@ import { type TSchema, Type } from '@sinclair/typebox'
 import { TOO_MANY_ITEMS_HINT } from '../validation.js'
 
 /** A string limited to fixed values, as a plain JSON-schema enum (one clear error when wrong). */
-const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] })
+const StringEnum = <T extends string>(values: readonly T[]) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values] })
 
 export const MAX_BULK_CONTACTS = 1000
 export const MAX_BULK_TAGS = 100
@@ -20,10 +21,14 @@ export const BulkTagBody = Type.Object({
   tags: Type.Array(Type.String(), { maxItems: MAX_BULK_TAGS, [TOO_MANY_ITEMS_HINT]: ASYNC_API_HINT }),
   locationId: Type.String({ minLength: 1 }),
   // The vendor's own curl examples send "false" as a string.
-  removeAllTags: Type.Optional(Type.Unsafe<boolean | 'true' | 'false'>({ enum: [true, false, 'true', 'false'] })),
+  removeAllTags: Type.Optional(
+    Type.Unsafe<boolean | 'true' | 'false'>({ enum: [true, false, 'true', 'false'] }),
+  ),
 })
 
-export const TagsBody = Type.Object({ tags: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_BULK_TAGS }) })
+export const TagsBody = Type.Object({
+  tags: Type.Array(Type.String(), { minItems: 1, maxItems: MAX_BULK_TAGS }),
+})
 
 export const ContactIdParams = Type.Object({ contactId: Type.String() })
 

@@ -44,7 +44,11 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addPrimaryKeyConstraint('contacts_pkey', ['location_id', 'id'])
     .execute()
   await db.schema.createIndex('contacts_id_idx').on('contacts').column('id').execute()
-  await db.schema.createIndex('contacts_email_idx').on('contacts').columns(['location_id', 'email_lower']).execute()
+  await db.schema
+    .createIndex('contacts_email_idx')
+    .on('contacts')
+    .columns(['location_id', 'email_lower'])
+    .execute()
   await db.schema.createIndex('contacts_phone_idx').on('contacts').columns(['location_id', 'phone']).execute()
 
   await db.schema
@@ -69,8 +73,12 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       'location_id',
       'id',
     ])
-    .addForeignKeyConstraint('contact_tags_tag_fkey', ['location_id', 'tag_id'], 'tags', ['location_id', 'id'], (c) =>
-      c.onDelete('cascade'),
+    .addForeignKeyConstraint(
+      'contact_tags_tag_fkey',
+      ['location_id', 'tag_id'],
+      'tags',
+      ['location_id', 'id'],
+      (c) => c.onDelete('cascade'),
     )
     .execute()
   await db.schema
@@ -97,8 +105,12 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('contact_id', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('list_memberships_pkey', ['location_id', 'list_id', 'contact_id'])
-    .addForeignKeyConstraint('list_memberships_list_fkey', ['location_id', 'list_id'], 'lists', ['location_id', 'id'], (c) =>
-      c.onDelete('cascade'),
+    .addForeignKeyConstraint(
+      'list_memberships_list_fkey',
+      ['location_id', 'list_id'],
+      'lists',
+      ['location_id', 'id'],
+      (c) => c.onDelete('cascade'),
     )
     .addForeignKeyConstraint('list_memberships_contact_fkey', ['location_id', 'contact_id'], 'contacts', [
       'location_id',

@@ -3,7 +3,11 @@ import { DIALECTS } from '../../helpers/databases.js'
 import { makeContact, makeToken } from '../../helpers/fixtures.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
 
-const UNAUTHORIZED = { statusCode: 401, message: 'Invalid token: access token is invalid', error: 'Unauthorized' }
+const UNAUTHORIZED = {
+  statusCode: 401,
+  message: 'Invalid token: access token is invalid',
+  error: 'Unauthorized',
+}
 
 for (const dialect of DIALECTS) {
   describe(`HighLevel auth on ${dialect}`, () => {
@@ -46,18 +50,28 @@ for (const dialect of DIALECTS) {
       })
       expect(response).toEqual({
         status: 403,
-        body: { statusCode: 403, message: 'The token does not have access to this location.', error: 'Forbidden' },
+        body: {
+          statusCode: 403,
+          message: 'The token does not have access to this location.',
+          error: 'Forbidden',
+        },
       })
       const asOwner = await s.request('GET', `/contacts/${theirs}`, { token: s.other.token })
       expect(asOwner.body.contact.tags).toEqual([])
-      for (const path of [`/locations/${s.other.locationId}/tags`, `/contacts/?locationId=${s.other.locationId}`]) {
+      for (const path of [
+        `/locations/${s.other.locationId}/tags`,
+        `/contacts/?locationId=${s.other.locationId}`,
+      ]) {
         expect((await s.request('GET', path)).status).toBe(403)
       }
     })
 
     it('answers 403 when the token lacks the route scope', async () => {
       const readOnly = await makeToken(s.database, s.locationId, ['contacts.readonly'])
-      const write = await s.request('POST', '/contacts/bulk/tags/update/add', { body: bulkBody(), token: readOnly })
+      const write = await s.request('POST', '/contacts/bulk/tags/update/add', {
+        body: bulkBody(),
+        token: readOnly,
+      })
       expect(write).toEqual({
         status: 403,
         body: { statusCode: 403, message: 'The token is not authorized for this scope.', error: 'Forbidden' },

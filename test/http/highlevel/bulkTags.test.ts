@@ -16,7 +16,8 @@ for (const dialect of DIALECTS) {
     })
     afterAll(() => s.close())
 
-    const bulk = (type: string, body: unknown) => s.request('POST', `/contacts/bulk/tags/update/${type}`, { body })
+    const bulk = (type: string, body: unknown) =>
+      s.request('POST', `/contacts/bulk/tags/update/${type}`, { body })
     const unprocessable = (message: string[]) => ({
       status: 422,
       body: { statusCode: 422, message, error: 'Unprocessable Entity' },
@@ -27,14 +28,25 @@ for (const dialect of DIALECTS) {
       const deleted = await makeContact(s.database, s.locationId)
       await deleteContact(s.database, s.locationId, deleted)
       const foreign = await makeContact(s.database, s.other.locationId)
-      const response = await bulk('add', { contacts: [a, 'abcdef', deleted, foreign], tags: ['TAG-1 ', 'tag-3'], locationId: s.locationId })
+      const response = await bulk('add', {
+        contacts: [a, 'abcdef', deleted, foreign],
+        tags: ['TAG-1 ', 'tag-3'],
+        locationId: s.locationId,
+      })
       expect(response).toEqual({
         status: 201,
         body: {
           succeded: false,
           errorCount: 3,
           responses: [
-            { contactId: a, message: 'Tags updated', type: 'success', oldTags: ['tag-1', 'tag-2'], tagsAdded: ['tag-3'], tagsRemoved: [] },
+            {
+              contactId: a,
+              message: 'Tags updated',
+              type: 'success',
+              oldTags: ['tag-1', 'tag-2'],
+              tagsAdded: ['tag-3'],
+              tagsRemoved: [],
+            },
             { contactId: 'abcdef', message: 'contact id is not a valid firebase id', type: 'error' },
             { contactId: deleted, message: 'contact is deleted', type: 'error' },
             { contactId: foreign, message: 'contact does not belong to location', type: 'error' },
@@ -47,7 +59,11 @@ for (const dialect of DIALECTS) {
       const a = await makeContact(s.database, s.locationId)
       const raw = await fetch(`${s.baseUrl}/contacts/bulk/tags/update/add`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${s.token}`, version: '2021-07-28', 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${s.token}`,
+          version: '2021-07-28',
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ contacts: [a, 'abcdef'], tags: ['x'], locationId: s.locationId }),
       })
       expect(await raw.text()).toBe(
@@ -63,7 +79,12 @@ for (const dialect of DIALECTS) {
       ['false', false],
     ])('accepts removeAllTags %j', async (flag, removesAll) => {
       const a = await makeContact(s.database, s.locationId, ['keep', 'drop'])
-      const response = await bulk('remove', { contacts: [a], tags: ['drop'], locationId: s.locationId, removeAllTags: flag })
+      const response = await bulk('remove', {
+        contacts: [a],
+        tags: ['drop'],
+        locationId: s.locationId,
+        removeAllTags: flag,
+      })
       expect(response.status).toBe(201)
       expect(response.body.responses[0].tagsRemoved).toEqual(removesAll ? ['drop', 'keep'] : ['drop'])
     })
@@ -73,24 +94,36 @@ for (const dialect of DIALECTS) {
       expect(await bulk('remove', { contacts: [a], tags: [], locationId: s.locationId })).toEqual(
         unprocessable(['tags must contain at least 1 elements']),
       )
-      const ok = await bulk('remove', { contacts: [a], tags: [], locationId: s.locationId, removeAllTags: 'true' })
+      const ok = await bulk('remove', {
+        contacts: [a],
+        tags: [],
+        locationId: s.locationId,
+        removeAllTags: 'true',
+      })
       expect(ok.body.responses[0].tagsRemoved).toEqual(['z'])
     })
 
     it('refuses removeAllTags with add', async () => {
       expect(
-        await bulk('add', { contacts: ['qFSqySFkVvNzOSqgGqFi'], tags: ['t'], locationId: s.locationId, removeAllTags: true }),
+        await bulk('add', {
+          contacts: ['qFSqySFkVvNzOSqgGqFi'],
+          tags: ['t'],
+          locationId: s.locationId,
+          removeAllTags: true,
+        }),
       ).toEqual(unprocessable(['removeAllTags can only be used with the remove type']))
     })
 
     it('answers 422 for a type other than add or remove', async () => {
-      expect(await bulk('replace', { contacts: ['qFSqySFkVvNzOSqgGqFi'], tags: ['t'], locationId: s.locationId })).toEqual(
-        unprocessable(['type must be one of the following values: add, remove']),
-      )
+      expect(
+        await bulk('replace', { contacts: ['qFSqySFkVvNzOSqgGqFi'], tags: ['t'], locationId: s.locationId }),
+      ).toEqual(unprocessable(['type must be one of the following values: add, remove']))
     })
 
     it('lists every schema problem at once', async () => {
-      expect(await bulk('add', { contacts: 'qFSqySFkVvNzOSqgGqFi', tags: [1, 'ok', null], removeAllTags: 'yes' })).toEqual(
+      expect(
+        await bulk('add', { contacts: 'qFSqySFkVvNzOSqgGqFi', tags: [1, 'ok', null], removeAllTags: 'yes' }),
+      ).toEqual(
         unprocessable([
           'locationId should not be empty',
           'contacts must be an array',
@@ -106,7 +139,11 @@ for (const dialect of DIALECTS) {
 
     it('rejects blank and over-long tag names', async () => {
       expect(
-        await bulk('add', { contacts: ['qFSqySFkVvNzOSqgGqFi'], tags: ['  ', 'x'.repeat(256)], locationId: s.locationId }),
+        await bulk('add', {
+          contacts: ['qFSqySFkVvNzOSqgGqFi'],
+          tags: ['  ', 'x'.repeat(256)],
+          locationId: s.locationId,
+        }),
       ).toEqual(
         unprocessable([
           'each value in tags should not be empty',
@@ -121,9 +158,9 @@ for (const dialect of DIALECTS) {
         unprocessable([`contacts must contain no more than 1000 elements; ${ASYNC_HINT}`]),
       )
       const tags = Array.from({ length: 101 }, (_, i) => `t${i}`)
-      expect(await bulk('add', { contacts: ['qFSqySFkVvNzOSqgGqFi'], tags, locationId: s.locationId })).toEqual(
-        unprocessable([`tags must contain no more than 100 elements; ${ASYNC_HINT}`]),
-      )
+      expect(
+        await bulk('add', { contacts: ['qFSqySFkVvNzOSqgGqFi'], tags, locationId: s.locationId }),
+      ).toEqual(unprocessable([`tags must contain no more than 100 elements; ${ASYNC_HINT}`]))
     })
 
     it('handles the full 1000 × 100 request', async () => {
@@ -138,7 +175,9 @@ for (const dialect of DIALECTS) {
 
     it('answers malformed JSON with 400 in the HighLevel shape and applies nothing', async () => {
       const before = (await listEvents(s.database, s.locationId)).length
-      const response = await s.request('POST', '/contacts/bulk/tags/update/add', { rawBody: '{"contacts": [' })
+      const response = await s.request('POST', '/contacts/bulk/tags/update/add', {
+        rawBody: '{"contacts": [',
+      })
       expect(response.status).toBe(400)
       expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request' })
       expect((await listEvents(s.database, s.locationId)).length).toBe(before)
@@ -156,9 +195,23 @@ for (const dialect of DIALECTS) {
       })
       expect(response.status).toBe(201)
       expect(response.body.responses).toEqual([
-        { contactId: mine, message: 'Tags updated', type: 'success', oldTags: ['tag-1', 'tag-2'], tagsAdded: [], tagsRemoved: [] },
+        {
+          contactId: mine,
+          message: 'Tags updated',
+          type: 'success',
+          oldTags: ['tag-1', 'tag-2'],
+          tagsAdded: [],
+          tagsRemoved: [],
+        },
         { contactId: 'abcdef', message: 'contact id is not a valid firebase id', type: 'error' },
-        { contactId: mine, message: 'Tags updated', type: 'success', oldTags: ['tag-1', 'tag-2'], tagsAdded: [], tagsRemoved: [] },
+        {
+          contactId: mine,
+          message: 'Tags updated',
+          type: 'success',
+          oldTags: ['tag-1', 'tag-2'],
+          tagsAdded: [],
+          tagsRemoved: [],
+        },
         { contactId: foreign, message: 'contact does not belong to location', type: 'error' },
       ])
       expect(response.body).toMatchObject({ succeded: false, errorCount: 2 })

@@ -61,9 +61,14 @@ for (const dialect of DIALECTS) {
     it('updates fields, replaces tags when given, and keeps them when not', async () => {
       const { body } = await create({ firstName: 'Old', tags: ['a', 'b'] })
       const id = body.contact.id
-      const renamed = await s.request('PUT', `/contacts/${id}`, { body: { firstName: 'New', city: 'Dolomite' } })
+      const renamed = await s.request('PUT', `/contacts/${id}`, {
+        body: { firstName: 'New', city: 'Dolomite' },
+      })
       expect(renamed.status).toBe(200)
-      expect(renamed.body).toMatchObject({ succeded: true, contact: { firstName: 'New', name: 'New', city: 'Dolomite', tags: ['a', 'b'] } })
+      expect(renamed.body).toMatchObject({
+        succeded: true,
+        contact: { firstName: 'New', name: 'New', city: 'Dolomite', tags: ['a', 'b'] },
+      })
       const retagged = await s.request('PUT', `/contacts/${id}`, { body: { tags: ['b', 'C'] } })
       expect(retagged.body.contact.tags).toEqual(['b', 'c'])
       const events = await listEvents(s.database, s.locationId, id)
@@ -106,7 +111,8 @@ for (const dialect of DIALECTS) {
 
     it('lists with a query filter and keyset pages by startAfterId', async () => {
       const ids: string[] = []
-      for (let i = 0; i < 5; i++) ids.push((await create({ firstName: `Pager${i}`, companyName: 'Paging Co' })).body.contact.id)
+      for (let i = 0; i < 5; i++)
+        ids.push((await create({ firstName: `Pager${i}`, companyName: 'Paging Co' })).body.contact.id)
       const seen: string[] = []
       let startAfterId: string | undefined
       for (let page = 0; page < 5; page++) {
@@ -128,18 +134,26 @@ for (const dialect of DIALECTS) {
       const response = await s.request('GET', `/contacts/?locationId=${s.locationId}&limit=500`)
       expect(response).toEqual({
         status: 422,
-        body: { statusCode: 422, message: ['limit must not be greater than 100'], error: 'Unprocessable Entity' },
+        body: {
+          statusCode: 422,
+          message: ['limit must not be greater than 100'],
+          error: 'Unprocessable Entity',
+        },
       })
     })
 
     it('adds and removes tags on one contact with POST/DELETE /contacts/{id}/tags', async () => {
       const { body } = await create({ tags: ['keep'] })
       const id = body.contact.id
-      expect(await s.request('POST', `/contacts/${id}/tags`, { body: { tags: ['New One', 'keep'] } })).toEqual({
+      expect(
+        await s.request('POST', `/contacts/${id}/tags`, { body: { tags: ['New One', 'keep'] } }),
+      ).toEqual({
         status: 201,
         body: { tags: ['keep', 'new one'] },
       })
-      expect(await s.request('DELETE', `/contacts/${id}/tags`, { body: { tags: ['NEW ONE', 'absent'] } })).toEqual({
+      expect(
+        await s.request('DELETE', `/contacts/${id}/tags`, { body: { tags: ['NEW ONE', 'absent'] } }),
+      ).toEqual({
         status: 200,
         body: { tags: ['keep'] },
       })

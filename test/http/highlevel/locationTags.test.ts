@@ -18,7 +18,11 @@ for (const dialect of DIALECTS) {
       const created = await s.request('POST', base(), { body: { name: '  Hot Lead ' } })
       expect(created.status).toBe(200)
       const tag = created.body.tag
-      expect(tag).toEqual({ id: expect.stringMatching(/^[0-9A-Za-z]{20}$/), name: 'hot lead', locationId: s.locationId })
+      expect(tag).toEqual({
+        id: expect.stringMatching(/^[0-9A-Za-z]{20}$/),
+        name: 'hot lead',
+        locationId: s.locationId,
+      })
       expect(await s.request('POST', base(), { body: { name: 'HOT LEAD' } })).toEqual({
         status: 400,
         body: { statusCode: 400, message: 'Tag with the same name already exists', error: 'Bad Request' },
@@ -48,11 +52,16 @@ for (const dialect of DIALECTS) {
       const b = await makeContact(s.database, s.locationId, ['doomed'])
       const list = await s.request('GET', base())
       const doomed = list.body.tags.find((t: { name: string }) => t.name === 'doomed')
-      expect(await s.request('DELETE', `${base()}/${doomed.id}`)).toEqual({ status: 200, body: { succeded: true } })
+      expect(await s.request('DELETE', `${base()}/${doomed.id}`)).toEqual({
+        status: 200,
+        body: { succeded: true },
+      })
       expect((await s.request('GET', `/contacts/${a}`)).body.contact.tags).toEqual(['other'])
       expect((await s.request('GET', `/contacts/${b}`)).body.contact.tags).toEqual([])
       for (const id of [a, b]) {
-        expect((await listEvents(s.database, s.locationId, id)).at(-1)).toMatchObject({ tags_removed: '["doomed"]' })
+        expect((await listEvents(s.database, s.locationId, id)).at(-1)).toMatchObject({
+          tags_removed: '["doomed"]',
+        })
       }
       expect((await s.request('GET', `${base()}/${doomed.id}`)).body).toEqual({
         statusCode: 400,
@@ -70,7 +79,8 @@ for (const dialect of DIALECTS) {
       expect((await s.request('GET', `${base()}/${id}`)).status).toBe(400)
       expect((await s.request('DELETE', `${base()}/${id}`)).status).toBe(400)
       expect(
-        (await s.request('GET', `/locations/${s.other.locationId}/tags/${id}`, { token: s.other.token })).status,
+        (await s.request('GET', `/locations/${s.other.locationId}/tags/${id}`, { token: s.other.token }))
+          .status,
       ).toBe(200)
     })
   })

@@ -11,7 +11,8 @@ function bulkRuleViolations(
   tagProblems: Array<{ problem: string }>,
 ): string[] {
   const problems: string[] = []
-  if (body.removeAllTags && type === 'add') problems.push('removeAllTags can only be used with the remove type')
+  if (body.removeAllTags && type === 'add')
+    problems.push('removeAllTags can only be used with the remove type')
   if (body.tags.length === 0 && !body.removeAllTags) problems.push('tags must contain at least 1 elements')
   if (tagProblems.some((p) => p.problem === 'empty')) problems.push('each value in tags should not be empty')
   if (tagProblems.some((p) => p.problem === 'too-long'))

@@ -8,22 +8,37 @@ const SOURCE = 'highlevel.contact-tags'
 export const contactTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const schema = { params: ContactIdParams, body: TagsBody }
 
-  app.post('/contacts/:contactId/tags', { schema, config: { scope: 'contacts.write' } }, async (request, reply) => {
-    const { locationId } = principalOf(request)
-    const tags = await editContactTags(app.database, locationId, request.params.contactId, 'add', request.body.tags, SOURCE)
-    return reply.code(201).send({ tags })
-  })
+  app.post(
+    '/contacts/:contactId/tags',
+    { schema, config: { scope: 'contacts.write' } },
+    async (request, reply) => {
+      const { locationId } = principalOf(request)
+      const tags = await editContactTags(
+        app.database,
+        locationId,
+        request.params.contactId,
+        'add',
+        request.body.tags,
+        SOURCE,
+      )
+      return reply.code(201).send({ tags })
+    },
+  )
 
-  app.delete('/contacts/:contactId/tags', { schema, config: { scope: 'contacts.write' } }, async (request) => {
-    const { locationId } = principalOf(request)
-    const tags = await editContactTags(
-      app.database,
-      locationId,
-      request.params.contactId,
-      'remove',
-      request.body.tags,
-      SOURCE,
-    )
-    return { tags }
-  })
+  app.delete(
+    '/contacts/:contactId/tags',
+    { schema, config: { scope: 'contacts.write' } },
+    async (request) => {
+      const { locationId } = principalOf(request)
+      const tags = await editContactTags(
+        app.database,
+        locationId,
+        request.params.contactId,
+        'remove',
+        request.body.tags,
+        SOURCE,
+      )
+      return { tags }
+    },
+  )
 }

@@ -9,7 +9,13 @@ import {
 } from '../../../services/contacts.js'
 import { principalOf } from '../auth.js'
 import { contactInputFrom, presentContact } from '../presenters.js'
-import { ContactIdParams, CreateContactBody, ListContactsQuery, UpdateContactBody, UpsertContactBody } from '../schemas.js'
+import {
+  ContactIdParams,
+  CreateContactBody,
+  ListContactsQuery,
+  UpdateContactBody,
+  UpsertContactBody,
+} from '../schemas.js'
 
 const SOURCE = 'highlevel.contact'
 
@@ -18,7 +24,12 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/contacts/',
     { schema: { body: CreateContactBody }, config: { scope: 'contacts.write', locationFrom: 'body' } },
     async (request, reply) => {
-      const contact = await createContact(app.database, request.body.locationId, contactInputFrom(request.body), SOURCE)
+      const contact = await createContact(
+        app.database,
+        request.body.locationId,
+        contactInputFrom(request.body),
+        SOURCE,
+      )
       return reply.code(201).send({ contact: presentContact(contact) })
     },
   )
@@ -39,7 +50,10 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/contacts/',
-    { schema: { querystring: ListContactsQuery }, config: { scope: 'contacts.readonly', locationFrom: 'query' } },
+    {
+      schema: { querystring: ListContactsQuery },
+      config: { scope: 'contacts.readonly', locationFrom: 'query' },
+    },
     async (request) => {
       const { locationId, query, limit, startAfterId } = request.query
       const page = await listContacts(app.database, locationId, { query, limit, startAfterId })
@@ -65,7 +79,11 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/contacts/:contactId',
     { schema: { params: ContactIdParams }, config: { scope: 'contacts.readonly' } },
     async (request) => {
-      const contact = await getContact(app.database, principalOf(request).locationId, request.params.contactId)
+      const contact = await getContact(
+        app.database,
+        principalOf(request).locationId,
+        request.params.contactId,
+      )
       return { contact: presentContact(contact) }
     },
   )

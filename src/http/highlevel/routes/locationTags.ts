@@ -13,10 +13,14 @@ export const locationTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const read = { scope: 'locations/tags.readonly', locationFrom: 'params' } as const
   const write = { scope: 'locations/tags.write', locationFrom: 'params' } as const
 
-  app.get('/locations/:locationId/tags', { schema: { params: LocationParams }, config: read }, async (request) => {
-    const tags = await listLocationTags(app.database, request.params.locationId)
-    return { tags: tags.map(presentTag) }
-  })
+  app.get(
+    '/locations/:locationId/tags',
+    { schema: { params: LocationParams }, config: read },
+    async (request) => {
+      const tags = await listLocationTags(app.database, request.params.locationId)
+      return { tags: tags.map(presentTag) }
+    },
+  )
 
   app.post(
     '/locations/:locationId/tags',
