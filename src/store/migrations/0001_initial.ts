@@ -44,12 +44,21 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addPrimaryKeyConstraint('contacts_pkey', ['location_id', 'id'])
     .execute()
   await db.schema.createIndex('contacts_id_idx').on('contacts').column('id').execute()
+  // Partial, so that no index but the primary key matches "location_id = ? AND id = ?" alone.
+  // Otherwise PostgreSQL's foreign-key checks, planned generically before the table has
+  // statistics, may pick one of these and walk every contact of the location for each row.
   await db.schema
     .createIndex('contacts_email_idx')
     .on('contacts')
     .columns(['location_id', 'email_lower'])
+    .where('email_lower', 'is not', null)
     .execute()
-  await db.schema.createIndex('contacts_phone_idx').on('contacts').columns(['location_id', 'phone']).execute()
+  await db.schema
+    .createIndex('contacts_phone_idx')
+    .on('contacts')
+    .columns(['location_id', 'phone'])
+    .where('phone', 'is not', null)
+    .execute()
 
   await db.schema
     .createTable('tags')

@@ -1,0 +1,201 @@
+/**
+ * Sync bulk endpoint benchmark (not a test): 1000 existing contacts × 3 tags, added then removed.
+ *
+ *   http:   POST /contacts/bulk/tags/update/{add|remove} over loopback to the real server
+ *   direct: bulkUpdateTags() on the same database in the same process — the same statements
+ *           without HTTP, auth, validation or JSON
+ *
+ * Both run interleaved in one process against one database per engine, so the machine's state is
+ * the same for both. ratio = direct p50 / http p50 (1.0 would mean HTTP costs nothing).
+ *
+ *   npm run bench:sync [-- --rounds 30]   (TAGBASE_BENCH_POSTGRES_URL picks the PostgreSQL server)
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { buildApp } from '../src/http/app.js'
+import { createAccessToken, createLocation } from '../src/services/admin.js'
+import { type BulkTagOperation, bulkUpdateTags } from '../src/services/bulkUpdateTags.js'
+import { createContact } from '../src/services/contacts.js'
+import { type Database, type DialectName, openDatabase } from '../src/store/database.js'
+import { migrateToLatest } from '../src/store/migrate.js'
+
+const { values: args } = parseArgs({
+  options: { rounds: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' } },
+})
+const ROUNDS = Number(args.rounds)
+const WARMUP = Number(args.warmup)
+const CONTACTS = 1000
+const TAGS = ['bench-alpha', 'bench-beta', 'bench-gamma']
+const POSTGRES_URL = process.env.TAGBASE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+type Engine = { dialect: DialectName; database: Database; dispose(): Promise<void> }
+
+async function openEngine(dialect: DialectName): Promise<Engine> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tagbase-bench-'))
+    const database = openDatabase(`sqlite:${join(dir, 'bench.db')}`)
+    await migrateToLatest(database)
+    return {
+      dialect,
+      database,
+      async dispose() {
+        await database.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  }
+  const schema = `tagbase_bench_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`CREATE SCHEMA ${schema}`)
+  const database = openDatabase(POSTGRES_URL, { searchPath: schema })
+  await migrateToLatest(database)
+  return {
+    dialect,
+    database,
+    async dispose() {
+      await database.close()
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`)
+      await admin.end()
+    },
+  }
+}
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+}
+
+async function timed(work: () => Promise<void>): Promise<number> {
+  const start = process.hrtime.bigint()
+  await work()
+  return Number(process.hrtime.bigint() - start) / 1e6
+}
+
+async function benchEngine(engine: Engine) {
+  const { database } = engine
+  const location = await createLocation(database, 'Bench')
+  const { token } = await createAccessToken(database, location.id, ['contacts.write'])
+  const contactIds: string[] = []
+  for (let i = 0; i < CONTACTS; i++) {
+    const contact = await createContact(
+      database,
+      location.id,
+      { firstName: `Bench${i}`, email: `bench${i}@example.com`, tags: ['existing'] },
+      'bench',
+    )
+    contactIds.push(contact.id)
+  }
+
+  const app = await buildApp({ database, logger: false })
+  const address = await app.listen({ port: 0, host: '127.0.0.1' })
+  const body = JSON.stringify({
+    contacts: contactIds,
+    tags: TAGS,
+    locationId: location.id,
+    removeAllTags: false,
+  })
+
+  const overHttp = async (type: BulkTagOperation) => {
+    const response = await fetch(`${address}/contacts/bulk/tags/update/${type}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        version: '2021-07-28',
+        'content-type': 'application/json',
+      },
+      body,
+    })
+    const result = (await response.json()) as {
+      succeded?: boolean
+      responses?: Array<{ tagsAdded: string[]; tagsRemoved: string[] }>
+    }
+    assertFullChange(type, response.status, result)
+  }
+  const direct = async (type: BulkTagOperation) => {
+    const result = await bulkUpdateTags(database, {
+      locationId: location.id,
+      operation: type,
+      contactIds,
+      tagNames: TAGS,
+      removeAllTags: false,
+      source: 'bench',
+    })
+    assertFullChange(type, 201, result)
+  }
+
+  const samples: Record<string, number[]> = {
+    'http add': [],
+    'http remove': [],
+    'direct add': [],
+    'direct remove': [],
+  }
+  for (let round = 0; round < WARMUP + ROUNDS; round++) {
+    // Alternate which path goes first so neither always meets a freshly checkpointed/vacuumed table.
+    const order = round % 2 === 0 ? (['http', 'direct'] as const) : (['direct', 'http'] as const)
+    for (const path of order) {
+      const run = path === 'http' ? overHttp : direct
+      const add = await timed(() => run('add'))
+      const remove = await timed(() => run('remove'))
+      if (round >= WARMUP) {
+        samples[`${path} add`]?.push(add)
+        samples[`${path} remove`]?.push(remove)
+      }
+    }
+  }
+  await app.close()
+  return samples
+}
+
+/** Every round really changes all 1000 × 3 pairs; a benchmark of no-ops would flatter us. */
+function assertFullChange(
+  type: BulkTagOperation,
+  status: number,
+  result: { succeded?: boolean; responses?: Array<{ tagsAdded: string[]; tagsRemoved: string[] }> },
+) {
+  const changed = result.responses?.every(
+    (r) => (type === 'add' ? r.tagsAdded : r.tagsRemoved).length === TAGS.length,
+  )
+  if (status !== 201 || !result.succeded || result.responses?.length !== CONTACTS || !changed) {
+    throw new Error(
+      `bench ${type} did not change every contact: ${status} ${JSON.stringify(result).slice(0, 300)}`,
+    )
+  }
+}
+
+function fmt(ms: number): string {
+  return ms.toFixed(1).padStart(8)
+}
+
+async function main() {
+  console.log(
+    `sync bulk benchmark: ${CONTACTS} contacts × ${TAGS.length} tags, ${ROUNDS} rounds (+${WARMUP} warm-up)`,
+  )
+  console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
+  console.log('engine    op      http p50  http p95  direct p50  direct p95  ratio(direct/http p50)')
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const engine = await openEngine(dialect)
+    try {
+      const samples = await benchEngine(engine)
+      for (const op of ['add', 'remove'] as const) {
+        const http = samples[`http ${op}`] ?? []
+        const direct = samples[`direct ${op}`] ?? []
+        const ratio = percentile(direct, 50) / percentile(http, 50)
+        console.log(
+          `${dialect.padEnd(9)} ${op.padEnd(6)} ${fmt(percentile(http, 50))}  ${fmt(percentile(http, 95))}  ${fmt(
+            percentile(direct, 50),
+          )}    ${fmt(percentile(direct, 95))}    ${ratio.toFixed(2)}${ratio >= 0.5 ? '' : '  (below target 0.5)'}`,
+        )
+      }
+    } finally {
+      await engine.dispose()
+    }
+  }
+  console.log('\nlatencies in ms; target ratio ≥ 0.5')
+}
+
+await main()
