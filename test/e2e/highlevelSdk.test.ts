@@ -5,18 +5,41 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../helpers/databases.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
-const SEEDS_DIR = join(import.meta.dirname, '../../../shared/reference/seeds')
+const SEEDS_DIR = join(import.meta.dirname, '../fixtures/reference-seeds')
 
-/** The example request bodies in the vendor documents: every JSON object with a `contacts` array. */
+/**
+ * The example request bodies of the HighLevel documents: curl `-d '{...}'` bodies, and the body
+ * assembled from the per-field `Example:` values of a reference page's "Body" section.
+ */
 function seedExampleBodies(): Array<{ seed: string; body: Record<string, unknown> }> {
   const bodies: Array<{ seed: string; body: Record<string, unknown> }> = []
-  for (const file of readdirSync(SEEDS_DIR).sort()) {
-    const text = readFileSync(join(SEEDS_DIR, file), 'utf8').replaceAll('\\\n', '\n').replaceAll('\\', '')
-    for (const match of text.matchAll(/-d '(\{[\s\S]*?\})'/g)) {
+  for (const file of readdirSync(SEEDS_DIR)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()) {
+    const text = readFileSync(join(SEEDS_DIR, file), 'utf8')
+    const unescaped = text.replaceAll('\\\n', '\n').replaceAll('\\', '')
+    for (const match of unescaped.matchAll(/-d '(\{[\s\S]*?\})'/g)) {
       bodies.push({ seed: file, body: JSON.parse(match[1] as string) })
     }
+    const fieldExamples = /\nBody\n([\s\S]*?)\nResponses\n/.exec(text)?.[1]
+    if (fieldExamples && /(^|\n)contacts\n/.test(fieldExamples))
+      bodies.push({ seed: file, body: bodyFromFieldExamples(fieldExamples) })
   }
   return bodies
+}
+
+function bodyFromFieldExamples(section: string): Record<string, unknown> {
+  const body: Record<string, unknown> = {}
+  for (const field of ['contacts', 'tags', 'locationId', 'removeAllTags']) {
+    const example = new RegExp(`(?:^|\\n)${field}\\n[\\s\\S]*?Example:\\n(.*)`).exec(section)?.[1]
+    if (example === undefined) continue
+    try {
+      body[field] = JSON.parse(example)
+    } catch {
+      body[field] = example
+    }
+  }
+  return body
 }
 
 /** The official SDK pointed at our server. BASE_URL is read when a client is constructed. */
@@ -127,7 +150,11 @@ for (const dialect of DIALECTS) {
 
     it('replays every seed example body against real contacts', async () => {
       const examples = seedExampleBodies()
-      expect(examples.length).toBeGreaterThanOrEqual(2)
+      expect(examples.map((e) => e.seed)).toEqual([
+        '000_5e68eac4c9924ba5.txt',
+        '001_9b82975a0a2de377.txt',
+        '002_77e0a2848700bbf8.txt',
+      ])
       for (const { seed, body } of examples) {
         // The example's ids are placeholders: map each distinct well-formed one onto a real contact,
         // the last of them onto another tenant's contact, and keep the malformed ones as they are.
