@@ -1,5 +1,7 @@
+export * from './activities.js'
 export * from './bulkTagResult.js'
 export * from './contacts.js'
 export * from './ids.js'
 export * from './scopes.js'
+export * from './selectors.js'
 export * from './tags.js'

@@ -1,9 +1,13 @@
-/** Scopes a token can carry. Names follow HighLevel's OAuth scopes (see shared/reference/highlevel/oauth-scopes.md). */
+/**
+ * Scopes a token can carry: HighLevel's OAuth scope names (shared/reference/highlevel/oauth-scopes.md)
+ * for that dialect, and Constant Contact's single `contact_data` for the /v3 dialect.
+ */
 export const SCOPES = Object.freeze([
   'contacts.readonly',
   'contacts.write',
   'locations/tags.readonly',
   'locations/tags.write',
+  'contact_data',
 ] as const)
 
 export type Scope = (typeof SCOPES)[number]

@@ -156,6 +156,7 @@ async function insertNewContact(
     search_text: columns.search_text ?? '',
     created_at: now,
     updated_at: now,
+    subscribed_at: now,
   })
   const finalTags = tags.length > 0 ? await replaceTags(tx, locationId, id, tags, source, now) : []
   const row = await findContact(tx, locationId, id)

@@ -11,6 +11,9 @@ export type ServiceErrorCode =
   | 'tag-not-found'
   | 'tag-name-taken'
   | 'invalid-tag-name'
+  | 'invalid-activity'
+  | 'activity-not-found'
+  | 'activity-finished'
 
 export class ServiceError extends Error {
   constructor(

@@ -23,7 +23,27 @@ export async function appendContactTagUpdates(
   source: string,
   now: string,
 ): Promise<void> {
-  if (updates.length === 0) return
+  // Seven parameters a row: batches stay under SQLite's 32766 and PostgreSQL's 65535 limits.
+  for (let start = 0; start < updates.length; start += EVENT_ROWS_PER_STATEMENT) {
+    await insertEventBatch(
+      db,
+      locationId,
+      updates.slice(start, start + EVENT_ROWS_PER_STATEMENT),
+      source,
+      now,
+    )
+  }
+}
+
+const EVENT_ROWS_PER_STATEMENT = 2000
+
+async function insertEventBatch(
+  db: Db,
+  locationId: string,
+  updates: readonly ContactTagUpdate[],
+  source: string,
+  now: string,
+): Promise<void> {
   await db.kysely
     .insertInto('events')
     .values(

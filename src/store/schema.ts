@@ -39,6 +39,9 @@ export interface ContactsTable {
   created_at: string
   updated_at: string
   deleted_at: string | null
+  /** When the contact last became subscribed (creation, or resubscription). */
+  subscribed_at: string | null
+  unsubscribed_at: string | null
 }
 
 export interface TagsTable {
@@ -47,6 +50,8 @@ export interface TagsTable {
   name: string
   created_at: string
   updated_at: string
+  /** Constant Contact's free-text origin of a tag; null when created elsewhere. */
+  tag_source: string | null
 }
 
 export interface ContactTagsTable {
@@ -96,6 +101,26 @@ export interface EventsTable {
   created_at: string
 }
 
+export interface ActivitiesTable {
+  location_id: string
+  id: string
+  kind: string
+  state: string
+  tag_ids: string
+  selector: string | null
+  snapshot_seq: number | null
+  cursor: string | null
+  items_total: number | null
+  items_completed: number
+  errors: string
+  lease_owner: string | null
+  lease_expires_at: string | null
+  created_at: string
+  updated_at: string
+  started_at: string | null
+  completed_at: string | null
+}
+
 export interface Schema {
   locations: LocationsTable
   contacts: ContactsTable
@@ -105,4 +130,5 @@ export interface Schema {
   list_memberships: ListMembershipsTable
   access_tokens: AccessTokensTable
   events: EventsTable
+  activities: ActivitiesTable
 }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
 import { newFirebaseId } from '../domain/ids.js'
 import type { Db } from './database.js'
 import type { TagsTable } from './schema.js'
@@ -74,7 +74,7 @@ export async function ensureTagsByName(
 }
 
 /** Inserts a new tag; undefined when the name is taken. */
-export async function insertTag(db: Db, row: TagRow): Promise<TagRow | undefined> {
+export async function insertTag(db: Db, row: Insertable<TagsTable>): Promise<TagRow | undefined> {
   return db.kysely
     .insertInto('tags')
     .values(row)
@@ -111,4 +111,14 @@ export async function deleteTag(db: Db, locationId: string, id: string): Promise
     .where('id', '=', id)
     .executeTakeFirst()
   return result.numDeletedRows > 0n
+}
+
+export async function findTagsByIds(db: Db, locationId: string, ids: readonly string[]): Promise<TagRow[]> {
+  if (ids.length === 0) return []
+  return db.kysely
+    .selectFrom('tags')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('id', 'in', ids)
+    .execute()
 }

@@ -53,6 +53,10 @@ const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
   'tag-not-found': 400,
   'tag-name-taken': 400,
   'invalid-tag-name': 422,
+  // Activities belong to the Constant Contact dialect; listed so every code has a status.
+  'invalid-activity': 400,
+  'activity-not-found': 404,
+  'activity-finished': 400,
 }
 
 function fromServiceError(error: ServiceError): HighLevelHttpError {

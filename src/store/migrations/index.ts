@@ -1,12 +1,14 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely'
 import type { DialectName } from '../database.js'
 import * as m0001 from './0001_initial.js'
+import * as m0002 from './0002_activities.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
 /** Numbered migrations, applied in key order. Listed explicitly so the compiled build needs no file scanning. */
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_initial': m0001,
+  '0002_activities': m0002,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

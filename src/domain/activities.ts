@@ -1,0 +1,39 @@
+/** Lifecycle of an asynchronous activity. Terminal states never change again. */
+export const ACTIVITY_STATES = Object.freeze({
+  initialized: 'initialized',
+  processing: 'processing',
+  completed: 'completed',
+  failed: 'failed',
+  cancelled: 'cancelled',
+} as const)
+
+export type ActivityState = (typeof ACTIVITY_STATES)[keyof typeof ACTIVITY_STATES]
+
+export const TERMINAL_ACTIVITY_STATES: readonly ActivityState[] = Object.freeze([
+  'completed',
+  'failed',
+  'cancelled',
+])
+export const RUNNABLE_ACTIVITY_STATES: readonly ActivityState[] = Object.freeze(['initialized', 'processing'])
+
+export function isActivityState(value: string): value is ActivityState {
+  return Object.values(ACTIVITY_STATES).includes(value as ActivityState)
+}
+
+/** The activity kinds, named by the Constant Contact route that creates them. */
+export const ACTIVITY_KINDS = Object.freeze([
+  'contacts_taggings_add',
+  'contacts_taggings_remove',
+  'contacts_tags_delete',
+] as const)
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number]
+
+/**
+ * Constant Contact reports 1 for a freshly created activity (its own example) and 100 once done;
+ * in between, the share of covered contacts already processed, never 100 before completion.
+ */
+export function percentDone(state: ActivityState, total: number | null, completed: number): number {
+  if (state === 'completed') return 100
+  if (!total || total <= 0) return state === 'initialized' ? 1 : 0
+  return Math.max(1, Math.min(99, Math.floor((completed / total) * 100)))
+}

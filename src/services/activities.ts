@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto'
+import type { ActivityKind, ActivityState } from '../domain/activities.js'
+import type { ContactSelector } from '../domain/selectors.js'
+import {
+  type ActivityRow,
+  cancelActivity as cancelActivityRow,
+  findActivity,
+  insertActivity,
+  listActivities as listActivityRows,
+} from '../store/activities.js'
+import type { Database } from '../store/database.js'
+import { findTagsByIds } from '../store/tags.js'
+import { ServiceError } from './errors.js'
+
+export type TaggingActivityInput = {
+  kind: 'contacts_taggings_add' | 'contacts_taggings_remove'
+  selector: ContactSelector
+  tagIds: readonly string[]
+}
+
+async function requireExistingTags(
+  database: Database,
+  locationId: string,
+  tagIds: readonly string[],
+  field: string,
+) {
+  const found = new Set((await findTagsByIds(database, locationId, tagIds)).map((t) => t.id))
+  const missing = tagIds.filter((id) => !found.has(id))
+  if (missing.length > 0)
+    throw new ServiceError(
+      'invalid-activity',
+      `${field} contains ids that are not tags of this account: ${missing.join(', ')}`,
+      {
+        field,
+      },
+    )
+}
+
+function newActivity(
+  locationId: string,
+  kind: ActivityKind,
+  tagIds: readonly string[],
+  selector: ContactSelector | null,
+) {
+  const now = new Date().toISOString()
+  return {
+    location_id: locationId,
+    id: randomUUID(),
+    kind,
+    state: 'initialized' satisfies ActivityState,
+    tag_ids: JSON.stringify(tagIds),
+    selector: selector ? JSON.stringify(selector) : null,
+    items_completed: 0,
+    errors: '[]',
+    created_at: now,
+    updated_at: now,
+  }
+}
+
+/** Queues an add/remove tagging activity; workers pick it up. Tags (and a tag_ids source) must exist. */
+export async function createTaggingActivity(
+  database: Database,
+  locationId: string,
+  input: TaggingActivityInput,
+): Promise<ActivityRow> {
+  await requireExistingTags(database, locationId, input.tagIds, 'tag_ids')
+  if (input.selector.kind === 'tag_ids')
+    await requireExistingTags(database, locationId, input.selector.tagIds, 'source.tag_ids')
+  return insertActivity(database, newActivity(locationId, input.kind, input.tagIds, input.selector))
+}
+
+/** Queues deletion of tags: each is taken off every contact, then deleted. */
+export async function createTagDeleteActivity(
+  database: Database,
+  locationId: string,
+  tagIds: readonly string[],
+): Promise<ActivityRow> {
+  await requireExistingTags(database, locationId, tagIds, 'tag_ids')
+  return insertActivity(database, newActivity(locationId, 'contacts_tags_delete', tagIds, null))
+}
+
+export async function getActivity(database: Database, locationId: string, id: string): Promise<ActivityRow> {
+  const row = await findActivity(database, locationId, id)
+  if (!row) throw new ServiceError('activity-not-found', 'Activity not found')
+  return row
+}
+
+export async function listActivities(
+  database: Database,
+  locationId: string,
+  options: { limit: number; state?: ActivityState },
+): Promise<ActivityRow[]> {
+  return listActivityRows(database, locationId, options)
+}
+
+/** Native cancel (not in the vendors' APIs): stops an activity; chunks already applied stay applied. */
+export async function cancelActivity(
+  database: Database,
+  locationId: string,
+  id: string,
+): Promise<ActivityRow> {
+  const cancelled = await cancelActivityRow(database, locationId, id, new Date().toISOString())
+  if (cancelled) return cancelled
+  const existing = await getActivity(database, locationId, id)
+  throw new ServiceError('activity-finished', `Activity is already ${existing.state}`)
+}

@@ -1,0 +1,180 @@
+import type { Insertable, Selectable } from 'kysely'
+import type { ActivityState } from '../domain/activities.js'
+import type { Db } from './database.js'
+import type { ActivitiesTable } from './schema.js'
+
+export type ActivityRow = Selectable<ActivitiesTable>
+
+export async function insertActivity(db: Db, row: Insertable<ActivitiesTable>): Promise<ActivityRow> {
+  return db.kysely.insertInto('activities').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function findActivity(db: Db, locationId: string, id: string): Promise<ActivityRow | undefined> {
+  return db.kysely
+    .selectFrom('activities')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+/** Newest first. */
+export async function listActivities(
+  db: Db,
+  locationId: string,
+  options: { limit: number; state?: ActivityState },
+): Promise<ActivityRow[]> {
+  return db.kysely
+    .selectFrom('activities')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .$if(options.state !== undefined, (q) => q.where('state', '=', options.state as string))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit)
+    .execute()
+}
+
+export type Lease = { owner: string; now: string; expiresAt: string }
+
+/**
+ * Takes the oldest runnable activity whose lease is free or expired, for `lease.owner` until
+ * `lease.expiresAt`. On PostgreSQL the candidate row is locked with FOR UPDATE SKIP LOCKED, so
+ * concurrent workers each take a different activity without waiting on one another; SQLite
+ * serialises writers, which gives the same guarantee.
+ */
+export async function claimRunnableActivity(tx: Db, lease: Lease): Promise<ActivityRow | undefined> {
+  const candidate = await tx.kysely
+    .selectFrom('activities')
+    .select(['location_id', 'id'])
+    .where('state', 'in', ['initialized', 'processing'])
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', lease.now)]))
+    .orderBy('created_at')
+    .limit(1)
+    .$if(tx.dialect === 'postgres', (q) => q.forUpdate().skipLocked())
+    .executeTakeFirst()
+  if (!candidate) return undefined
+  return tx.kysely
+    .updateTable('activities')
+    .set({ lease_owner: lease.owner, lease_expires_at: lease.expiresAt, updated_at: lease.now })
+    .where('location_id', '=', candidate.location_id)
+    .where('id', '=', candidate.id)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** Fixes what the activity covers and moves it to processing; only its lease holder may. */
+export async function markActivityStarted(
+  tx: Db,
+  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  lease: Lease,
+  start: { snapshotSeq: number; itemsTotal: number },
+): Promise<boolean> {
+  const result = await tx.kysely
+    .updateTable('activities')
+    .set({
+      state: 'processing',
+      snapshot_seq: start.snapshotSeq,
+      items_total: start.itemsTotal,
+      started_at: lease.now,
+      updated_at: lease.now,
+      lease_expires_at: lease.expiresAt,
+    })
+    .where('location_id', '=', activity.location_id)
+    .where('id', '=', activity.id)
+    .where('state', '=', 'initialized')
+    .where('lease_owner', '=', lease.owner)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/**
+ * Records a processed chunk and renews the lease, in the transaction that applied the chunk.
+ * Returns false when the lease was lost or the activity was cancelled meanwhile: the caller
+ * must then roll the chunk back.
+ */
+export async function recordChunkProgress(
+  tx: Db,
+  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  lease: Lease,
+  progress: { cursor: string; processed: number },
+): Promise<boolean> {
+  const result = await tx.kysely
+    .updateTable('activities')
+    .set((eb) => ({
+      cursor: progress.cursor,
+      items_completed: eb('items_completed', '+', progress.processed),
+      updated_at: lease.now,
+      lease_expires_at: lease.expiresAt,
+    }))
+    .where('location_id', '=', activity.location_id)
+    .where('id', '=', activity.id)
+    .where('state', '=', 'processing')
+    .where('lease_owner', '=', lease.owner)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** Ends an activity its lease holder is running; returns false when the lease was lost. */
+export async function finishActivity(
+  tx: Db,
+  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  lease: Lease,
+  outcome: { state: 'completed' | 'failed'; errors?: readonly string[] },
+): Promise<boolean> {
+  const result = await tx.kysely
+    .updateTable('activities')
+    .set({
+      state: outcome.state,
+      completed_at: lease.now,
+      updated_at: lease.now,
+      lease_owner: null,
+      lease_expires_at: null,
+      ...(outcome.errors ? { errors: JSON.stringify(outcome.errors) } : {}),
+    })
+    .where('location_id', '=', activity.location_id)
+    .where('id', '=', activity.id)
+    .where('state', 'in', ['initialized', 'processing'])
+    .where('lease_owner', '=', lease.owner)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** Gives the activity back (e.g. on shutdown) so another worker can take it at once. */
+export async function releaseActivityLease(
+  db: Db,
+  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  owner: string,
+  now: string,
+): Promise<void> {
+  await db.kysely
+    .updateTable('activities')
+    .set({ lease_owner: null, lease_expires_at: null, updated_at: now })
+    .where('location_id', '=', activity.location_id)
+    .where('id', '=', activity.id)
+    .where('lease_owner', '=', owner)
+    .execute()
+}
+
+/** Cancels a not yet finished activity; whatever chunk is in flight is rolled back by its worker. */
+export async function cancelActivity(
+  db: Db,
+  locationId: string,
+  id: string,
+  now: string,
+): Promise<ActivityRow | undefined> {
+  return db.kysely
+    .updateTable('activities')
+    .set({
+      state: 'cancelled',
+      completed_at: now,
+      updated_at: now,
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .where('state', 'in', ['initialized', 'processing'])
+    .returningAll()
+    .executeTakeFirst()
+}

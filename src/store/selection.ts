@@ -1,0 +1,167 @@
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import type { ContactSelector } from '../domain/selectors.js'
+import type { Db } from './database.js'
+import type { Schema } from './schema.js'
+
+/**
+ * Contact creation order: an identity column on PostgreSQL, the rowid on SQLite (contacts are
+ * never physically deleted, so it only grows). An activity covers contacts up to the value read
+ * when it started.
+ */
+function creationOrder(db: Db) {
+  return db.dialect === 'postgres' ? sql<number>`contacts.seq` : sql<number>`contacts.rowid`
+}
+
+export async function latestContactCreationOrder(db: Db, locationId: string): Promise<number> {
+  const row = await db.kysely
+    .selectFrom('contacts')
+    .select(sql<number | null>`max(${creationOrder(db)})`.as('latest'))
+    .where('location_id', '=', locationId)
+    .executeTakeFirst()
+  return Number(row?.latest ?? 0)
+}
+
+export type SelectionScope = {
+  locationId: string
+  selector: ContactSelector
+  /** Only contacts created up to this point (see latestContactCreationOrder). */
+  snapshotSeq: number
+  /** `new_subscriber`: subscribed at or after this instant. */
+  newSubscriberSince: string
+}
+
+type ContactsQuery<O> = SelectQueryBuilder<Schema, 'contacts', O>
+
+/** The selector as WHERE clauses on `contacts`; every clause starts from the tenant's key. */
+function whereSelected<O>(db: Db, query: ContactsQuery<O>, scope: SelectionScope): ContactsQuery<O> {
+  const { locationId, selector } = scope
+  let q = query
+    .where('contacts.location_id', '=', locationId)
+    .where('contacts.deleted_at', 'is', null)
+    .where(creationOrder(db), '<=', scope.snapshotSeq)
+  switch (selector.kind) {
+    case 'contact_ids':
+      q = q.where('contacts.id', 'in', selector.contactIds)
+      break
+    case 'list_ids':
+      q = q.where((eb: ExpressionBuilder<Schema, 'contacts'>) =>
+        eb.exists(
+          eb
+            .selectFrom('list_memberships')
+            .select(sql`1`.as('one'))
+            .where('list_memberships.location_id', '=', locationId)
+            .whereRef('list_memberships.contact_id', '=', 'contacts.id')
+            .where('list_memberships.list_id', 'in', selector.listIds),
+        ),
+      )
+      break
+    case 'tag_ids':
+      q = q.where((eb: ExpressionBuilder<Schema, 'contacts'>) =>
+        eb.exists(
+          eb
+            .selectFrom('contact_tags')
+            .select(sql`1`.as('one'))
+            .where('contact_tags.location_id', '=', locationId)
+            .whereRef('contact_tags.contact_id', '=', 'contacts.id')
+            .where('contact_tags.tag_id', 'in', selector.tagIds),
+        ),
+      )
+      break
+    case 'all_active_contacts':
+      q = q.where('contacts.unsubscribed_at', 'is', null)
+      break
+    case 'new_subscriber':
+      q = q
+        .where('contacts.unsubscribed_at', 'is', null)
+        .where('contacts.subscribed_at', '>=', scope.newSubscriberSince)
+      break
+  }
+  if (
+    (selector.kind === 'list_ids' || selector.kind === 'all_active_contacts') &&
+    selector.excludeContactIds.length > 0
+  )
+    q = q.where('contacts.id', 'not in', selector.excludeContactIds)
+  return q
+}
+
+export async function countSelectedContacts(db: Db, scope: SelectionScope): Promise<number> {
+  const row = await whereSelected(
+    db,
+    db.kysely.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')),
+    scope,
+  ).executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+/**
+ * The next `limit` selected contact ids after `afterId`, in id order (keyset pagination). On
+ * PostgreSQL they are locked FOR UPDATE in that order, as the sync bulk endpoint locks its
+ * contacts, so the two never deadlock on each other's rows.
+ */
+export async function selectContactChunk(
+  db: Db,
+  scope: SelectionScope,
+  afterId: string | null,
+  limit: number,
+): Promise<string[]> {
+  const rows = await whereSelected(db, db.kysely.selectFrom('contacts').select('contacts.id'), scope)
+    .$if(afterId !== null, (q) => q.where('contacts.id', '>', afterId as string))
+    .orderBy('contacts.id')
+    .limit(limit)
+    .$if(db.dialect === 'postgres', (q) => q.forUpdate())
+    .execute()
+  return rows.map((r) => r.id)
+}
+
+function whereHoldsTags<O>(
+  query: ContactsQuery<O>,
+  locationId: string,
+  tagIds: readonly string[],
+): ContactsQuery<O> {
+  return query
+    .where('contacts.location_id', '=', locationId)
+    .where((eb: ExpressionBuilder<Schema, 'contacts'>) =>
+      eb.exists(
+        eb
+          .selectFrom('contact_tags')
+          .select(sql`1`.as('one'))
+          .where('contact_tags.location_id', '=', locationId)
+          .whereRef('contact_tags.contact_id', '=', 'contacts.id')
+          .where('contact_tags.tag_id', 'in', tagIds),
+      ),
+    )
+}
+
+/** Contacts (deleted ones too) carrying any of these tags: what deleting the tags will touch. */
+export async function countTagHolders(
+  db: Db,
+  locationId: string,
+  tagIds: readonly string[],
+): Promise<number> {
+  const row = await whereHoldsTags(
+    db.kysely.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')),
+    locationId,
+    tagIds,
+  ).executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+export async function selectTagHolderChunk(
+  db: Db,
+  locationId: string,
+  tagIds: readonly string[],
+  afterId: string | null,
+  limit: number,
+): Promise<string[]> {
+  const rows = await whereHoldsTags(
+    db.kysely.selectFrom('contacts').select('contacts.id'),
+    locationId,
+    tagIds,
+  )
+    .$if(afterId !== null, (q) => q.where('contacts.id', '>', afterId as string))
+    .orderBy('contacts.id')
+    .limit(limit)
+    .$if(db.dialect === 'postgres', (q) => q.forUpdate())
+    .execute()
+  return rows.map((r) => r.id)
+}

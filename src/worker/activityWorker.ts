@@ -1,0 +1,146 @@
+import { hostname } from 'node:os'
+import type { Logger } from 'pino'
+import { type ActivitySettings, DEFAULT_ACTIVITY_SETTINGS, runActivityStep } from '../services/runActivity.js'
+import {
+  type ActivityRow,
+  claimRunnableActivity,
+  type Lease,
+  releaseActivityLease,
+} from '../store/activities.js'
+import type { Database } from '../store/database.js'
+
+export type ActivityWorkerOptions = Partial<ActivitySettings> & {
+  /** Lock owner written on claimed activities; unique per worker. */
+  owner?: string
+  /** How long a claim lasts without progress before another worker may take the activity over. */
+  leaseMs?: number
+  /** Idle wait between looks for new work (`wake()` cuts it short). */
+  pollMs?: number
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>
+}
+
+const silentLogger = { info() {}, warn() {}, error() {} }
+
+/**
+ * Runs activities step by step under a lease. Any number of workers, in any number of processes,
+ * can share one PostgreSQL database: each claim takes a different activity, and an activity whose
+ * worker died is taken over once its lease expires, resuming from its last committed chunk.
+ */
+export class ActivityWorker {
+  readonly owner: string
+  private readonly settings: ActivitySettings
+  private readonly leaseMs: number
+  private readonly pollMs: number
+  private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>
+  private stopping = false
+  private loop: Promise<void> | undefined
+  private wakeUp: (() => void) | undefined
+
+  constructor(
+    private readonly database: Database,
+    options: ActivityWorkerOptions = {},
+  ) {
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`
+    this.settings = {
+      chunkSize: options.chunkSize ?? DEFAULT_ACTIVITY_SETTINGS.chunkSize,
+      newSubscriberDays: options.newSubscriberDays ?? DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
+    }
+    this.leaseMs = options.leaseMs ?? 30_000
+    this.pollMs = options.pollMs ?? 500
+    this.logger = options.logger ?? silentLogger
+  }
+
+  start(): void {
+    if (this.loop) return
+    this.stopping = false
+    this.loop = this.runLoop()
+  }
+
+  /** Lets the step in flight commit, gives its activity back, and returns when the loop has ended. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    this.wakeUp?.()
+    await this.loop
+    this.loop = undefined
+  }
+
+  /** New work was queued: look now rather than after the poll interval. */
+  wake(): void {
+    this.wakeUp?.()
+  }
+
+  /** Claims one runnable activity and runs it until it ends or is lost; false when none was runnable. */
+  async runOne(): Promise<boolean> {
+    const claimed = await this.database.transaction((tx) => claimRunnableActivity(tx, this.lease()))
+    if (!claimed) return false
+    this.logger.info(
+      { activityId: claimed.id, locationId: claimed.location_id, owner: this.owner },
+      'activity claimed',
+    )
+    await this.runClaimed(claimed)
+    return true
+  }
+
+  private lease(): Lease {
+    const now = Date.now()
+    return {
+      owner: this.owner,
+      now: new Date(now).toISOString(),
+      expiresAt: new Date(now + this.leaseMs).toISOString(),
+    }
+  }
+
+  private async runClaimed(activity: ActivityRow): Promise<void> {
+    try {
+      for (;;) {
+        if (this.stopping) {
+          await releaseActivityLease(this.database, activity, this.owner, new Date().toISOString())
+          return
+        }
+        const outcome = await runActivityStep(this.database, activity, this.lease(), this.settings)
+        if (outcome === 'done') {
+          this.logger.info({ activityId: activity.id }, 'activity ended')
+          return
+        }
+        if (outcome === 'lost') {
+          this.logger.warn({ activityId: activity.id }, 'activity lease lost or activity cancelled')
+          return
+        }
+      }
+    } catch (error) {
+      // The failed step rolled back; give the activity back so it is retried from its cursor.
+      this.logger.error({ err: error, activityId: activity.id }, 'activity step failed')
+      await releaseActivityLease(this.database, activity, this.owner, new Date().toISOString()).catch(
+        () => {},
+      )
+      throw error
+    }
+  }
+
+  private async runLoop(): Promise<void> {
+    while (!this.stopping) {
+      let worked = false
+      try {
+        worked = await this.runOne()
+      } catch (error) {
+        // The step rolled back and its activity was released; wait before trying again.
+        this.logger.error({ err: error, owner: this.owner }, 'activity worker iteration failed')
+      }
+      if (!worked && !this.stopping) await this.idle()
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollMs)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined
+        done()
+      }
+    })
+  }
+}
