@@ -62,6 +62,17 @@ function idList(
   return [...new Set(value as string[])]
 }
 
+function requiredIdList(
+  value: unknown,
+  field: string,
+  max: number,
+  problems: SelectorProblem[],
+): string[] | undefined {
+  if (value !== undefined) return idList(value, field, max, problems)
+  problems.push({ field, message: `${field} is required` })
+  return undefined
+}
+
 function parseExclude(
   body: Record<string, unknown>,
   source: Record<string, unknown>,
@@ -107,10 +118,7 @@ export function parseTaggingRequest(body: unknown): ParsedTaggingRequest {
   if (unknownTop.length > 0)
     problems.push({ field: unknownTop[0] as string, message: `unknown field ${unknownTop.join(', ')}` })
 
-  const tagIds =
-    body.tag_ids === undefined
-      ? (problems.push({ field: 'tag_ids', message: 'tag_ids is required' }), undefined)
-      : idList(body.tag_ids, 'tag_ids', SELECTOR_LIMITS.tagIds, problems)
+  const tagIds = requiredIdList(body.tag_ids, 'tag_ids', SELECTOR_LIMITS.tagIds, problems)
 
   const source = body.source
   if (!isRecord(source)) {
@@ -187,10 +195,7 @@ export function parseTagDeleteRequest(
   const unknown = Object.keys(body).filter((k) => k !== 'tag_ids')
   if (unknown.length > 0)
     problems.push({ field: unknown[0] as string, message: `unknown field ${unknown.join(', ')}` })
-  const tagIds =
-    body.tag_ids === undefined
-      ? (problems.push({ field: 'tag_ids', message: 'tag_ids is required' }), undefined)
-      : idList(body.tag_ids, 'tag_ids', SELECTOR_LIMITS.tagIds, problems)
+  const tagIds = requiredIdList(body.tag_ids, 'tag_ids', SELECTOR_LIMITS.tagIds, problems)
   if (problems.length > 0 || !tagIds) return { ok: false, problems }
   return { ok: true, tagIds }
 }
