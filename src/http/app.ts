@@ -2,12 +2,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Database } from '../store/database.js'
 import './decorations.js'
+import { constantContactApi } from './constantcontact/index.js'
 import { highLevelApi } from './highlevel/index.js'
 import { validatorCompiler } from './validation.js'
 
 export type AppOptions = {
   database: Database
   logger?: FastifyServerOptions['logger']
+  /** Called when a route queued an activity, so an in-process worker can start at once. */
+  onActivityQueued?: () => void
 }
 
 /**
@@ -37,6 +40,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   acceptEmptyJsonBodies(app)
   app.decorate('database', options.database)
+  app.decorate('activityQueued', options.onActivityQueued ?? (() => {}))
+  await app.register(constantContactApi, { prefix: '/v3' })
   await app.register(highLevelApi)
   return app
 }

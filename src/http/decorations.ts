@@ -6,6 +6,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The store every route works on, injected once at start (see app.ts). */
     database: Database
+    /** Tells the in-process worker (if any) that an activity was queued. */
+    activityQueued: () => void
   }
   interface FastifyRequest {
     /** Who the bearer token says is calling; set by the dialect's auth hook. */

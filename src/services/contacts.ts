@@ -11,6 +11,7 @@ import {
   tagsAfter,
 } from '../domain/index.js'
 import {
+  type ContactFilter,
   type ContactPatch,
   type ContactRow,
   countLiveContacts,
@@ -19,19 +20,29 @@ import {
   findLiveContactByEmail,
   findLiveContactByPhone,
   insertContact,
+  listContactsFiltered,
   listLiveContacts,
   lockLiveContacts,
+  setContactSubscription,
   softDeleteContact,
   updateContact as updateContactRow,
 } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
+import { findListsByIds, listIdsOfContacts, replaceContactLists } from '../store/lists.js'
+import { findTagsByIds } from '../store/tags.js'
 import { ServiceError } from './errors.js'
 import { applyTagEdit } from './tagEdits.js'
 
 export type ContactView = ContactRow & { tags: string[] }
 
-export type ContactInput = ContactFields & { tags?: readonly string[] }
+export type ContactInput = ContactFields & {
+  /** Tag names; replace the contact's tags when given. */
+  tags?: readonly string[]
+  /** List ids; replace the contact's list memberships when given. */
+  listIds?: readonly string[]
+  subscription?: 'subscribed' | 'unsubscribed'
+}
 
 const FIELD_COLUMNS = {
   firstName: 'first_name',
@@ -137,6 +148,27 @@ async function replaceTags(
   return tagsAfter(change.get(contactId) as AppliedTagChange)
 }
 
+async function replaceLists(
+  tx: Db,
+  locationId: string,
+  contactId: string,
+  listIds: readonly string[],
+  now: string,
+) {
+  const unique = [...new Set(listIds)]
+  const found = new Set((await findListsByIds(tx, locationId, unique)).map((l) => l.id))
+  const missing = unique.filter((id) => !found.has(id))
+  if (missing.length > 0)
+    throw new ServiceError(
+      'unknown-reference',
+      `list_memberships names unknown lists: ${missing.join(', ')}`,
+      {
+        field: 'list_memberships',
+      },
+    )
+  await replaceContactLists(tx, locationId, contactId, unique, now)
+}
+
 async function insertNewContact(
   tx: Db,
   locationId: string,
@@ -157,8 +189,10 @@ async function insertNewContact(
     created_at: now,
     updated_at: now,
     subscribed_at: now,
+    unsubscribed_at: input.subscription === 'unsubscribed' ? now : null,
   })
   const finalTags = tags.length > 0 ? await replaceTags(tx, locationId, id, tags, source, now) : []
+  if (input.listIds !== undefined) await replaceLists(tx, locationId, id, input.listIds, now)
   const row = await findContact(tx, locationId, id)
   return { ...(row as ContactRow), tags: finalTags }
 }
@@ -212,6 +246,9 @@ async function updateLiveContact(
   now: string,
 ): Promise<ContactView> {
   await updateContactRow(tx, locationId, existing.id, { ...columnsFor(input, existing), updated_at: now })
+  if (input.listIds !== undefined) await replaceLists(tx, locationId, existing.id, input.listIds, now)
+  if (input.subscription !== undefined)
+    await setContactSubscription(tx, locationId, existing.id, input.subscription, now)
   const finalTags =
     tags === undefined
       ? await tagsOf(tx, locationId, existing.id)
@@ -311,4 +348,56 @@ export async function editContactTags(
     const change = await applyTagEdit(tx, locationId, [contactId], edit, source, now)
     return tagsAfter(change.get(contactId) as AppliedTagChange)
   })
+}
+
+/** Tag names for tag ids of this location; an unknown id is refused, naming `field`. */
+export async function tagNamesForIds(
+  database: Database,
+  locationId: string,
+  tagIds: readonly string[],
+  field: string,
+): Promise<string[]> {
+  const unique = [...new Set(tagIds)]
+  const tags = await findTagsByIds(database, locationId, unique)
+  const byId = new Map(tags.map((t) => [t.id, t.name]))
+  const missing = unique.filter((id) => !byId.has(id))
+  if (missing.length > 0)
+    throw new ServiceError('unknown-reference', `${field} names unknown tags: ${missing.join(', ')}`, {
+      field,
+    })
+  return unique.map((id) => byId.get(id) as string)
+}
+
+export type ContactLinks = { tagIds: string[]; listIds: string[] }
+
+/** Tag ids and list ids of each contact, in id order. */
+export async function contactLinks(
+  database: Database,
+  locationId: string,
+  contactIds: readonly string[],
+): Promise<Map<string, ContactLinks>> {
+  const links = new Map<string, ContactLinks>(contactIds.map((id) => [id, { tagIds: [], listIds: [] }]))
+  for (const t of await listTagsOfContacts(database, locationId, contactIds))
+    links.get(t.contact_id)?.tagIds.push(t.tag_id)
+  for (const m of await listIdsOfContacts(database, locationId, contactIds))
+    links.get(m.contact_id)?.listIds.push(m.list_id)
+  for (const link of links.values()) link.tagIds.sort()
+  return links
+}
+
+/** A keyset page of contacts filtered by status, tags and lists (the Constant Contact listing). */
+export async function listContactsByFilter(
+  database: Database,
+  locationId: string,
+  filter: ContactFilter,
+): Promise<ContactView[]> {
+  const rows = await listContactsFiltered(database, locationId, filter)
+  const tags = await listTagsOfContacts(
+    database,
+    locationId,
+    rows.map((r) => r.id),
+  )
+  const byContact = new Map<string, string[]>()
+  for (const t of tags) byContact.set(t.contact_id, [...(byContact.get(t.contact_id) ?? []), t.name])
+  return rows.map((r) => ({ ...r, tags: sortTagNames(byContact.get(r.id) ?? []) }))
 }

@@ -14,6 +14,10 @@ export type ServiceErrorCode =
   | 'invalid-activity'
   | 'activity-not-found'
   | 'activity-finished'
+  | 'unknown-reference'
+  | 'list-not-found'
+  | 'list-name-taken'
+  | 'invalid-list-name'
 
 export class ServiceError extends Error {
   constructor(

@@ -1,7 +1,16 @@
 import { newFirebaseId, normalizeTagName, tagNameProblem } from '../domain/index.js'
+import { countLiveContactsPerTag } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
 import { appendTagRemovalForHolders } from '../store/events.js'
-import { deleteTag, findTag, insertTag, listTags, renameTag, type TagRow } from '../store/tags.js'
+import {
+  deleteTag,
+  findTag,
+  insertTag,
+  listTags,
+  listTagsAfter,
+  renameTag,
+  type TagRow,
+} from '../store/tags.js'
 import { ServiceError } from './errors.js'
 
 function validTagName(raw: string): string {
@@ -17,6 +26,25 @@ export async function listLocationTags(database: Database, locationId: string): 
   return listTags(database, locationId)
 }
 
+/** A keyset page of tags in id order, with live-contact counts when asked. */
+export async function listLocationTagsPage(
+  database: Database,
+  locationId: string,
+  page: { limit: number; afterId?: string; withCounts: boolean },
+): Promise<Array<{ tag: TagRow; contactsCount?: number }>> {
+  const tags = await listTagsAfter(database, locationId, page)
+  const counts = page.withCounts ? await countLiveContactsPerTag(database, locationId) : undefined
+  return tags.map((tag) => ({ tag, ...(counts ? { contactsCount: counts.get(tag.id) ?? 0 } : {}) }))
+}
+
+export async function countTagHolders(
+  database: Database,
+  locationId: string,
+  tagId: string,
+): Promise<number> {
+  return (await countLiveContactsPerTag(database, locationId)).get(tagId) ?? 0
+}
+
 export async function getLocationTag(database: Database, locationId: string, tagId: string): Promise<TagRow> {
   const tag = await findTag(database, locationId, tagId)
   if (!tag) throw new ServiceError('tag-not-found', 'Tag not found')
@@ -27,6 +55,7 @@ export async function createLocationTag(
   database: Database,
   locationId: string,
   rawName: string,
+  tagSource?: string,
 ): Promise<TagRow> {
   const name = validTagName(rawName)
   const now = new Date().toISOString()
@@ -36,6 +65,7 @@ export async function createLocationTag(
     name,
     created_at: now,
     updated_at: now,
+    tag_source: tagSource ?? null,
   })
   if (!created) throw new ServiceError('tag-name-taken', 'Tag with the same name already exists')
   return created

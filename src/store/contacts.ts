@@ -175,3 +175,74 @@ export async function countLiveContacts(
     .executeTakeFirstOrThrow()
   return Number(row.n)
 }
+
+export type ContactStatusFilter = 'all' | 'active' | 'unsubscribed' | 'deleted'
+
+export type ContactFilter = {
+  status: ContactStatusFilter
+  /** Contacts carrying any of these tags. */
+  tagIds?: readonly string[]
+  /** Members of any of these lists. */
+  listIds?: readonly string[]
+  afterId?: string
+  limit: number
+}
+
+/** A keyset page (id order) of contacts matching every given filter. */
+export async function listContactsFiltered(
+  db: Db,
+  locationId: string,
+  filter: ContactFilter,
+): Promise<ContactRow[]> {
+  let query = db.kysely
+    .selectFrom('contacts')
+    .selectAll('contacts')
+    .where('contacts.location_id', '=', locationId)
+  if (filter.status === 'deleted') query = query.where('contacts.deleted_at', 'is not', null)
+  else query = query.where('contacts.deleted_at', 'is', null)
+  if (filter.status === 'active') query = query.where('contacts.unsubscribed_at', 'is', null)
+  if (filter.status === 'unsubscribed') query = query.where('contacts.unsubscribed_at', 'is not', null)
+  const tagIds = filter.tagIds ?? []
+  if (tagIds.length > 0)
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('contact_tags')
+          .select('contact_tags.tag_id')
+          .where('contact_tags.location_id', '=', locationId)
+          .whereRef('contact_tags.contact_id', '=', 'contacts.id')
+          .where('contact_tags.tag_id', 'in', tagIds),
+      ),
+    )
+  const listIds = filter.listIds ?? []
+  if (listIds.length > 0)
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('list_memberships')
+          .select('list_memberships.list_id')
+          .where('list_memberships.location_id', '=', locationId)
+          .whereRef('list_memberships.contact_id', '=', 'contacts.id')
+          .where('list_memberships.list_id', 'in', listIds),
+      ),
+    )
+  if (filter.afterId !== undefined) query = query.where('contacts.id', '>', filter.afterId)
+  return query.orderBy('contacts.id').limit(filter.limit).execute()
+}
+
+/** Records a subscription change: `unsubscribed` stamps unsubscribed_at, `subscribed` starts a new subscription. */
+export async function setContactSubscription(
+  db: Db,
+  locationId: string,
+  id: string,
+  status: 'subscribed' | 'unsubscribed',
+  now: string,
+): Promise<void> {
+  const current = await findContact(db, locationId, id)
+  if (!current) return
+  const isUnsubscribed = current.unsubscribed_at !== null
+  if (status === 'unsubscribed' && !isUnsubscribed)
+    await updateContact(db, locationId, id, { unsubscribed_at: now, updated_at: now })
+  if (status === 'subscribed' && isUnsubscribed)
+    await updateContact(db, locationId, id, { unsubscribed_at: null, subscribed_at: now, updated_at: now })
+}

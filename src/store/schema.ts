@@ -67,6 +67,8 @@ export interface ListsTable {
   name: string
   created_at: string
   updated_at: string
+  description: string | null
+  favorite: Generated<number>
 }
 
 export interface ListMembershipsTable {

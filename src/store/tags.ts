@@ -122,3 +122,19 @@ export async function findTagsByIds(db: Db, locationId: string, ids: readonly st
     .where('id', 'in', ids)
     .execute()
 }
+
+/** Keyset page in id order. */
+export async function listTagsAfter(
+  db: Db,
+  locationId: string,
+  page: { limit: number; afterId?: string },
+): Promise<TagRow[]> {
+  return db.kysely
+    .selectFrom('tags')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .$if(page.afterId !== undefined, (q) => q.where('id', '>', page.afterId as string))
+    .orderBy('id')
+    .limit(page.limit)
+    .execute()
+}

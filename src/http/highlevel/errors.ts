@@ -57,6 +57,10 @@ const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
   'invalid-activity': 400,
   'activity-not-found': 404,
   'activity-finished': 400,
+  'unknown-reference': 400,
+  'list-not-found': 404,
+  'list-name-taken': 400,
+  'invalid-list-name': 422,
 }
 
 function fromServiceError(error: ServiceError): HighLevelHttpError {

@@ -2,7 +2,8 @@ import { type Kysely, sql } from 'kysely'
 import type { DialectName } from '../database.js'
 
 /**
- * Asynchronous activities (Constant Contact dialect) and what their selectors need:
+ * Asynchronous activities (Constant Contact dialect) and what that dialect and its selectors need:
+ * - lists.description / favorite, tags.tag_source: Constant Contact fields;
  * - contacts.subscribed_at / unsubscribed_at: "active" and "new subscriber" selectors;
  * - a creation order for contacts, so an activity covers only contacts that existed when it
  *   started: PostgreSQL gets an identity column `seq`; SQLite uses the table's rowid, which
@@ -16,6 +17,11 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     await sql`ALTER TABLE contacts ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY`.execute(db)
   }
   await db.schema.alterTable('tags').addColumn('tag_source', 'text').execute()
+  await db.schema.alterTable('lists').addColumn('description', 'text').execute()
+  await db.schema
+    .alterTable('lists')
+    .addColumn('favorite', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
 
   await db.schema
     .createTable('activities')

@@ -1,0 +1,31 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { authenticate, type Principal } from '../../services/admin.js'
+import { forbiddenScope, unauthorized } from './errors.js'
+
+/** The scope every /v3 route needs, as in Constant Contact. */
+export const CONTACT_DATA_SCOPE = 'contact_data'
+
+function bearerSecret(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  return (header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null)?.[1]
+}
+
+export function accountOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized()
+  return request.principal
+}
+
+/**
+ * onRequest: token (401), then the contact_data scope (403). A Constant Contact request names no
+ * account: everything it touches is the token's location, so tenants cannot reach each other.
+ */
+export function registerConstantContactAuth(app: FastifyInstance): void {
+  app.decorateRequest('principal', null)
+  app.addHook('onRequest', async (request) => {
+    const secret = bearerSecret(request)
+    const principal = secret ? await authenticate(app.database, secret) : undefined
+    if (!principal) throw unauthorized()
+    request.principal = principal
+    if (!principal.scopes.has(CONTACT_DATA_SCOPE)) throw forbiddenScope()
+  })
+}

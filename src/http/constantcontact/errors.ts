@@ -1,0 +1,123 @@
+import type { ErrorObject } from 'ajv'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { SelectorProblem } from '../../domain/selectors.js'
+import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
+
+/** Constant Contact's error body: a JSON array of `{error_key, error_message}`. */
+export type ConstantContactError = { error_key: string; error_message: string }
+
+export class ConstantContactHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly errors: ConstantContactError[],
+  ) {
+    super(errors.map((e) => e.error_message).join('; '))
+  }
+}
+
+const KEYS = {
+  400: 'http.status.bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'http.status.not_found',
+  409: 'http.status.conflict',
+  415: 'http.status.unsupported_media_type',
+  500: 'http.status.internal_error',
+} as const
+
+function single(status: keyof typeof KEYS, message: string): ConstantContactHttpError {
+  return new ConstantContactHttpError(status, [{ error_key: KEYS[status], error_message: message }])
+}
+
+export const unauthorized = () => single(401, 'The access token used is invalid.')
+export const forbiddenScope = () =>
+  single(403, 'Forbidden request. You lack the necessary scopes (contact_data) for this request.')
+export const notFound = (what: string) => single(404, `${what} was not found.`)
+export const conflict = (message: string) => single(409, message)
+export const badRequest = (problems: ReadonlyArray<Pick<SelectorProblem, 'message'>>) =>
+  new ConstantContactHttpError(
+    400,
+    problems.map((p) => ({ error_key: KEYS[400], error_message: p.message })),
+  )
+
+const SERVICE_STATUS: Record<ServiceErrorCode, keyof typeof KEYS> = {
+  'contact-not-found': 404,
+  'contact-deleted': 404,
+  'contact-other-location': 404,
+  'invalid-contact-id': 404,
+  'duplicate-contact': 409,
+  'tag-not-found': 404,
+  'tag-name-taken': 409,
+  'invalid-tag-name': 400,
+  'invalid-activity': 400,
+  'activity-not-found': 404,
+  'activity-finished': 409,
+  'unknown-reference': 400,
+  'list-not-found': 404,
+  'list-name-taken': 409,
+  'invalid-list-name': 400,
+}
+
+function fromServiceError(error: ServiceError): ConstantContactHttpError {
+  // Ids of other tenants, malformed ids and deleted contacts all read as "not found" here.
+  if (
+    error.code === 'contact-not-found' ||
+    error.code === 'contact-deleted' ||
+    error.code === 'invalid-contact-id'
+  )
+    return notFound('The contact')
+  if (error.code === 'duplicate-contact') return conflict('A contact with this email address already exists.')
+  return single(SERVICE_STATUS[error.code], error.message)
+}
+
+function fieldPath(problem: ErrorObject, part: string): string {
+  const path = problem.instancePath.replace(/^\//, '').replaceAll('/', '.')
+  return path || part
+}
+
+function describe(problem: ErrorObject, part: string): string {
+  const field = fieldPath(problem, part)
+  const params = problem.params as Record<string, unknown>
+  switch (problem.keyword) {
+    case 'additionalProperty':
+    case 'additionalProperties':
+      return `${field === part ? '' : `${field}.`}${String(params.additionalProperty)} is not a supported field`
+    case 'required':
+      return `${field === part ? '' : `${field}.`}${String(params.missingProperty)} is required`
+    default:
+      return `${field} ${problem.message ?? 'is invalid'}`
+  }
+}
+
+export function sendConstantContactError(reply: FastifyReply, error: ConstantContactHttpError): FastifyReply {
+  return reply.code(error.statusCode).send(error.errors)
+}
+
+/** Maps anything thrown under /v3 to Constant Contact's error array; never leaks internals. */
+export function constantContactErrorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error instanceof ConstantContactHttpError) return sendConstantContactError(reply, error)
+  if (error instanceof ServiceError) return sendConstantContactError(reply, fromServiceError(error))
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation) {
+    const part = fastifyError.validationContext ?? 'body'
+    const messages = [...new Set(fastifyError.validation.map((p) => describe(p as ErrorObject, part)))]
+    return sendConstantContactError(reply, badRequest(messages.map((message) => ({ message }))))
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return sendConstantContactError(reply, single(415, 'The request body must be application/json.'))
+  const status = fastifyError.statusCode
+  if (status !== undefined && status >= 400 && status < 500) {
+    return sendConstantContactError(
+      reply,
+      new ConstantContactHttpError(status, [
+        { error_key: `http.status.${status}`, error_message: fastifyError.message },
+      ]),
+    )
+  }
+  request.log.error({ err: error }, 'unhandled error')
+  return sendConstantContactError(reply, single(500, 'Internal server error'))
+}

@@ -1,0 +1,20 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { registerConstantContactAuth } from './auth.js'
+import { constantContactErrorHandler, notFound, sendConstantContactError } from './errors.js'
+import { activityRoutes } from './routes/activities.js'
+import { contactListRoutes } from './routes/contactLists.js'
+import { contactRoutes } from './routes/contacts.js'
+import { contactTagRoutes } from './routes/contactTags.js'
+
+/** The Constant Contact v3 dialect, mounted under /v3: its auth, its error array, its routes. */
+export const constantContactApi: FastifyPluginAsync = async (app) => {
+  app.setErrorHandler(constantContactErrorHandler)
+  app.setNotFoundHandler((request, reply) =>
+    sendConstantContactError(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)),
+  )
+  registerConstantContactAuth(app)
+  await app.register(contactRoutes)
+  await app.register(contactTagRoutes)
+  await app.register(contactListRoutes)
+  await app.register(activityRoutes)
+}

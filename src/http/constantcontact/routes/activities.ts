@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { parseTagDeleteRequest, parseTaggingRequest } from '../../../domain/selectors.js'
+import {
+  createTagDeleteActivity,
+  createTaggingActivity,
+  getActivity,
+  listActivities,
+} from '../../../services/activities.js'
+import { accountOf } from '../auth.js'
+import { badRequest } from '../errors.js'
+import { presentActivity } from '../presenters.js'
+import { ActivitiesQuery, IdParams } from '../schemas.js'
+
+export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  for (const kind of ['contacts_taggings_add', 'contacts_taggings_remove'] as const) {
+    app.post(`/activities/${kind}`, async (request, reply) => {
+      // The vendor's own examples vary (string booleans, exclude inside source): parsed by hand.
+      const parsed = parseTaggingRequest(request.body)
+      if (!parsed.ok) throw badRequest(parsed.problems)
+      const activity = await createTaggingActivity(app.database, accountOf(request).locationId, {
+        kind,
+        selector: parsed.selector,
+        tagIds: parsed.tagIds,
+      })
+      app.activityQueued()
+      return reply.code(201).send(presentActivity(activity))
+    })
+  }
+
+  app.post('/activities/contacts_tags_delete', async (request, reply) => {
+    const parsed = parseTagDeleteRequest(request.body)
+    if (!parsed.ok) throw badRequest(parsed.problems)
+    const activity = await createTagDeleteActivity(app.database, accountOf(request).locationId, parsed.tagIds)
+    app.activityQueued()
+    return reply.code(201).send(presentActivity(activity))
+  })
+
+  app.get('/activities/:activity_id', { schema: { params: IdParams.activity } }, async (request) =>
+    presentActivity(
+      await getActivity(app.database, accountOf(request).locationId, request.params.activity_id),
+    ),
+  )
+
+  app.get('/activities', { schema: { querystring: ActivitiesQuery } }, async (request) => {
+    const { limit, state } = request.query
+    // timed_out is a Constant Contact state Tagbase never enters (leases expire and work resumes).
+    const rows =
+      state === 'timed_out'
+        ? []
+        : await listActivities(app.database, accountOf(request).locationId, {
+            limit,
+            ...(state ? { state } : {}),
+          })
+    return { activities: rows.map(presentActivity), _links: {} }
+  })
+}

@@ -1,0 +1,112 @@
+import { Type } from '@sinclair/typebox'
+
+const Id = Type.String({ minLength: 1, maxLength: 100 })
+const Name = Type.String({ minLength: 1, maxLength: 255 })
+
+export const IdParams = {
+  tag: Type.Object({ tag_id: Id }),
+  list: Type.Object({ list_id: Id }),
+  contact: Type.Object({ contact_id: Id }),
+  activity: Type.Object({ activity_id: Id }),
+}
+
+export const TagPostBody = Type.Object(
+  { name: Name, tag_source: Type.Optional(Type.String({ maxLength: 255 })) },
+  { additionalProperties: false },
+)
+export const TagPutBody = TagPostBody
+
+export const TagsQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  include_count: Type.Boolean({ default: false }),
+  cursor: Type.Optional(Type.String()),
+})
+export const TagQuery = Type.Object({ include_count: Type.Boolean({ default: false }) })
+
+export const ListBody = Type.Object(
+  {
+    name: Name,
+    favorite: Type.Optional(Type.Boolean()),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+)
+
+export const ListsQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  include_membership_count: Type.Optional(Type.Union([Type.Literal('all'), Type.Literal('active')])),
+  cursor: Type.Optional(Type.String()),
+})
+
+const EmailAddress = Type.Object(
+  {
+    address: Type.String({ minLength: 3, maxLength: 80, pattern: '^[^@\\s]+@[^@\\s]+$' }),
+    permission_to_send: Type.Optional(
+      Type.Union([
+        Type.Literal('implicit'),
+        Type.Literal('explicit'),
+        Type.Literal('unsubscribed'),
+        Type.Literal('pending_confirmation'),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const PhoneNumber = Type.Object(
+  {
+    phone_number: Type.String({ minLength: 1, maxLength: 25 }),
+    kind: Type.Optional(Type.String({ maxLength: 20 })),
+  },
+  { additionalProperties: false },
+)
+
+const contactFields = {
+  email_address: EmailAddress,
+  first_name: Type.Optional(Type.String({ maxLength: 50 })),
+  last_name: Type.Optional(Type.String({ maxLength: 50 })),
+  job_title: Type.Optional(Type.String({ maxLength: 50 })),
+  company_name: Type.Optional(Type.String({ maxLength: 50 })),
+  phone_numbers: Type.Optional(Type.Array(PhoneNumber, { maxItems: 1 })),
+  list_memberships: Type.Optional(Type.Array(Id, { maxItems: 50 })),
+  taggings: Type.Optional(Type.Array(Id, { maxItems: 50 })),
+}
+
+/** Fields outside these (custom fields, addresses, notes, SMS) are refused rather than dropped. */
+export const ContactPostBody = Type.Object(
+  {
+    ...contactFields,
+    create_source: Type.Optional(Type.Union([Type.Literal('Contact'), Type.Literal('Account')])),
+  },
+  { additionalProperties: false },
+)
+export const ContactPutBody = Type.Object(
+  { ...contactFields, update_source: Type.Union([Type.Literal('Contact'), Type.Literal('Account')]) },
+  { additionalProperties: false },
+)
+
+export const ContactsQuery = Type.Object({
+  status: Type.Union(
+    [Type.Literal('all'), Type.Literal('active'), Type.Literal('unsubscribed'), Type.Literal('deleted')],
+    { default: 'all' },
+  ),
+  tags: Type.Optional(Type.String()),
+  lists: Type.Optional(Type.String()),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String()),
+  include: Type.Optional(Type.String()),
+})
+
+export const ActivitiesQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  state: Type.Optional(
+    Type.Union([
+      Type.Literal('initialized'),
+      Type.Literal('processing'),
+      Type.Literal('completed'),
+      Type.Literal('cancelled'),
+      Type.Literal('failed'),
+      Type.Literal('timed_out'),
+    ]),
+  ),
+})
