@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander'
+import pino from 'pino'
 import { loadConfig } from './config.js'
 import { parseScopeList, SCOPES, type Scope } from './domain/scopes.js'
 import { buildApp } from './http/app.js'
+import { cancelActivity } from './services/activities.js'
 import { createAccessToken, createLocation } from './services/admin.js'
 import { type Database, openDatabase } from './store/database.js'
 import { migrateToLatest } from './store/migrate.js'
+import { ActivityWorker, type ActivityWorkerOptions } from './worker/activityWorker.js'
 
 /** Opens the configured database with the schema brought up to date. */
 async function openMigrated(): Promise<Database> {
@@ -40,19 +43,61 @@ function scopesOption(raw: string): Scope[] {
   return scopes
 }
 
-async function serve(): Promise<void> {
-  const config = loadConfig()
-  const database = await openMigrated()
-  const app = await buildApp({ database, logger: { level: config.logLevel } })
-  const shutdown = async (signal: string) => {
-    app.log.info({ signal }, 'shutting down')
-    await app.close()
-    await database.close()
+function workerFor(
+  database: Database,
+  config: ReturnType<typeof loadConfig>,
+  logger: ActivityWorkerOptions['logger'],
+) {
+  return new ActivityWorker(database, {
+    chunkSize: config.activityChunkSize,
+    leaseMs: config.activityLeaseMs,
+    newSubscriberDays: config.newSubscriberDays,
+    logger,
+  })
+}
+
+/** Stops cleanly on SIGINT/SIGTERM: in-flight chunks commit, held activities are released. */
+function onShutdown(close: () => Promise<void>): void {
+  const shutdown = async () => {
+    await close()
     process.exit(0)
   }
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig()
+  const database = await openMigrated()
+  let worker: ActivityWorker | undefined
+  const app = await buildApp({
+    database,
+    logger: { level: config.logLevel },
+    onActivityQueued: () => worker?.wake(),
+  })
+  if (config.workerInServe) worker = workerFor(database, config, app.log)
+  onShutdown(async () => {
+    app.log.info('shutting down')
+    await app.close()
+    await worker?.stop()
+    await database.close()
+  })
   await app.listen({ port: config.port, host: config.host })
+  worker?.start()
+}
+
+async function work(): Promise<void> {
+  const config = loadConfig()
+  const database = await openMigrated()
+  const logger = pino({ level: config.logLevel })
+  const worker = workerFor(database, config, logger)
+  onShutdown(async () => {
+    logger.info('shutting down')
+    await worker.stop()
+    await database.close()
+  })
+  logger.info({ owner: worker.owner }, 'activity worker started')
+  worker.start()
 }
 
 const program = new Command()
@@ -60,7 +105,14 @@ const program = new Command()
   .description('Contacts-tagging service speaking the HighLevel bulk tags API')
   .showHelpAfterError()
 
-program.command('serve').description('run the HTTP API (migrates the database first)').action(serve)
+program
+  .command('serve')
+  .description('run the HTTP API and, unless ACTIVITY_WORKER=off, an activity worker (migrates first)')
+  .action(serve)
+program
+  .command('worker')
+  .description('run an activity worker only (several may share PostgreSQL)')
+  .action(work)
 
 program
   .command('migrate')
@@ -92,6 +144,19 @@ token
     withDatabase(async (database) => {
       const issued = await createAccessToken(database, options.location, options.scopes, options.name)
       printJson(issued)
+    }),
+  )
+
+const activity = program.command('activity').description('manage asynchronous activities')
+activity
+  .command('cancel')
+  .description('cancel an activity that has not finished; chunks already applied stay applied')
+  .requiredOption('--location <id>', 'location the activity belongs to')
+  .requiredOption('--id <activityId>', 'activity id')
+  .action((options: { location: string; id: string }) =>
+    withDatabase(async (database) => {
+      const row = await cancelActivity(database, options.location, options.id)
+      printJson({ activityId: row.id, state: row.state, itemsCompleted: row.items_completed })
     }),
   )
 

@@ -4,6 +4,11 @@ export type Config = {
   host: string
   databaseUrl: string
   logLevel: string
+  /** Run an activity worker inside `tagbase serve` (ACTIVITY_WORKER=off leaves it to `tagbase worker`). */
+  workerInServe: boolean
+  activityChunkSize: number
+  activityLeaseMs: number
+  newSubscriberDays: number
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/tagbase.db'
@@ -17,5 +22,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     logLevel: env.LOG_LEVEL ?? 'info',
+    workerInServe: onOff('ACTIVITY_WORKER', env.ACTIVITY_WORKER ?? 'on'),
+    activityChunkSize: positiveInteger('ACTIVITY_CHUNK_SIZE', env.ACTIVITY_CHUNK_SIZE ?? '5000'),
+    activityLeaseMs: positiveInteger('ACTIVITY_LEASE_MS', env.ACTIVITY_LEASE_MS ?? '30000'),
+    newSubscriberDays: positiveInteger('NEW_SUBSCRIBER_DAYS', env.NEW_SUBSCRIBER_DAYS ?? '30'),
   }
+}
+
+function onOff(name: string, value: string): boolean {
+  if (value === 'on' || value === 'true' || value === '1') return true
+  if (value === 'off' || value === 'false' || value === '0') return false
+  throw new Error(`${name} must be on or off, got "${value}"`)
+}
+
+function positiveInteger(name: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`)
+  return n
 }

@@ -14,7 +14,13 @@ export async function makeToken(database: Database, locationId: string, scopes?:
     await createAccessToken(
       database,
       locationId,
-      scopes ?? ['contacts.readonly', 'contacts.write', 'locations/tags.readonly', 'locations/tags.write'],
+      scopes ?? [
+        'contacts.readonly',
+        'contacts.write',
+        'locations/tags.readonly',
+        'locations/tags.write',
+        'contact_data',
+      ],
     )
   ).token
 }

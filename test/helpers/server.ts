@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/http/app.js'
 import type { DialectName } from '../../src/store/database.js'
+import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
 import { makeLocation, makeToken } from './fixtures.js'
 
@@ -12,8 +13,12 @@ export type TestServer = TestDatabase & {
   /** A second tenant, for isolation checks. */
   other: { locationId: string; token: string }
   request(method: string, path: string, options?: RequestOptions): Promise<{ status: number; body: any }>
+  /** The in-process activity worker, as `tagbase serve` runs one. */
+  worker: ActivityWorker
   close(): Promise<void>
 }
+
+export type TestServerOptions = { chunkSize?: number }
 
 export type RequestOptions = {
   body?: unknown
@@ -23,9 +28,13 @@ export type RequestOptions = {
 }
 
 /** A real server on an ephemeral port over its own fresh database, with two tenants. */
-export async function startTestServer(dialect: DialectName): Promise<TestServer> {
+export async function startTestServer(
+  dialect: DialectName,
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const testDb = await createTestDatabase(dialect)
-  const app = await buildApp({ database: testDb.database })
+  const worker = new ActivityWorker(testDb.database, { chunkSize: options.chunkSize ?? 5000, pollMs: 50 })
+  const app = await buildApp({ database: testDb.database, onActivityQueued: () => worker.wake() })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port')
@@ -34,6 +43,7 @@ export async function startTestServer(dialect: DialectName): Promise<TestServer>
   const otherLocation = await makeLocation(testDb.database, 'Tenant B')
   const token = await makeToken(testDb.database, location.id)
   const otherToken = await makeToken(testDb.database, otherLocation.id)
+  worker.start()
 
   return {
     ...testDb,
@@ -56,8 +66,10 @@ export async function startTestServer(dialect: DialectName): Promise<TestServer>
       const text = await response.text()
       return { status: response.status, body: text ? JSON.parse(text) : undefined }
     },
+    worker,
     async close() {
       await app.close()
+      await worker.stop()
       await testDb.drop()
     },
   }
