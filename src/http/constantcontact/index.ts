@@ -9,6 +9,8 @@ import { contactTagRoutes } from './routes/contactTags.js'
 /** The Constant Contact v3 dialect, mounted under /v3: its auth, its error array, its routes. */
 export const constantContactApi: FastifyPluginAsync = async (app) => {
   app.setErrorHandler(constantContactErrorHandler)
+  // Constant Contact takes JSON only and answers anything else with 415.
+  app.removeContentTypeParser('text/plain')
   app.setNotFoundHandler((request, reply) =>
     sendConstantContactError(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)),
   )
