@@ -1,0 +1,108 @@
+import {
+  BulkActivitiesApi,
+  Configuration,
+  ContactListsApi,
+  ContactsApi,
+  ContactTagsApi,
+} from 'ctct-api-client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DIALECTS } from '../helpers/databases.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+
+/** The generated Constant Contact client, pointed at our server. */
+function clientsFor(s: TestServer, token = s.token) {
+  const configuration = new Configuration({ basePath: `${s.baseUrl}/v3`, accessToken: token })
+  return {
+    tags: new ContactTagsApi(configuration),
+    lists: new ContactListsApi(configuration),
+    contacts: new ContactsApi(configuration),
+    activities: new BulkActivitiesApi(configuration),
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`ctct-api-client against Tagbase on ${dialect}`, () => {
+    let s: TestServer
+    beforeAll(async () => {
+      s = await startTestServer(dialect, { chunkSize: 4 })
+    })
+    afterAll(() => s.close())
+
+    it('creates tags, lists and contacts, runs add and remove activities, polls them to completion', async () => {
+      const cc = clientsFor(s)
+      const tag = (await cc.tags.postTag({ name: 'Webinar', tag_source: 'e2e' })).data
+      const other = (await cc.tags.postTag({ name: 'Lead' })).data
+      const list = (await cc.lists.createList({ name: 'Attendees' })).data
+      const ids: string[] = []
+      for (let i = 0; i < 10; i++) {
+        const created = await cc.contacts.createContact({
+          email_address: { address: `att${i}@example.com`, permission_to_send: 'implicit' },
+          first_name: `Att${i}`,
+          create_source: 'Account',
+          ...(i % 2 === 0 ? { list_memberships: [list.list_id] } : {}),
+        })
+        expect(created.status).toBe(201)
+        ids.push(created.data.contact_id as string)
+      }
+
+      const poll = async (activityId: string) => {
+        for (let i = 0; i < 400; i++) {
+          const { data } = await cc.activities.getActivityById(activityId)
+          if (data.state === 'completed' || data.state === 'failed') return data
+          await new Promise((r) => setTimeout(r, 25))
+        }
+        throw new Error('activity did not finish')
+      }
+
+      const add = await cc.activities.createTagAddContactActivity({
+        source: { list_ids: [list.list_id] },
+        exclude: { contact_ids: [ids[0] as string] },
+        tag_ids: [tag.tag_id as string, other.tag_id as string],
+      })
+      expect(add.status).toBe(201)
+      expect(add.data.state).toBe('initialized')
+      const added = await poll(add.data.activity_id)
+      expect(added).toMatchObject({
+        state: 'completed',
+        percent_done: 100,
+        status: { items_total_count: 4, items_completed_count: 4 },
+      })
+      const tagged = await cc.contacts.getAllContacts(undefined, undefined, undefined, undefined, tag.tag_id)
+      expect(tagged.data.contacts?.map((c) => c.contact_id).sort()).toEqual(
+        [ids[2], ids[4], ids[6], ids[8]].sort(),
+      )
+
+      const remove = await cc.activities.createTagRemoveActivity({
+        source: { tag_ids: [tag.tag_id as string] },
+        tag_ids: [tag.tag_id as string],
+      })
+      expect((await poll(remove.data.activity_id)).state).toBe('completed')
+      const one = await cc.contacts.getContactById(ids[2] as string)
+      expect(one.data.taggings).toEqual([other.tag_id])
+
+      const counted = await cc.tags.getTag(other.tag_id as string, true)
+      expect(counted.data.contacts_count).toBe(4)
+      const all = await cc.activities.getAllActivities(50, 'completed')
+      expect(all.data.activities?.map((a) => a.activity_id)).toEqual(
+        expect.arrayContaining([add.data.activity_id, remove.data.activity_id]),
+      )
+    })
+
+    it('surfaces errors as the client expects them: status and the error array', async () => {
+      const cc = clientsFor(s)
+      const error = await cc.activities
+        .createTagAddContactActivity({ source: { contact_ids: ['x'], list_ids: ['y'] }, tag_ids: ['t'] })
+        .catch((e: { response?: { status: number; data: unknown } }) => e)
+      expect(error).toMatchObject({
+        response: {
+          status: 400,
+          data: [{ error_key: 'http.status.bad_request', error_message: expect.any(String) }],
+        },
+      })
+      const unauthorized = await clientsFor(s, 'pit-unknown')
+        .tags.getAllTags()
+        .catch((e: { response?: { status: number } }) => e)
+      expect(unauthorized).toMatchObject({ response: { status: 401 } })
+    })
+  })
+}
