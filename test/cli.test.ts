@@ -1,27 +1,8 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnTagbase, tagbase } from './helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js'
-
-const run = promisify(execFile)
-const ROOT = join(import.meta.dirname, '..')
-const CLI = ['--import', 'tsx', join(ROOT, 'src/cli.ts')]
-
-/** Runs `tagbase` the way a user does, against the database behind `db`. */
-function cliEnv(db: TestDatabase, extra: Record<string, string> = {}) {
-  // A PostgreSQL test schema is reached through the connection's search_path option.
-  const url = db.searchPath
-    ? `${db.url}?options=${encodeURIComponent(`-c search_path=${db.searchPath}`)}`
-    : db.url
-  return { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...extra }
-}
-
-async function tagbase(db: TestDatabase, ...args: string[]) {
-  const { stdout } = await run(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cliEnv(db) })
-  return JSON.parse(stdout)
-}
 
 for (const dialect of DIALECTS) {
   describe(`tagbase CLI on ${dialect}`, () => {
@@ -57,11 +38,7 @@ for (const dialect of DIALECTS) {
       expect(stored[0]?.location_id).toBe(location.id)
       expect(JSON.stringify(stored)).not.toContain(issued.token)
 
-      server = spawn(process.execPath, [...CLI, 'serve'], {
-        cwd: ROOT,
-        env: cliEnv(db, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }),
-        stdio: ['ignore', 'pipe', 'inherit'],
-      })
+      server = spawnTagbase(db, ['serve'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' })
       let output = ''
       server.stdout?.on('data', (chunk) => {
         output += chunk

@@ -1,0 +1,33 @@
+import { execFile, spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import type { TestDatabase } from './databases.js'
+
+const run = promisify(execFile)
+export const ROOT = join(import.meta.dirname, '../..')
+/** `tagbase` from source, as `npx tagbase` runs the build. */
+export const CLI = ['--import', 'tsx', join(ROOT, 'src/cli.ts')]
+
+/** The environment a user would give `tagbase` to work on the database behind `db`. */
+export function cliEnv(db: TestDatabase, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  // A PostgreSQL test schema is reached through the connection's search_path option.
+  const url = db.searchPath
+    ? `${db.url}?options=${encodeURIComponent(`-c search_path=${db.searchPath}`)}`
+    : db.url
+  return { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...extra }
+}
+
+/** Runs one `tagbase` command and parses the JSON it prints. */
+export async function tagbase(db: TestDatabase, ...args: string[]) {
+  const { stdout } = await run(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cliEnv(db) })
+  return JSON.parse(stdout)
+}
+
+/** Starts a long-running `tagbase` command (serve, worker) with its stdout piped. */
+export function spawnTagbase(db: TestDatabase, args: string[], env: Record<string, string> = {}) {
+  return spawn(process.execPath, [...CLI, ...args], {
+    cwd: ROOT,
+    env: cliEnv(db, env),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+}

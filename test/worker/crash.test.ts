@@ -1,0 +1,134 @@
+import type { ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { newFirebaseId } from '../../src/domain/ids.js'
+import { createTaggingActivity, getActivity } from '../../src/services/activities.js'
+import type { Database } from '../../src/store/database.js'
+import { ensureTagsByName } from '../../src/store/tags.js'
+import { spawnTagbase } from '../helpers/cli.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
+import { makeLocation } from '../helpers/fixtures.js'
+
+const CONTACTS = 50_000
+const KILLS = 10
+
+/** Set-based seeding: the crash test is about the worker, not about creating contacts. */
+async function seedContacts(database: Database, locationId: string, count: number): Promise<void> {
+  const now = new Date().toISOString()
+  for (let start = 0; start < count; start += 1000) {
+    await database.kysely
+      .insertInto('contacts')
+      .values(
+        Array.from({ length: Math.min(1000, count - start) }, () => ({
+          location_id: locationId,
+          id: newFirebaseId(),
+          dnd: 0,
+          extra: '{}',
+          search_text: '',
+          created_at: now,
+          updated_at: now,
+          subscribed_at: now,
+        })),
+      )
+      .execute()
+  }
+}
+
+function randomBetween(min: number, max: number): number {
+  return min + Math.floor(Math.random() * (max - min))
+}
+
+for (const dialect of DIALECTS) {
+  describe(`tagbase worker killed with SIGKILL on ${dialect}`, () => {
+    let t: TestDatabase
+    const running = new Set<ChildProcess>()
+    beforeAll(async () => {
+      t = await createTestDatabase(dialect)
+    })
+    afterAll(async () => {
+      for (const child of running) child.kill('SIGKILL')
+      await t.drop()
+    })
+
+    function startWorker() {
+      const child = spawnTagbase(t, ['worker'], {
+        LOG_LEVEL: 'warn',
+        ACTIVITY_CHUNK_SIZE: '200',
+        ACTIVITY_LEASE_MS: '1000',
+      })
+      running.add(child)
+      child.once('exit', () => running.delete(child))
+      return child
+    }
+
+    it(`resumes after ${KILLS}+ kills with every tag applied once and one event per contact`, async () => {
+      const locationId = (await makeLocation(t.database)).id
+      await seedContacts(t.database, locationId, CONTACTS)
+      const [tag] = await ensureTagsByName(t.database, locationId, ['crash-proof'], new Date().toISOString())
+      const activity = await createTaggingActivity(t.database, locationId, {
+        kind: 'contacts_taggings_add',
+        selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+        tagIds: [tag?.id as string],
+      })
+
+      // Two kills during start-up (before or while claiming), then one kill at a random point in
+      // each tenth of the first 90 % of the work: the worker is killed as soon as the committed
+      // progress passes the target, so it dies with the next chunk's transaction in flight.
+      for (let i = 0; i < 2; i++) {
+        const worker = startWorker()
+        await new Promise((r) => setTimeout(r, randomBetween(0, 300)))
+        worker.kill('SIGKILL')
+        await once(worker, 'exit')
+      }
+      const progressAtKill: number[] = []
+      for (let i = 0; i < KILLS; i++) {
+        const target = Math.floor(((i + Math.random()) * 0.9 * CONTACTS) / KILLS)
+        const worker = startWorker()
+        for (;;) {
+          const state = await getActivity(t.database, locationId, activity.id)
+          expect(state.state, 'the activity finished before all kills').not.toBe('completed')
+          if (state.items_completed >= target && state.state === 'processing') break
+          await new Promise((r) => setTimeout(r, 2))
+        }
+        worker.kill('SIGKILL')
+        await once(worker, 'exit')
+        progressAtKill.push((await getActivity(t.database, locationId, activity.id)).items_completed)
+      }
+      // Every kill interrupted work in progress: progress grew across the kills and was never lost.
+      expect(progressAtKill).toEqual([...progressAtKill].sort((a, b) => a - b))
+      expect(progressAtKill.at(-1)).toBeLessThan(CONTACTS)
+
+      const last = startWorker()
+      for (let i = 0; i < 1200; i++) {
+        const state = await getActivity(t.database, locationId, activity.id)
+        if (state.state === 'completed') break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      last.kill('SIGTERM')
+      await once(last, 'exit')
+
+      const done = await getActivity(t.database, locationId, activity.id)
+      expect(done).toMatchObject({ state: 'completed', items_total: CONTACTS, items_completed: CONTACTS })
+      const tagged = await t.database.kysely
+        .selectFrom('contact_tags')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('location_id', '=', locationId)
+        .where('tag_id', '=', tag?.id as string)
+        .executeTakeFirstOrThrow()
+      expect(Number(tagged.n)).toBe(CONTACTS)
+      const events = await t.database.kysely
+        .selectFrom('events')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('rows'),
+          eb.fn.count<number>('contact_id').distinct().as('contacts'),
+        ])
+        .where('location_id', '=', locationId)
+        .where('source', '=', 'constantcontact.contacts_taggings_add')
+        .executeTakeFirstOrThrow()
+      expect({ rows: Number(events.rows), contacts: Number(events.contacts) }).toEqual({
+        rows: CONTACTS,
+        contacts: CONTACTS,
+      })
+    }, 300_000)
+  })
+}
