@@ -1,0 +1,272 @@
+/**
+ * Activity benchmark (not a test): `all_active_contacts`, add 2 tags then remove them, at 100k and
+ * 1M contacts, on SQLite and PostgreSQL.
+ *
+ *   end to end: the activity is created, a separate `tagbase worker` process runs it (chunks of
+ *               5000, leases, progress, events) and the clock stops when the activity reads
+ *               completed.
+ *   raw:        the same work as plain id-chunked SQL from this process on the same database:
+ *               per chunk of 5000 ids one transaction with the INSERT ... SELECT (or DELETE) and
+ *               the event rows, nothing else.
+ *
+ * ratio = end-to-end rate / raw rate. Peak RSS is the worker's VmHWM after both activities.
+ *
+ *   npm run bench:activity [-- --sizes 100000,1000000 --engines sqlite,postgres]
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import pg from 'pg'
+import { newFirebaseId } from '../src/domain/ids.js'
+import { createTaggingActivity, getActivity } from '../src/services/activities.js'
+import { createLocation } from '../src/services/admin.js'
+import { attachTags, type ContactTagPair, detachTags } from '../src/store/contactTags.js'
+import { type Database, type DialectName, openDatabase } from '../src/store/database.js'
+import { appendContactTagUpdates } from '../src/store/events.js'
+import { migrateToLatest } from '../src/store/migrate.js'
+import { ensureTagsByName, type TagRow } from '../src/store/tags.js'
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000' },
+    engines: { type: 'string', default: 'sqlite,postgres' },
+  },
+})
+const SIZES = (args.sizes as string).split(',').map(Number)
+const ENGINES = (args.engines as string).split(',') as DialectName[]
+const CHUNK = 5000
+const POSTGRES_URL = process.env.TAGBASE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const ROOT = join(import.meta.dirname, '..')
+
+type Engine = { database: Database; url: string; dispose(): Promise<void> }
+
+async function openEngine(dialect: DialectName): Promise<Engine> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tagbase-bench-'))
+    const url = `sqlite:${join(dir, 'bench.db')}`
+    const database = openDatabase(url)
+    await migrateToLatest(database)
+    return {
+      database,
+      url,
+      async dispose() {
+        await database.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  }
+  const schema = `tagbase_bench_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: POSTGRES_URL })
+  await admin.connect()
+  await admin.query(`CREATE SCHEMA ${schema}`)
+  const database = openDatabase(POSTGRES_URL, { searchPath: schema })
+  await migrateToLatest(database)
+  return {
+    database,
+    url: `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    async dispose() {
+      await database.close()
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`)
+      await admin.end()
+    },
+  }
+}
+
+async function seed(database: Database, locationId: string, count: number): Promise<void> {
+  const now = new Date().toISOString()
+  for (let start = 0; start < count; start += 10_000) {
+    await database.transaction(async (tx) => {
+      for (let batch = start; batch < Math.min(count, start + 10_000); batch += 1000) {
+        await tx.kysely
+          .insertInto('contacts')
+          .values(
+            Array.from({ length: Math.min(1000, count - batch) }, () => ({
+              location_id: locationId,
+              id: newFirebaseId(),
+              dnd: 0,
+              extra: '{}',
+              search_text: '',
+              created_at: now,
+              updated_at: now,
+              subscribed_at: now,
+            })),
+          )
+          .execute()
+      }
+    })
+  }
+  if (database.dialect === 'postgres')
+    await database.kysely.executeQuery({
+      sql: 'ANALYZE',
+      parameters: [],
+      query: { kind: 'RawNode' },
+    } as never)
+}
+
+/** A `tagbase worker` process, resolved once it says it has started (start-up is not timed). */
+async function startWorker(url: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'worker'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info', ACTIVITY_CHUNK_SIZE: String(CHUNK) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  await new Promise<void>((resolve, reject) => {
+    let output = ''
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)))
+    child.stdout?.on('data', (chunk) => {
+      output += chunk
+      if (output.includes('activity worker started')) resolve()
+    })
+  })
+  return child
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN)
+  return kb / 1024
+}
+
+async function endToEnd(
+  database: Database,
+  locationId: string,
+  kind: 'contacts_taggings_add' | 'contacts_taggings_remove',
+  tags: TagRow[],
+): Promise<number> {
+  const started = performance.now()
+  const activity = await createTaggingActivity(database, locationId, {
+    kind,
+    selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+    tagIds: tags.map((t) => t.id),
+  })
+  for (;;) {
+    const state = await getActivity(database, locationId, activity.id)
+    if (state.state === 'completed') return (performance.now() - started) / 1000
+    if (state.state === 'failed' || state.state === 'cancelled') throw new Error(`activity ${state.state}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** The same work as plain id-chunked statements: chunk ids, tag rows, one event per contact. */
+async function raw(
+  database: Database,
+  locationId: string,
+  operation: 'add' | 'remove',
+  tags: TagRow[],
+): Promise<number> {
+  const started = performance.now()
+  const names = new Map(tags.map((t) => [t.id, t.name]))
+  let after: string | null = null
+  for (;;) {
+    const done: boolean = await database.transaction(async (tx) => {
+      const rows = await tx.kysely
+        .selectFrom('contacts')
+        .select('id')
+        .where('location_id', '=', locationId)
+        .where('deleted_at', 'is', null)
+        .where('unsubscribed_at', 'is', null)
+        .$if(after !== null, (q) => q.where('id', '>', after as string))
+        .orderBy('id')
+        .limit(CHUNK)
+        .execute()
+      if (rows.length === 0) return true
+      const ids = rows.map((r) => r.id)
+      const now = new Date().toISOString()
+      const pairs: ContactTagPair[] =
+        operation === 'add'
+          ? await attachTags(tx, locationId, ids, [...names.keys()], now)
+          : await detachTags(tx, locationId, ids, [...names.keys()])
+      const byContact = new Map<string, string[]>()
+      for (const p of pairs)
+        byContact.set(p.contact_id, [...(byContact.get(p.contact_id) ?? []), names.get(p.tag_id) as string])
+      await appendContactTagUpdates(
+        tx,
+        locationId,
+        [...byContact].map(([contactId, changed]) => ({
+          contactId,
+          tagsAdded: operation === 'add' ? changed : [],
+          tagsRemoved: operation === 'remove' ? changed : [],
+        })),
+        'bench.raw',
+        now,
+      )
+      after = ids[ids.length - 1] as string
+      return false
+    })
+    if (done) return (performance.now() - started) / 1000
+  }
+}
+
+function row(cells: Array<string | number>): string {
+  return cells.map((c, i) => String(c).padStart(i < 3 ? ([8, 9, 7][i] as number) : 12)).join(' ')
+}
+
+async function main() {
+  console.log(`activity benchmark: all_active_contacts, add 2 tags then remove them; chunks of ${CHUNK}`)
+  console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
+  console.log(
+    row([
+      'engine',
+      'contacts',
+      'op',
+      'e2e s',
+      'contacts/s',
+      'tag-rows/s',
+      'raw s',
+      'raw c/s',
+      'ratio',
+      'worker MB',
+    ]),
+  )
+  for (const dialect of ENGINES) {
+    for (const size of SIZES) {
+      const engine = await openEngine(dialect)
+      try {
+        const { database } = engine
+        const location = await createLocation(database, 'Bench')
+        await seed(database, location.id, size)
+        const now = new Date().toISOString()
+        const e2eTags = await ensureTagsByName(database, location.id, ['bench-e2e-1', 'bench-e2e-2'], now)
+        const rawTags = await ensureTagsByName(database, location.id, ['bench-raw-1', 'bench-raw-2'], now)
+        const worker = await startWorker(engine.url)
+        const results: Array<[string, number, number]> = []
+        for (const [op, kind] of [
+          ['add', 'contacts_taggings_add'],
+          ['remove', 'contacts_taggings_remove'],
+        ] as const) {
+          const e2e = await endToEnd(database, location.id, kind, e2eTags)
+          const baseline = await raw(database, location.id, op, rawTags)
+          results.push([op, e2e, baseline])
+        }
+        const rss = peakRssMb(worker.pid as number)
+        worker.kill('SIGTERM')
+        for (const [op, e2e, baseline] of results) {
+          console.log(
+            row([
+              dialect,
+              size,
+              op,
+              e2e.toFixed(1),
+              Math.round(size / e2e),
+              Math.round((2 * size) / e2e),
+              baseline.toFixed(1),
+              Math.round(size / baseline),
+              (baseline / e2e).toFixed(2),
+              rss.toFixed(0),
+            ]),
+          )
+        }
+      } finally {
+        await engine.dispose()
+      }
+    }
+  }
+  console.log(
+    '\nratio = raw time / end-to-end time (target ≥ 0.7); worker MB = peak RSS (target < 300, flat)',
+  )
+}
+
+await main()
