@@ -5,9 +5,10 @@
  *   end to end: the activity is created, a separate `tagbase worker` process runs it (chunks of
  *               5000, leases, progress, events) and the clock stops when the activity reads
  *               completed.
- *   raw:        the same work as plain id-chunked SQL from this process on the same database:
- *               per chunk of 5000 ids one transaction with the INSERT ... SELECT (or DELETE) and
- *               the event rows, nothing else.
+ *   raw:        the same writes as plain id-chunked SQL from this process on the same database:
+ *               per chunk of 5000 ids one transaction with the INSERT ... SELECT (or DELETE), the
+ *               event rows and the contacts' updated_at, nothing else (no leases, no progress,
+ *               no snapshot, no second process).
  *
  * ratio = end-to-end rate / raw rate. Peak RSS is the worker's VmHWM after both activities.
  *
@@ -23,6 +24,7 @@ import pg from 'pg'
 import { newFirebaseId } from '../src/domain/ids.js'
 import { createTaggingActivity, getActivity } from '../src/services/activities.js'
 import { createLocation } from '../src/services/admin.js'
+import { touchContacts } from '../src/store/contacts.js'
 import { attachTags, type ContactTagPair, detachTags } from '../src/store/contactTags.js'
 import { type Database, type DialectName, openDatabase } from '../src/store/database.js'
 import { appendContactTagUpdates } from '../src/store/events.js'
@@ -108,7 +110,8 @@ async function seed(database: Database, locationId: string, count: number): Prom
 
 /** A `tagbase worker` process, resolved once it says it has started (start-up is not timed). */
 async function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'worker'], {
+  // The built CLI, as `npm start` runs it (`npm run bench:activity` builds first).
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'worker'], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info', ACTIVITY_CHUNK_SIZE: String(CHUNK) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -193,6 +196,7 @@ async function raw(
         'bench.raw',
         now,
       )
+      await touchContacts(tx, locationId, [...byContact.keys()], now)
       after = ids[ids.length - 1] as string
       return false
     })

@@ -131,10 +131,11 @@ async function runChunk(
   }
 
   const present = tags.map((t) => t.id)
+  const range = { first: ids[0] as string, last: ids[ids.length - 1] as string }
   const pairs =
     kind === 'contacts_taggings_add'
-      ? await attachTags(tx, activity.location_id, ids, present, lease.now)
-      : await detachTags(tx, activity.location_id, ids, present)
+      ? await attachTags(tx, activity.location_id, ids, present, lease.now, range)
+      : await detachTags(tx, activity.location_id, ids, present, range)
   const updates = tagUpdates(pairs, tags, kind === 'contacts_taggings_add' ? 'added' : 'removed')
   await appendContactTagUpdates(tx, activity.location_id, updates, `constantcontact.${kind}`, lease.now)
   await touchContacts(
@@ -142,8 +143,9 @@ async function runChunk(
     activity.location_id,
     updates.map((u) => u.contactId),
     lease.now,
+    range,
   )
-  const cursor = ids[ids.length - 1] as string
+  const cursor = range.last
   if (!(await recordChunkProgress(tx, activity, lease, { cursor, processed: ids.length })))
     throw new LeaseLost()
   return 'more'

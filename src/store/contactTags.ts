@@ -1,6 +1,14 @@
 import type { Db } from './database.js'
 
 export type ContactTagName = { contact_id: string; tag_id: string; name: string }
+
+/**
+ * The smallest and largest of a set of contact ids. Activity chunks are keyset slices, so their
+ * ids fill a narrow key range; naming it lets every statement seek that range even when the
+ * planner's statistics are stale (a freshly filled table looks empty and the IN list alone would
+ * be applied as a filter over the whole tenant).
+ */
+export type IdRange = { first: string; last: string }
 export type ContactTagPair = { contact_id: string; tag_id: string }
 
 /** Current tags of these contacts, ordered by contact then tag name. */
@@ -35,6 +43,7 @@ export async function attachTags(
   contactIds: readonly string[],
   tagIds: readonly string[],
   now: string,
+  range?: IdRange,
 ): Promise<ContactTagPair[]> {
   if (contactIds.length === 0 || tagIds.length === 0) return []
   return db.kysely
@@ -52,6 +61,11 @@ export async function attachTags(
         ])
         .where('contacts.location_id', '=', locationId)
         .where('contacts.id', 'in', contactIds)
+        .$if(range !== undefined, (q) =>
+          q
+            .where('contacts.id', '>=', range?.first as string)
+            .where('contacts.id', '<=', range?.last as string),
+        )
         .where('tags.id', 'in', tagIds),
     )
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
@@ -65,12 +79,16 @@ export async function detachTags(
   locationId: string,
   contactIds: readonly string[],
   tagIds: readonly string[] | 'all',
+  range?: IdRange,
 ): Promise<ContactTagPair[]> {
   if (contactIds.length === 0 || (tagIds !== 'all' && tagIds.length === 0)) return []
   return db.kysely
     .deleteFrom('contact_tags')
     .where('location_id', '=', locationId)
     .where('contact_id', 'in', contactIds)
+    .$if(range !== undefined, (q) =>
+      q.where('contact_id', '>=', range?.first as string).where('contact_id', '<=', range?.last as string),
+    )
     .$if(tagIds !== 'all', (q) => q.where('tag_id', 'in', tagIds as readonly string[]))
     .returning(['contact_id', 'tag_id'])
     .execute()

@@ -125,6 +125,7 @@ export async function touchContacts(
   locationId: string,
   ids: readonly string[],
   now: string,
+  range?: { first: string; last: string },
 ): Promise<void> {
   if (ids.length === 0) return
   await db.kysely
@@ -132,6 +133,9 @@ export async function touchContacts(
     .set({ updated_at: now })
     .where('location_id', '=', locationId)
     .where('id', 'in', ids)
+    .$if(range !== undefined, (q) =>
+      q.where('id', '>=', range?.first as string).where('id', '<=', range?.last as string),
+    )
     .execute()
 }
 

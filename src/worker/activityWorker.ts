@@ -46,7 +46,7 @@ export class ActivityWorker {
       newSubscriberDays: options.newSubscriberDays ?? DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
     }
     this.leaseMs = options.leaseMs ?? 30_000
-    this.pollMs = options.pollMs ?? 500
+    this.pollMs = options.pollMs ?? 250
     this.logger = options.logger ?? silentLogger
   }
 
