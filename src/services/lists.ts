@@ -8,6 +8,7 @@ import {
   type ListRow,
   listLists,
   renameList,
+  setListDetails,
 } from '../store/lists.js'
 import { ServiceError } from './errors.js'
 
@@ -52,12 +53,10 @@ export async function updateList(
     if (outcome === 'not-found') throw new ServiceError('list-not-found', 'The list was not found.')
     if (outcome === 'name-taken')
       throw new ServiceError('list-name-taken', 'A list with this name already exists.')
-    await tx.kysely
-      .updateTable('lists')
-      .set({ description: input.description ?? null, favorite: input.favorite ? 1 : 0 })
-      .where('location_id', '=', locationId)
-      .where('id', '=', id)
-      .execute()
+    await setListDetails(tx, locationId, id, {
+      description: input.description ?? null,
+      favorite: input.favorite ?? false,
+    })
     return (await findList(tx, locationId, id)) as ListRow
   })
 }

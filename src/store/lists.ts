@@ -75,6 +75,20 @@ export async function renameList(
   return Number(result.numUpdatedRows) === 1 ? 'renamed' : 'not-found'
 }
 
+export async function setListDetails(
+  db: Db,
+  locationId: string,
+  id: string,
+  details: { description: string | null; favorite: boolean },
+): Promise<void> {
+  await db.kysely
+    .updateTable('lists')
+    .set({ description: details.description, favorite: details.favorite ? 1 : 0 })
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .execute()
+}
+
 /** Deletes a list; its memberships go with it (ON DELETE CASCADE). */
 export async function deleteList(db: Db, locationId: string, id: string): Promise<boolean> {
   const result = await db.kysely
