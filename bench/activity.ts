@@ -178,10 +178,12 @@ async function raw(
       if (rows.length === 0) return true
       const ids = rows.map((r) => r.id)
       const now = new Date().toISOString()
+      // The chunk's key range lets every statement seek it whatever the statistics say.
+      const range = { first: ids[0] as string, last: ids[ids.length - 1] as string }
       const pairs: ContactTagPair[] =
         operation === 'add'
-          ? await attachTags(tx, locationId, ids, [...names.keys()], now)
-          : await detachTags(tx, locationId, ids, [...names.keys()])
+          ? await attachTags(tx, locationId, ids, [...names.keys()], now, range)
+          : await detachTags(tx, locationId, ids, [...names.keys()], range)
       const byContact = new Map<string, string[]>()
       for (const p of pairs)
         byContact.set(p.contact_id, [...(byContact.get(p.contact_id) ?? []), names.get(p.tag_id) as string])
@@ -196,7 +198,7 @@ async function raw(
         'bench.raw',
         now,
       )
-      await touchContacts(tx, locationId, [...byContact.keys()], now)
+      await touchContacts(tx, locationId, [...byContact.keys()], now, range)
       after = ids[ids.length - 1] as string
       return false
     })
