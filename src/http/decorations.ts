@@ -12,6 +12,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who the bearer token says is calling; set by the dialect's auth hook. */
     principal: Principal | null
+    /** The Idempotency-Key this request claimed; its answer is recorded when sent. */
+    idempotencyKey: string | null
   }
   interface FastifyContextConfig {
     /** The scope a token needs for this route. */

@@ -123,6 +123,15 @@ export interface ActivitiesTable {
   completed_at: string | null
 }
 
+export interface IdempotencyKeysTable {
+  location_id: string
+  key: string
+  fingerprint: string
+  status: number | null
+  response: string | null
+  created_at: string
+}
+
 export interface Schema {
   locations: LocationsTable
   contacts: ContactsTable
@@ -133,4 +142,5 @@ export interface Schema {
   access_tokens: AccessTokensTable
   events: EventsTable
   activities: ActivitiesTable
+  idempotency_keys: IdempotencyKeysTable
 }

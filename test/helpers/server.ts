@@ -12,7 +12,11 @@ export type TestServer = TestDatabase & {
   token: string
   /** A second tenant, for isolation checks. */
   other: { locationId: string; token: string }
-  request(method: string, path: string, options?: RequestOptions): Promise<{ status: number; body: any }>
+  request(
+    method: string,
+    path: string,
+    options?: RequestOptions,
+  ): Promise<{ status: number; body: any; headers: Headers }>
   /** The in-process activity worker, as `tagbase serve` runs one. */
   worker: ActivityWorker
   close(): Promise<void>
@@ -25,6 +29,7 @@ export type RequestOptions = {
   token?: string | null
   version?: string | null
   rawBody?: string
+  headers?: Record<string, string>
 }
 
 /** A real server on an ephemeral port over its own fresh database, with two tenants. */
@@ -53,7 +58,7 @@ export async function startTestServer(
     token,
     other: { locationId: otherLocation.id, token: otherToken },
     async request(method, path, options = {}) {
-      const headers: Record<string, string> = {}
+      const headers: Record<string, string> = { ...options.headers }
       const bearer = options.token === undefined ? token : options.token
       if (bearer !== null) headers.authorization = `Bearer ${bearer}`
       const version = options.version === undefined ? '2021-07-28' : options.version
@@ -64,7 +69,14 @@ export async function startTestServer(
       if (payload !== undefined) headers['content-type'] = 'application/json'
       const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload })
       const text = await response.text()
-      return { status: response.status, body: text ? JSON.parse(text) : undefined }
+      const result = { status: response.status, body: text ? JSON.parse(text) : undefined }
+      // Not enumerable, so assertions on {status, body} stay exact.
+      return Object.defineProperty(result, 'headers', {
+        value: response.headers,
+        enumerable: false,
+      }) as typeof result & {
+        headers: Headers
+      }
     },
     worker,
     async close() {

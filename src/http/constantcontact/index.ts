@@ -1,6 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { registerIdempotencyKeys } from '../idempotency.js'
 import { registerConstantContactAuth } from './auth.js'
-import { constantContactErrorHandler, notFound, sendConstantContactError } from './errors.js'
+import {
+  ConstantContactHttpError,
+  conflict,
+  constantContactErrorHandler,
+  notFound,
+  sendConstantContactError,
+} from './errors.js'
 import { activityRoutes } from './routes/activities.js'
 import { contactListRoutes } from './routes/contactLists.js'
 import { contactRoutes } from './routes/contacts.js'
@@ -15,6 +22,17 @@ export const constantContactApi: FastifyPluginAsync = async (app) => {
     sendConstantContactError(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)),
   )
   registerConstantContactAuth(app)
+  app.decorateRequest('idempotencyKey', null)
+  registerIdempotencyKeys(app, {
+    mismatch: () =>
+      new ConstantContactHttpError(422, [
+        {
+          error_key: 'http.status.unprocessable_entity',
+          error_message: 'Idempotency-Key was already used with a different request.',
+        },
+      ]),
+    busy: () => conflict('A request with this Idempotency-Key is still being processed.'),
+  })
   await app.register(contactRoutes)
   await app.register(contactTagRoutes)
   await app.register(contactListRoutes)

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { registerIdempotencyKeys } from '../idempotency.js'
 import { registerHighLevelAuth } from './auth.js'
-import { HighLevelHttpError, highLevelErrorHandler, sendHighLevelError } from './errors.js'
+import { HighLevelHttpError, highLevelErrorHandler, sendHighLevelError, unprocessable } from './errors.js'
 import { bulkTagRoutes } from './routes/bulkTags.js'
 import { contactRoutes } from './routes/contacts.js'
 import { contactTagRoutes } from './routes/contactTags.js'
@@ -16,6 +17,11 @@ export const highLevelApi: FastifyPluginAsync = async (app) => {
     ),
   )
   registerHighLevelAuth(app)
+  app.decorateRequest('idempotencyKey', null)
+  registerIdempotencyKeys(app, {
+    mismatch: () => unprocessable(['Idempotency-Key was already used with a different request']),
+    busy: () => new HighLevelHttpError(409, 'A request with this Idempotency-Key is still being processed'),
+  })
   await app.register(contactRoutes)
   await app.register(contactTagRoutes)
   await app.register(bulkTagRoutes)

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely'
 import type { DialectName } from '../database.js'
 import * as m0001 from './0001_initial.js'
 import * as m0002 from './0002_activities.js'
+import * as m0003 from './0003_idempotency.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -9,6 +10,7 @@ type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_initial': m0001,
   '0002_activities': m0002,
+  '0003_idempotency': m0003,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
