@@ -9,8 +9,10 @@ import {
   listActivities as listActivityRows,
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
+import { countSelectedContacts, countTagChanges, latestContactCreationOrder } from '../store/selection.js'
 import { findTagsByIds } from '../store/tags.js'
 import { ServiceError } from './errors.js'
+import { DEFAULT_ACTIVITY_SETTINGS } from './runActivity.js'
 
 export type TaggingActivityInput = {
   kind: 'contacts_taggings_add' | 'contacts_taggings_remove'
@@ -67,6 +69,36 @@ export async function createTaggingActivity(
   if (input.selector.kind === 'tag_ids')
     await requireExistingTags(database, locationId, input.selector.tagIds, 'source.tag_ids')
   return insertActivity(database, newActivity(locationId, input.kind, input.tagIds, input.selector))
+}
+
+export type TaggingPreview = { itemsTotal: number; contactsToChange: number; taggingsToChange: number }
+
+/**
+ * What a tagging activity created now would do, written nowhere: the contacts it would cover,
+ * how many of them would change, and how many tag rows would be added or removed.
+ */
+export async function previewTaggingActivity(
+  database: Database,
+  locationId: string,
+  input: TaggingActivityInput,
+  newSubscriberDays: number = DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
+): Promise<TaggingPreview> {
+  await requireExistingTags(database, locationId, input.tagIds, 'tag_ids')
+  if (input.selector.kind === 'tag_ids')
+    await requireExistingTags(database, locationId, input.selector.tagIds, 'source.tag_ids')
+  const scope = {
+    locationId,
+    selector: input.selector,
+    snapshotSeq: await latestContactCreationOrder(database, locationId),
+    newSubscriberSince: new Date(Date.now() - newSubscriberDays * 86_400_000).toISOString(),
+  }
+  const operation = input.kind === 'contacts_taggings_add' ? 'add' : 'remove'
+  const changes = await countTagChanges(database, scope, [...new Set(input.tagIds)], operation)
+  return {
+    itemsTotal: await countSelectedContacts(database, scope),
+    contactsToChange: changes.contacts,
+    taggingsToChange: changes.rows,
+  }
 }
 
 /** Queues deletion of tags: each is taken off every contact, then deleted. */

@@ -19,6 +19,15 @@ export type BulkUpdateTagsInput = {
   /** Only with `remove`: every tag of each contact goes, whatever `tagNames` says. */
   removeAllTags: boolean
   source: string
+  /** Compute the exact answer, then roll everything back: nothing is written. */
+  dryRun?: boolean
+}
+
+/** Carries a dry run's answer out of the transaction it rolls back. */
+class DryRunRollback extends Error {
+  constructor(readonly result: BulkTagResponse) {
+    super('dry run')
+  }
 }
 
 /**
@@ -31,6 +40,20 @@ export async function bulkUpdateTags(
 ): Promise<BulkTagResponse> {
   const wellFormed = [...new Set(input.contactIds.filter(isFirebaseId))]
   const now = new Date().toISOString()
+  try {
+    return await applyBulkUpdate(database, input, wellFormed, now)
+  } catch (error) {
+    if (error instanceof DryRunRollback) return error.result
+    throw error
+  }
+}
+
+async function applyBulkUpdate(
+  database: Database,
+  input: BulkUpdateTagsInput,
+  wellFormed: string[],
+  now: string,
+): Promise<BulkTagResponse> {
   return database.transaction(async (tx) => {
     const live = await lockLiveContacts(tx, input.locationId, wellFormed)
     const liveSet = new Set(live)
@@ -47,6 +70,8 @@ export async function bulkUpdateTags(
         ? { add: input.tagNames, remove: [] }
         : { add: [], remove: input.removeAllTags ? ('all' as const) : input.tagNames }
     const applied = await applyTagEdit(tx, input.locationId, live, edit, input.source, now)
-    return shapeBulkTagResponse(input.contactIds, unavailable, applied)
+    const result = shapeBulkTagResponse(input.contactIds, unavailable, applied)
+    if (input.dryRun) throw new DryRunRollback(result)
+    return result
   })
 }

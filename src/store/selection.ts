@@ -165,3 +165,43 @@ export async function selectTagHolderChunk(
     .execute()
   return rows.map((r) => r.id)
 }
+
+/**
+ * What adding (or removing) these tags on the selected contacts would change: the contacts that
+ * would gain (lose) at least one tag, and the tag rows written (deleted).
+ */
+export async function countTagChanges(
+  db: Db,
+  scope: SelectionScope,
+  tagIds: readonly string[],
+  operation: 'add' | 'remove',
+): Promise<{ contacts: number; rows: number }> {
+  if (tagIds.length === 0) return { contacts: 0, rows: 0 }
+  const perContact = whereSelected(
+    db,
+    db.kysely.selectFrom('contacts').select((eb) => [
+      'contacts.id',
+      eb
+        .selectFrom('contact_tags')
+        .select((inner) => inner.fn.countAll<number>().as('n'))
+        .where('contact_tags.location_id', '=', scope.locationId)
+        .whereRef('contact_tags.contact_id', '=', 'contacts.id')
+        .where('contact_tags.tag_id', 'in', tagIds)
+        .as('held'),
+    ]),
+    scope,
+  )
+  const wanted = tagIds.length
+  const { rows } = await sql<{ selected: number; held: number; holders: number; lacking: number }>`
+    select count(*) as selected,
+           coalesce(sum(held), 0) as held,
+           coalesce(sum(case when held > 0 then 1 else 0 end), 0) as holders,
+           coalesce(sum(case when held < ${wanted} then 1 else 0 end), 0) as lacking
+    from (${perContact}) as per_contact`.execute(db.kysely)
+  const totals = rows[0]
+  const selected = Number(totals?.selected ?? 0)
+  const held = Number(totals?.held ?? 0)
+  return operation === 'add'
+    ? { contacts: Number(totals?.lacking ?? 0), rows: selected * wanted - held }
+    : { contacts: Number(totals?.holders ?? 0), rows: held }
+}

@@ -110,3 +110,6 @@ export const ActivitiesQuery = Type.Object({
     ]),
   ),
 })
+
+/** Tagbase's own addition: answer what would change and write nothing. */
+export const DryRunQuery = Type.Object({ dry_run: Type.Boolean({ default: false }) })

@@ -5,18 +5,32 @@ import {
   createTaggingActivity,
   getActivity,
   listActivities,
+  previewTaggingActivity,
 } from '../../../services/activities.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
 import { presentActivity } from '../presenters.js'
-import { ActivitiesQuery, IdParams } from '../schemas.js'
+import { ActivitiesQuery, DryRunQuery, IdParams } from '../schemas.js'
 
 export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const kind of ['contacts_taggings_add', 'contacts_taggings_remove'] as const) {
-    app.post(`/activities/${kind}`, async (request, reply) => {
+    app.post(`/activities/${kind}`, { schema: { querystring: DryRunQuery } }, async (request, reply) => {
       // The vendor's own examples vary (string booleans, exclude inside source): parsed by hand.
       const parsed = parseTaggingRequest(request.body)
       if (!parsed.ok) throw badRequest(parsed.problems)
+      if (request.query.dry_run) {
+        const preview = await previewTaggingActivity(app.database, accountOf(request).locationId, {
+          kind,
+          selector: parsed.selector,
+          tagIds: parsed.tagIds,
+        })
+        return reply.code(200).send({
+          dry_run: true,
+          items_total_count: preview.itemsTotal,
+          contacts_to_change: preview.contactsToChange,
+          taggings_to_change: preview.taggingsToChange,
+        })
+      }
       const activity = await createTaggingActivity(app.database, accountOf(request).locationId, {
         kind,
         selector: parsed.selector,
@@ -27,13 +41,24 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     })
   }
 
-  app.post('/activities/contacts_tags_delete', async (request, reply) => {
-    const parsed = parseTagDeleteRequest(request.body)
-    if (!parsed.ok) throw badRequest(parsed.problems)
-    const activity = await createTagDeleteActivity(app.database, accountOf(request).locationId, parsed.tagIds)
-    app.activityQueued()
-    return reply.code(201).send(presentActivity(activity))
-  })
+  app.post(
+    '/activities/contacts_tags_delete',
+    { schema: { querystring: DryRunQuery } },
+    async (request, reply) => {
+      // Refused rather than ignored: ignoring it would delete tags the caller only meant to preview.
+      if (request.query.dry_run)
+        throw badRequest([{ message: 'dry_run is not supported for contacts_tags_delete' }])
+      const parsed = parseTagDeleteRequest(request.body)
+      if (!parsed.ok) throw badRequest(parsed.problems)
+      const activity = await createTagDeleteActivity(
+        app.database,
+        accountOf(request).locationId,
+        parsed.tagIds,
+      )
+      app.activityQueued()
+      return reply.code(201).send(presentActivity(activity))
+    },
+  )
 
   app.get('/activities/:activity_id', { schema: { params: IdParams.activity } }, async (request) =>
     presentActivity(

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { normalizeTagList } from '../../../domain/tags.js'
 import { bulkUpdateTags } from '../../../services/bulkUpdateTags.js'
 import { unprocessable } from '../errors.js'
-import { BulkTagBody, BulkTagParams } from '../schemas.js'
+import { BulkTagBody, BulkTagParams, DryRunQuery } from '../schemas.js'
 
 /** Rules the JSON schema cannot say: they depend on `type` or on tags after normalisation. */
 function bulkRuleViolations(
@@ -24,7 +24,7 @@ export const bulkTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/contacts/bulk/tags/update/:type',
     {
-      schema: { params: BulkTagParams, body: BulkTagBody },
+      schema: { params: BulkTagParams, body: BulkTagBody, querystring: DryRunQuery },
       config: { scope: 'contacts.write', locationFrom: 'body' },
     },
     async (request, reply) => {
@@ -44,7 +44,10 @@ export const bulkTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tagNames: tags.names,
         removeAllTags,
         source: 'highlevel.bulk',
+        dryRun: request.query.dry_run,
       })
+      // A dry run changed nothing: 200 with what the request would answer, marked as such.
+      if (request.query.dry_run) return reply.code(200).send({ ...result, dryRun: true })
       return reply.code(201).send(result)
     },
   )
