@@ -1,4 +1,5 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
+import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
 import type { ContactsTable } from './schema.js'
 
@@ -207,29 +208,9 @@ export async function listContactsFiltered(
   if (filter.status === 'active') query = query.where('contacts.unsubscribed_at', 'is', null)
   if (filter.status === 'unsubscribed') query = query.where('contacts.unsubscribed_at', 'is not', null)
   const tagIds = filter.tagIds ?? []
-  if (tagIds.length > 0)
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('contact_tags')
-          .select('contact_tags.tag_id')
-          .where('contact_tags.location_id', '=', locationId)
-          .whereRef('contact_tags.contact_id', '=', 'contacts.id')
-          .where('contact_tags.tag_id', 'in', tagIds),
-      ),
-    )
+  if (tagIds.length > 0) query = query.where((eb) => carriesAnyTag(eb, locationId, tagIds))
   const listIds = filter.listIds ?? []
-  if (listIds.length > 0)
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('list_memberships')
-          .select('list_memberships.list_id')
-          .where('list_memberships.location_id', '=', locationId)
-          .whereRef('list_memberships.contact_id', '=', 'contacts.id')
-          .where('list_memberships.list_id', 'in', listIds),
-      ),
-    )
+  if (listIds.length > 0) query = query.where((eb) => inAnyList(eb, locationId, listIds))
   if (filter.afterId !== undefined) query = query.where('contacts.id', '>', filter.afterId)
   return query.orderBy('contacts.id').limit(filter.limit).execute()
 }

@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely'
 import type { ContactSelector } from '../domain/selectors.js'
+import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
 import type { Schema } from './schema.js'
 
@@ -44,27 +45,11 @@ function whereSelected<O>(db: Db, query: ContactsQuery<O>, scope: SelectionScope
       q = q.where('contacts.id', 'in', selector.contactIds)
       break
     case 'list_ids':
-      q = q.where((eb: ExpressionBuilder<Schema, 'contacts'>) =>
-        eb.exists(
-          eb
-            .selectFrom('list_memberships')
-            .select(sql`1`.as('one'))
-            .where('list_memberships.location_id', '=', locationId)
-            .whereRef('list_memberships.contact_id', '=', 'contacts.id')
-            .where('list_memberships.list_id', 'in', selector.listIds),
-        ),
-      )
+      q = q.where((eb: ExpressionBuilder<Schema, 'contacts'>) => inAnyList(eb, locationId, selector.listIds))
       break
     case 'tag_ids':
       q = q.where((eb: ExpressionBuilder<Schema, 'contacts'>) =>
-        eb.exists(
-          eb
-            .selectFrom('contact_tags')
-            .select(sql`1`.as('one'))
-            .where('contact_tags.location_id', '=', locationId)
-            .whereRef('contact_tags.contact_id', '=', 'contacts.id')
-            .where('contact_tags.tag_id', 'in', selector.tagIds),
-        ),
+        carriesAnyTag(eb, locationId, selector.tagIds),
       )
       break
     case 'all_active_contacts':
@@ -120,16 +105,7 @@ function whereHoldsTags<O>(
 ): ContactsQuery<O> {
   return query
     .where('contacts.location_id', '=', locationId)
-    .where((eb: ExpressionBuilder<Schema, 'contacts'>) =>
-      eb.exists(
-        eb
-          .selectFrom('contact_tags')
-          .select(sql`1`.as('one'))
-          .where('contact_tags.location_id', '=', locationId)
-          .whereRef('contact_tags.contact_id', '=', 'contacts.id')
-          .where('contact_tags.tag_id', 'in', tagIds),
-      ),
-    )
+    .where((eb: ExpressionBuilder<Schema, 'contacts'>) => carriesAnyTag(eb, locationId, tagIds))
 }
 
 /** Contacts (deleted ones too) carrying any of these tags: what deleting the tags will touch. */

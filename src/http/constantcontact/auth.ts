@@ -1,14 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { authenticate, type Principal } from '../../services/admin.js'
+import { bearerSecret } from '../bearer.js'
 import { forbiddenScope, unauthorized } from './errors.js'
 
 /** The scope every /v3 route needs, as in Constant Contact. */
 export const CONTACT_DATA_SCOPE = 'contact_data'
-
-function bearerSecret(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  return (header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null)?.[1]
-}
 
 export function accountOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthorized()

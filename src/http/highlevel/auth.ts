@@ -1,14 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { authenticate, type Principal } from '../../services/admin.js'
+import { bearerSecret } from '../bearer.js'
 import { forbiddenLocation, forbiddenScope, HighLevelHttpError, unauthorized } from './errors.js'
 
 export const API_VERSION = '2021-07-28'
-
-function bearerSecret(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
-  return match?.[1]
-}
 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw unauthorized()
