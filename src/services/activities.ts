@@ -9,7 +9,7 @@ import {
   listActivities as listActivityRows,
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
-import { countSelectedContacts, countTagChanges, latestContactCreationOrder } from '../store/selection.js'
+import { countTagChanges, latestContactCreationOrder } from '../store/selection.js'
 import { findTagsByIds } from '../store/tags.js'
 import { ServiceError } from './errors.js'
 import { DEFAULT_ACTIVITY_SETTINGS } from './runActivity.js'
@@ -95,7 +95,7 @@ export async function previewTaggingActivity(
   const operation = input.kind === 'contacts_taggings_add' ? 'add' : 'remove'
   const changes = await countTagChanges(database, scope, [...new Set(input.tagIds)], operation)
   return {
-    itemsTotal: await countSelectedContacts(database, scope),
+    itemsTotal: changes.selected,
     contactsToChange: changes.contacts,
     taggingsToChange: changes.rows,
   }

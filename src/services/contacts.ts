@@ -310,6 +310,22 @@ export async function deleteContact(
   })
 }
 
+/** The rows with each contact's tag names, sorted, read in one statement for the whole page. */
+async function withTagNames(
+  database: Database,
+  locationId: string,
+  rows: ContactRow[],
+): Promise<ContactView[]> {
+  const tags = await listTagsOfContacts(
+    database,
+    locationId,
+    rows.map((r) => r.id),
+  )
+  const byContact = new Map<string, string[]>()
+  for (const t of tags) byContact.set(t.contact_id, [...(byContact.get(t.contact_id) ?? []), t.name])
+  return rows.map((r) => ({ ...r, tags: sortTagNames(byContact.get(r.id) ?? []) }))
+}
+
 export type ContactPage = { contacts: ContactView[]; total: number }
 
 export async function listContacts(
@@ -318,15 +334,8 @@ export async function listContacts(
   page: { query?: string; limit: number; startAfterId?: string },
 ): Promise<ContactPage> {
   const rows = await listLiveContacts(database, locationId, page)
-  const tags = await listTagsOfContacts(
-    database,
-    locationId,
-    rows.map((r) => r.id),
-  )
-  const byContact = new Map<string, string[]>()
-  for (const t of tags) byContact.set(t.contact_id, [...(byContact.get(t.contact_id) ?? []), t.name])
   return {
-    contacts: rows.map((r) => ({ ...r, tags: sortTagNames(byContact.get(r.id) ?? []) })),
+    contacts: await withTagNames(database, locationId, rows),
     total: await countLiveContacts(database, locationId, page.query),
   }
 }
@@ -391,13 +400,5 @@ export async function listContactsByFilter(
   locationId: string,
   filter: ContactFilter,
 ): Promise<ContactView[]> {
-  const rows = await listContactsFiltered(database, locationId, filter)
-  const tags = await listTagsOfContacts(
-    database,
-    locationId,
-    rows.map((r) => r.id),
-  )
-  const byContact = new Map<string, string[]>()
-  for (const t of tags) byContact.set(t.contact_id, [...(byContact.get(t.contact_id) ?? []), t.name])
-  return rows.map((r) => ({ ...r, tags: sortTagNames(byContact.get(r.id) ?? []) }))
+  return withTagNames(database, locationId, await listContactsFiltered(database, locationId, filter))
 }

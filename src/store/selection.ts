@@ -143,16 +143,16 @@ export async function selectTagHolderChunk(
 }
 
 /**
- * What adding (or removing) these tags on the selected contacts would change: the contacts that
- * would gain (lose) at least one tag, and the tag rows written (deleted).
+ * What adding (or removing) these tags on the selected contacts would change: how many contacts
+ * are selected, how many would gain (lose) at least one tag, and the tag rows written (deleted).
  */
 export async function countTagChanges(
   db: Db,
   scope: SelectionScope,
   tagIds: readonly string[],
   operation: 'add' | 'remove',
-): Promise<{ contacts: number; rows: number }> {
-  if (tagIds.length === 0) return { contacts: 0, rows: 0 }
+): Promise<{ selected: number; contacts: number; rows: number }> {
+  if (tagIds.length === 0) return { selected: await countSelectedContacts(db, scope), contacts: 0, rows: 0 }
   const perContact = whereSelected(
     db,
     db.kysely.selectFrom('contacts').select((eb) => [
@@ -178,6 +178,6 @@ export async function countTagChanges(
   const selected = Number(totals?.selected ?? 0)
   const held = Number(totals?.held ?? 0)
   return operation === 'add'
-    ? { contacts: Number(totals?.lacking ?? 0), rows: selected * wanted - held }
-    : { contacts: Number(totals?.holders ?? 0), rows: held }
+    ? { selected, contacts: Number(totals?.lacking ?? 0), rows: selected * wanted - held }
+    : { selected, contacts: Number(totals?.holders ?? 0), rows: held }
 }
