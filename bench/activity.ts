@@ -15,21 +15,19 @@
  *   npm run bench:activity [-- --sizes 100000,1000000 --engines sqlite,postgres]
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
-import { newFirebaseId } from '../src/domain/ids.js'
+import { sql } from 'kysely'
 import { createTaggingActivity, getActivity } from '../src/services/activities.js'
 import { createLocation } from '../src/services/admin.js'
 import { touchContacts } from '../src/store/contacts.js'
 import { attachTags, type ContactTagPair, detachTags } from '../src/store/contactTags.js'
-import { type Database, type DialectName, openDatabase } from '../src/store/database.js'
+import type { Database, DialectName } from '../src/store/database.js'
 import { appendContactTagUpdates } from '../src/store/events.js'
-import { migrateToLatest } from '../src/store/migrate.js'
 import { ensureTagsByName, type TagRow } from '../src/store/tags.js'
+import { seedContacts } from '../test/helpers/seed.js'
+import { openBenchEngine } from './engines.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -40,72 +38,14 @@ const { values: args } = parseArgs({
 const SIZES = (args.sizes as string).split(',').map(Number)
 const ENGINES = (args.engines as string).split(',') as DialectName[]
 const CHUNK = 5000
-const POSTGRES_URL = process.env.TAGBASE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const ROOT = join(import.meta.dirname, '..')
 
-type Engine = { database: Database; url: string; dispose(): Promise<void> }
-
-async function openEngine(dialect: DialectName): Promise<Engine> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'tagbase-bench-'))
-    const url = `sqlite:${join(dir, 'bench.db')}`
-    const database = openDatabase(url)
-    await migrateToLatest(database)
-    return {
-      database,
-      url,
-      async dispose() {
-        await database.close()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  }
-  const schema = `tagbase_bench_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: POSTGRES_URL })
-  await admin.connect()
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  const database = openDatabase(POSTGRES_URL, { searchPath: schema })
-  await migrateToLatest(database)
-  return {
-    database,
-    url: `${POSTGRES_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    async dispose() {
-      await database.close()
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`)
-      await admin.end()
-    },
-  }
-}
-
+/** Contacts in transactions of 10 000, then fresh statistics, as after an import. */
 async function seed(database: Database, locationId: string, count: number): Promise<void> {
-  const now = new Date().toISOString()
   for (let start = 0; start < count; start += 10_000) {
-    await database.transaction(async (tx) => {
-      for (let batch = start; batch < Math.min(count, start + 10_000); batch += 1000) {
-        await tx.kysely
-          .insertInto('contacts')
-          .values(
-            Array.from({ length: Math.min(1000, count - batch) }, () => ({
-              location_id: locationId,
-              id: newFirebaseId(),
-              dnd: 0,
-              extra: '{}',
-              search_text: '',
-              created_at: now,
-              updated_at: now,
-              subscribed_at: now,
-            })),
-          )
-          .execute()
-      }
-    })
+    await database.transaction((tx) => seedContacts(tx, locationId, Math.min(10_000, count - start)))
   }
-  if (database.dialect === 'postgres')
-    await database.kysely.executeQuery({
-      sql: 'ANALYZE',
-      parameters: [],
-      query: { kind: 'RawNode' },
-    } as never)
+  if (database.dialect === 'postgres') await sql`ANALYZE`.execute(database.kysely)
 }
 
 /** A `tagbase worker` process, resolved once it says it has started (start-up is not timed). */
@@ -229,7 +169,7 @@ async function main() {
   )
   for (const dialect of ENGINES) {
     for (const size of SIZES) {
-      const engine = await openEngine(dialect)
+      const engine = await openBenchEngine(dialect)
       try {
         const { database } = engine
         const location = await createLocation(database, 'Bench')

@@ -10,18 +10,12 @@
  *
  *   npm run bench:sync [-- --rounds 30]   (TAGBASE_BENCH_POSTGRES_URL picks the PostgreSQL server)
  */
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
 import { buildApp } from '../src/http/app.js'
 import { createAccessToken, createLocation } from '../src/services/admin.js'
 import { type BulkTagOperation, bulkUpdateTags } from '../src/services/bulkUpdateTags.js'
 import { createContact } from '../src/services/contacts.js'
-import { type Database, type DialectName, openDatabase } from '../src/store/database.js'
-import { migrateToLatest } from '../src/store/migrate.js'
+import { type BenchEngine, openBenchEngine } from './engines.js'
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' } },
@@ -30,40 +24,6 @@ const ROUNDS = Number(args.rounds)
 const WARMUP = Number(args.warmup)
 const CONTACTS = 1000
 const TAGS = ['bench-alpha', 'bench-beta', 'bench-gamma']
-const POSTGRES_URL = process.env.TAGBASE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-type Engine = { dialect: DialectName; database: Database; dispose(): Promise<void> }
-
-async function openEngine(dialect: DialectName): Promise<Engine> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'tagbase-bench-'))
-    const database = openDatabase(`sqlite:${join(dir, 'bench.db')}`)
-    await migrateToLatest(database)
-    return {
-      dialect,
-      database,
-      async dispose() {
-        await database.close()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  }
-  const schema = `tagbase_bench_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: POSTGRES_URL })
-  await admin.connect()
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  const database = openDatabase(POSTGRES_URL, { searchPath: schema })
-  await migrateToLatest(database)
-  return {
-    dialect,
-    database,
-    async dispose() {
-      await database.close()
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`)
-      await admin.end()
-    },
-  }
-}
 
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b)
@@ -76,7 +36,7 @@ async function timed(work: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6
 }
 
-async function benchEngine(engine: Engine) {
+async function benchEngine(engine: BenchEngine) {
   const { database } = engine
   const location = await createLocation(database, 'Bench')
   const { token } = await createAccessToken(database, location.id, ['contacts.write'])
@@ -178,7 +138,7 @@ async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
   console.log('engine    op      http p50  http p95  direct p50  direct p95  ratio(direct/http p50)')
   for (const dialect of ['sqlite', 'postgres'] as const) {
-    const engine = await openEngine(dialect)
+    const engine = await openBenchEngine(dialect)
     try {
       const samples = await benchEngine(engine)
       for (const op of ['add', 'remove'] as const) {

@@ -1,6 +1,5 @@
 import { CompiledQuery } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newFirebaseId } from '../../src/domain/ids.js'
 import { createTaggingActivity } from '../../src/services/activities.js'
 import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
 import { runActivityStep } from '../../src/services/runActivity.js'
@@ -10,29 +9,14 @@ import type { Database } from '../../src/store/database.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation } from '../helpers/fixtures.js'
+import { seedContacts } from '../helpers/seed.js'
 
 const CONTACTS = 5000
 
 /** Seeds many contacts with set-based SQL so the planners see realistic table sizes. */
 async function seed(database: Database, locationId: string): Promise<string[]> {
   const now = new Date().toISOString()
-  const ids = Array.from({ length: CONTACTS }, newFirebaseId)
-  for (let i = 0; i < ids.length; i += 500) {
-    await database.kysely
-      .insertInto('contacts')
-      .values(
-        ids.slice(i, i + 500).map((id) => ({
-          location_id: locationId,
-          id,
-          dnd: 0,
-          extra: '{}',
-          search_text: '',
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .execute()
-  }
+  const ids = await seedContacts(database, locationId, CONTACTS)
   await bulkUpdateTags(database, {
     locationId,
     operation: 'add',
@@ -206,25 +190,8 @@ for (const dialect of DIALECTS) {
 
     it.each(['contacts_taggings_add', 'contacts_taggings_remove'] as const)('%s', async (kind) => {
       const location = await makeLocation(t.database)
-      const ids = Array.from({ length: 20_000 }, newFirebaseId)
+      const ids = await seedContacts(t.database, location.id, 20_000)
       const now = new Date().toISOString()
-      for (let i = 0; i < ids.length; i += 1000) {
-        await t.database.kysely
-          .insertInto('contacts')
-          .values(
-            ids.slice(i, i + 1000).map((id) => ({
-              location_id: location.id,
-              id,
-              dnd: 0,
-              extra: '{}',
-              search_text: '',
-              created_at: now,
-              updated_at: now,
-              subscribed_at: now,
-            })),
-          )
-          .execute()
-      }
       // Statistics taken while contact_tags was still empty, as after a fresh import.
       await t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
       const tags = await ensureTagsByName(t.database, location.id, ['p', 'q'], now)

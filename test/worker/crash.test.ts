@@ -1,38 +1,15 @@
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newFirebaseId } from '../../src/domain/ids.js'
 import { createTaggingActivity, getActivity } from '../../src/services/activities.js'
-import type { Database } from '../../src/store/database.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import { spawnTagbase } from '../helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation } from '../helpers/fixtures.js'
+import { seedContacts } from '../helpers/seed.js'
 
 const CONTACTS = 50_000
 const KILLS = 10
-
-/** Set-based seeding: the crash test is about the worker, not about creating contacts. */
-async function seedContacts(database: Database, locationId: string, count: number): Promise<void> {
-  const now = new Date().toISOString()
-  for (let start = 0; start < count; start += 1000) {
-    await database.kysely
-      .insertInto('contacts')
-      .values(
-        Array.from({ length: Math.min(1000, count - start) }, () => ({
-          location_id: locationId,
-          id: newFirebaseId(),
-          dnd: 0,
-          extra: '{}',
-          search_text: '',
-          created_at: now,
-          updated_at: now,
-          subscribed_at: now,
-        })),
-      )
-      .execute()
-  }
-}
 
 function randomBetween(min: number, max: number): number {
   return min + Math.floor(Math.random() * (max - min))
