@@ -6,6 +6,7 @@ import { parseScopeList, SCOPES, type Scope } from './domain/scopes.js'
 import { buildApp } from './http/app.js'
 import { cancelActivity } from './services/activities.js'
 import { createAccessToken, createLocation } from './services/admin.js'
+import { createRateLimiter } from './services/rateLimiter.js'
 import { type Database, openDatabase } from './store/database.js'
 import { migrateToLatest } from './store/migrate.js'
 import { ActivityWorker, type ActivityWorkerOptions } from './worker/activityWorker.js'
@@ -70,16 +71,22 @@ async function serve(): Promise<void> {
   const config = loadConfig()
   const database = await openMigrated()
   let worker: ActivityWorker | undefined
+  const rateLimiter = await createRateLimiter(
+    { redisUrl: config.redisUrl, policy: config.rateLimit },
+    pino({ level: config.logLevel }),
+  )
   const app = await buildApp({
     database,
     logger: { level: config.logLevel },
     onActivityQueued: () => worker?.wake(),
+    rateLimiter,
   })
   if (config.workerInServe) worker = workerFor(database, config, app.log)
   onShutdown(async () => {
     app.log.info('shutting down')
     await app.close()
     await worker?.stop()
+    await rateLimiter.close()
     await database.close()
   })
   await app.listen({ port: config.port, host: config.host })

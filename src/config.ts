@@ -1,3 +1,5 @@
+import type { RateLimitPolicy } from './domain/rateLimits.js'
+
 /** Settings read from the environment; every one has a default that works on a fresh machine. */
 export type Config = {
   port: number
@@ -9,6 +11,9 @@ export type Config = {
   activityChunkSize: number
   activityLeaseMs: number
   newSubscriberDays: number
+  rateLimit: RateLimitPolicy
+  /** Shared rate-limit counters for several API processes; in-process counters when unset. */
+  redisUrl: string | undefined
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/tagbase.db'
@@ -26,6 +31,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     activityChunkSize: positiveInteger('ACTIVITY_CHUNK_SIZE', env.ACTIVITY_CHUNK_SIZE ?? '5000'),
     activityLeaseMs: positiveInteger('ACTIVITY_LEASE_MS', env.ACTIVITY_LEASE_MS ?? '30000'),
     newSubscriberDays: positiveInteger('NEW_SUBSCRIBER_DAYS', env.NEW_SUBSCRIBER_DAYS ?? '30'),
+    rateLimit: {
+      burstMax: positiveInteger('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST ?? '100'),
+      burstIntervalMs: positiveInteger('RATE_LIMIT_INTERVAL_MS', env.RATE_LIMIT_INTERVAL_MS ?? '10000'),
+      dailyMax: positiveInteger('RATE_LIMIT_DAILY', env.RATE_LIMIT_DAILY ?? '200000'),
+    },
+    redisUrl: env.REDIS_URL || undefined,
   }
 }
 

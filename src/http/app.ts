@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { InProcessRateLimiter, type RateLimiter } from '../services/rateLimiter.js'
 import type { Database } from '../store/database.js'
 import './decorations.js'
 import { constantContactApi } from './constantcontact/index.js'
@@ -11,6 +12,8 @@ export type AppOptions = {
   logger?: FastifyServerOptions['logger']
   /** Called when a route queued an activity, so an in-process worker can start at once. */
   onActivityQueued?: () => void
+  /** Per-token limits; in-process with the default policy when not given. */
+  rateLimiter?: RateLimiter
 }
 
 /**
@@ -41,6 +44,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   acceptEmptyJsonBodies(app)
   app.decorate('database', options.database)
   app.decorate('activityQueued', options.onActivityQueued ?? (() => {}))
+  app.decorate('rateLimiter', options.rateLimiter ?? new InProcessRateLimiter())
   await app.register(constantContactApi, { prefix: '/v3' })
   await app.register(highLevelApi)
   return app

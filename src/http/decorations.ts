@@ -1,5 +1,6 @@
 import type { Scope } from '../domain/scopes.js'
 import type { Principal } from '../services/admin.js'
+import type { RateLimiter } from '../services/rateLimiter.js'
 import type { Database } from '../store/database.js'
 
 declare module 'fastify' {
@@ -8,6 +9,8 @@ declare module 'fastify' {
     database: Database
     /** Tells the in-process worker (if any) that an activity was queued. */
     activityQueued: () => void
+    /** Per-token request counting, shared by both dialects. */
+    rateLimiter: RateLimiter
   }
   interface FastifyRequest {
     /** Who the bearer token says is calling; set by the dialect's auth hook. */

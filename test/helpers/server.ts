@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/http/app.js'
+import { InProcessRateLimiter, type RateLimiter } from '../../src/services/rateLimiter.js'
 import type { DialectName } from '../../src/store/database.js'
 import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
@@ -22,7 +23,11 @@ export type TestServer = TestDatabase & {
   close(): Promise<void>
 }
 
-export type TestServerOptions = { chunkSize?: number }
+export type TestServerOptions = {
+  chunkSize?: number
+  /** Limits per token; generous by default so suites that send many requests are not throttled. */
+  rateLimiter?: RateLimiter
+}
 
 export type RequestOptions = {
   body?: unknown
@@ -39,7 +44,14 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const testDb = await createTestDatabase(dialect)
   const worker = new ActivityWorker(testDb.database, { chunkSize: options.chunkSize ?? 5000, pollMs: 50 })
-  const app = await buildApp({ database: testDb.database, onActivityQueued: () => worker.wake() })
+  const rateLimiter =
+    options.rateLimiter ??
+    new InProcessRateLimiter({ burstMax: 1_000_000, burstIntervalMs: 10_000, dailyMax: 1_000_000_000 })
+  const app = await buildApp({
+    database: testDb.database,
+    onActivityQueued: () => worker.wake(),
+    rateLimiter,
+  })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port')
@@ -82,6 +94,7 @@ export async function startTestServer(
     async close() {
       await app.close()
       await worker.stop()
+      await rateLimiter.close()
       await testDb.drop()
     },
   }

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { RateLimitDecision } from '../../domain/rateLimits.js'
 import type { SelectorProblem } from '../../domain/selectors.js'
 import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
 
@@ -22,6 +23,7 @@ const KEYS = {
   404: 'http.status.not_found',
   409: 'http.status.conflict',
   415: 'http.status.unsupported_media_type',
+  429: 'http.status.too_many_requests',
   500: 'http.status.internal_error',
 } as const
 
@@ -34,6 +36,13 @@ export const forbiddenScope = () =>
   single(403, 'Forbidden request. You lack the necessary scopes (contact_data) for this request.')
 export const notFound = (what: string) => single(404, `${what} was not found.`)
 export const conflict = (message: string) => single(409, message)
+export const tooManyRequests = (decision: Pick<RateLimitDecision, 'exceeded'>) =>
+  single(
+    429,
+    decision.exceeded === 'daily'
+      ? 'Too many requests. The daily request limit of this access token is used up.'
+      : 'Too many requests. The request limit of this access token per interval is used up.',
+  )
 export const badRequest = (problems: ReadonlyArray<Pick<SelectorProblem, 'message'>>) =>
   new ConstantContactHttpError(
     400,

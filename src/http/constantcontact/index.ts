@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { registerIdempotencyKeys } from '../idempotency.js'
+import { registerRateLimits } from '../rateLimit.js'
 import { registerConstantContactAuth } from './auth.js'
 import {
   ConstantContactHttpError,
@@ -7,6 +8,7 @@ import {
   constantContactErrorHandler,
   notFound,
   sendConstantContactError,
+  tooManyRequests,
 } from './errors.js'
 import { activityRoutes } from './routes/activities.js'
 import { contactListRoutes } from './routes/contactLists.js'
@@ -22,6 +24,7 @@ export const constantContactApi: FastifyPluginAsync = async (app) => {
     sendConstantContactError(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)),
   )
   registerConstantContactAuth(app)
+  registerRateLimits(app, tooManyRequests)
   app.decorateRequest('idempotencyKey', null)
   registerIdempotencyKeys(app, {
     mismatch: () =>

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { ErrorObject } from 'ajv'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { RateLimitDecision } from '../../domain/rateLimits.js'
 import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
 import { TOO_MANY_ITEMS_HINT } from '../validation.js'
 
@@ -39,6 +40,13 @@ export const forbiddenLocation = () =>
   new HighLevelHttpError(403, 'The token does not have access to this location.')
 export const forbiddenScope = () => new HighLevelHttpError(403, 'The token is not authorized for this scope.')
 export const unprocessable = (messages: string[]) => new HighLevelHttpError(422, messages)
+export const tooManyRequests = (decision: Pick<RateLimitDecision, 'exceeded'>) =>
+  new HighLevelHttpError(
+    429,
+    decision.exceeded === 'daily'
+      ? 'Too many requests: the daily request limit of this token is used up'
+      : 'Too many requests: the burst request limit of this token is used up; retry after the interval',
+  )
 
 function statusText(status: number): string {
   return STATUS_CODES[status] ?? 'Error'

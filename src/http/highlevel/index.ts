@@ -1,7 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { registerIdempotencyKeys } from '../idempotency.js'
+import { registerRateLimits } from '../rateLimit.js'
 import { registerHighLevelAuth } from './auth.js'
-import { HighLevelHttpError, highLevelErrorHandler, sendHighLevelError, unprocessable } from './errors.js'
+import {
+  HighLevelHttpError,
+  highLevelErrorHandler,
+  sendHighLevelError,
+  tooManyRequests,
+  unprocessable,
+} from './errors.js'
 import { bulkTagRoutes } from './routes/bulkTags.js'
 import { contactRoutes } from './routes/contacts.js'
 import { contactTagRoutes } from './routes/contactTags.js'
@@ -17,6 +24,7 @@ export const highLevelApi: FastifyPluginAsync = async (app) => {
     ),
   )
   registerHighLevelAuth(app)
+  registerRateLimits(app, tooManyRequests)
   app.decorateRequest('idempotencyKey', null)
   registerIdempotencyKeys(app, {
     mismatch: () => unprocessable(['Idempotency-Key was already used with a different request']),
