@@ -135,7 +135,7 @@ async function raw(
           tagsAdded: operation === 'add' ? changed : [],
           tagsRemoved: operation === 'remove' ? changed : [],
         })),
-        'bench.raw',
+        { source: 'bench.raw' },
         now,
       )
       await touchContacts(tx, locationId, [...byContact.keys()], now, range)

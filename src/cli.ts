@@ -7,9 +7,17 @@ import { buildApp } from './http/app.js'
 import { cancelActivity } from './services/activities.js'
 import { createAccessToken, createLocation } from './services/admin.js'
 import { createRateLimiter } from './services/rateLimiter.js'
+import {
+  listWebhooksWithHealth,
+  redriveWebhookDeliveries,
+  registerWebhook,
+  removeWebhook,
+  webhookSigningKey,
+} from './services/webhooks.js'
 import { type Database, openDatabase } from './store/database.js'
 import { migrateToLatest } from './store/migrate.js'
 import { ActivityWorker, type ActivityWorkerOptions } from './worker/activityWorker.js'
+import { WebhookDeliveryWorker, type WebhookWorkerOptions } from './worker/webhookWorker.js'
 
 /** Opens the configured database with the schema brought up to date. */
 async function openMigrated(): Promise<Database> {
@@ -67,6 +75,20 @@ function onShutdown(close: () => Promise<void>): void {
   process.once('SIGTERM', shutdown)
 }
 
+function webhookWorkerFor(
+  database: Database,
+  config: ReturnType<typeof loadConfig>,
+  logger: WebhookWorkerOptions['logger'],
+) {
+  if (!config.webhookWorker) return undefined
+  return new WebhookDeliveryWorker(database, {
+    timeoutMs: config.webhookTimeoutMs,
+    concurrency: config.webhookConcurrency,
+    retry: config.webhookRetry,
+    logger,
+  })
+}
+
 async function serve(): Promise<void> {
   const config = loadConfig()
   const database = await openMigrated()
@@ -82,15 +104,17 @@ async function serve(): Promise<void> {
     rateLimiter,
   })
   if (config.workerInServe) worker = workerFor(database, config, app.log)
+  const webhooks = webhookWorkerFor(database, config, app.log)
   onShutdown(async () => {
     app.log.info('shutting down')
     await app.close()
-    await worker?.stop()
+    await Promise.all([worker?.stop(), webhooks?.stop()])
     await rateLimiter.close()
     await database.close()
   })
   await app.listen({ port: config.port, host: config.host })
   worker?.start()
+  webhooks?.start()
 }
 
 async function work(): Promise<void> {
@@ -98,13 +122,15 @@ async function work(): Promise<void> {
   const database = await openMigrated()
   const logger = pino({ level: config.logLevel })
   const worker = workerFor(database, config, logger)
+  const webhooks = webhookWorkerFor(database, config, logger)
   onShutdown(async () => {
     logger.info('shutting down')
-    await worker.stop()
+    await Promise.all([worker.stop(), webhooks?.stop()])
     await database.close()
   })
-  logger.info({ owner: worker.owner }, 'activity worker started')
+  logger.info({ owner: worker.owner, webhooks: webhooks !== undefined }, 'worker started')
   worker.start()
+  webhooks?.start()
 }
 
 const program = new Command()
@@ -114,11 +140,13 @@ const program = new Command()
 
 program
   .command('serve')
-  .description('run the HTTP API and, unless ACTIVITY_WORKER=off, an activity worker (migrates first)')
+  .description(
+    'run the HTTP API with an activity worker (unless ACTIVITY_WORKER=off) and a webhook worker (unless WEBHOOK_WORKER=off); migrates first',
+  )
   .action(serve)
 program
   .command('worker')
-  .description('run an activity worker only (several may share PostgreSQL)')
+  .description('run an activity worker and a webhook delivery worker, no API (several may share PostgreSQL)')
   .action(work)
 
 program
@@ -164,6 +192,73 @@ activity
     withDatabase(async (database) => {
       const row = await cancelActivity(database, options.location, options.id)
       printJson({ activityId: row.id, state: row.state, itemsCompleted: row.items_completed })
+    }),
+  )
+
+const webhook = program.command('webhook').description('manage ContactTagUpdate webhooks')
+webhook
+  .command('add')
+  .description('register a URL to receive signed ContactTagUpdate events of a location')
+  .requiredOption('--location <id>', 'location whose events are sent')
+  .requiredOption('--url <url>', 'http(s) URL to POST each event to')
+  .option('--app-id <appId>', 'appId put in every payload (default: the webhook id)')
+  .action((options: { location: string; url: string; appId?: string }) =>
+    withDatabase(async (database) => {
+      const row = await registerWebhook(database, options.location, options)
+      printJson({
+        id: row.id,
+        locationId: row.location_id,
+        url: row.url,
+        appId: row.app_id,
+        createdAt: row.created_at,
+      })
+    }),
+  )
+webhook
+  .command('list')
+  .description("a location's webhooks with their deliveries by state")
+  .requiredOption('--location <id>', 'location')
+  .action((options: { location: string }) =>
+    withDatabase(async (database) => {
+      const rows = await listWebhooksWithHealth(database, options.location)
+      printJson(
+        rows.map((w) => ({
+          id: w.id,
+          url: w.url,
+          deliveries: w.deliveries,
+          consecutiveFailures: w.consecutive_failures,
+          pausedUntil: w.paused_until,
+        })),
+      )
+    }),
+  )
+webhook
+  .command('remove')
+  .description('unregister a webhook; deliveries still owed to it are dropped')
+  .requiredOption('--location <id>', 'location')
+  .requiredOption('--id <webhookId>', 'webhook id')
+  .action((options: { location: string; id: string }) =>
+    withDatabase(async (database) => {
+      await removeWebhook(database, options.location, options.id)
+      printJson({ removed: options.id })
+    }),
+  )
+webhook
+  .command('redrive')
+  .description('queue dead deliveries again (of one webhook, or of every webhook of the location)')
+  .requiredOption('--location <id>', 'location')
+  .option('--id <webhookId>', 'only this webhook')
+  .action((options: { location: string; id?: string }) =>
+    withDatabase(async (database) => {
+      printJson({ redriven: await redriveWebhookDeliveries(database, options.location, options.id) })
+    }),
+  )
+webhook
+  .command('public-key')
+  .description('print the PEM public key receivers verify x-ghl-signature with')
+  .action(() =>
+    withDatabase(async (database) => {
+      process.stdout.write((await webhookSigningKey(database)).publicKeyPem)
     }),
   )
 

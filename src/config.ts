@@ -1,4 +1,5 @@
 import type { RateLimitPolicy } from './domain/rateLimits.js'
+import type { WebhookRetryPolicy } from './domain/webhooks.js'
 
 /** Settings read from the environment; every one has a default that works on a fresh machine. */
 export type Config = {
@@ -14,6 +15,11 @@ export type Config = {
   rateLimit: RateLimitPolicy
   /** Shared rate-limit counters for several API processes; in-process counters when unset. */
   redisUrl: string | undefined
+  /** Run a webhook delivery worker inside `tagbase serve` and `tagbase worker` (WEBHOOK_WORKER=off: neither). */
+  webhookWorker: boolean
+  webhookTimeoutMs: number
+  webhookConcurrency: number
+  webhookRetry: WebhookRetryPolicy
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/tagbase.db'
@@ -37,6 +43,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dailyMax: positiveInteger('RATE_LIMIT_DAILY', env.RATE_LIMIT_DAILY ?? '200000'),
     },
     redisUrl: env.REDIS_URL || undefined,
+    webhookWorker: onOff('WEBHOOK_WORKER', env.WEBHOOK_WORKER ?? 'on'),
+    webhookTimeoutMs: positiveInteger('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS ?? '10000'),
+    webhookConcurrency: positiveInteger('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY ?? '16'),
+    webhookRetry: {
+      maxAttempts: positiveInteger('WEBHOOK_MAX_ATTEMPTS', env.WEBHOOK_MAX_ATTEMPTS ?? '10'),
+      baseDelayMs: positiveInteger('WEBHOOK_RETRY_BASE_MS', env.WEBHOOK_RETRY_BASE_MS ?? '10000'),
+      maxDelayMs: positiveInteger('WEBHOOK_RETRY_MAX_MS', env.WEBHOOK_RETRY_MAX_MS ?? '3600000'),
+    },
   }
 }
 

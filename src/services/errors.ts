@@ -18,6 +18,9 @@ export type ServiceErrorCode =
   | 'list-not-found'
   | 'list-name-taken'
   | 'invalid-list-name'
+  | 'webhook-not-found'
+  | 'invalid-webhook'
+  | 'activity-not-undoable'
 
 export class ServiceError extends Error {
   constructor(

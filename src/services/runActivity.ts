@@ -137,7 +137,13 @@ async function runChunk(
       ? await attachTags(tx, activity.location_id, ids, present, lease.now, range)
       : await detachTags(tx, activity.location_id, ids, present, range)
   const updates = tagUpdates(pairs, tags, kind === 'contacts_taggings_add' ? 'added' : 'removed')
-  await appendContactTagUpdates(tx, activity.location_id, updates, `constantcontact.${kind}`, lease.now)
+  await appendContactTagUpdates(
+    tx,
+    activity.location_id,
+    updates,
+    { source: `constantcontact.${kind}`, activityId: activity.id },
+    lease.now,
+  )
   await touchContacts(
     tx,
     activity.location_id,

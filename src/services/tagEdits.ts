@@ -60,7 +60,7 @@ export async function applyTagEdit(
     if (tagsAdded.length > 0 || tagsRemoved.length > 0) changed.push({ contactId, tagsAdded, tagsRemoved })
   }
 
-  await appendContactTagUpdates(tx, locationId, changed, source, now)
+  await appendContactTagUpdates(tx, locationId, changed, { source }, now)
   await touchContacts(
     tx,
     locationId,

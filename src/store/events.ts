@@ -1,6 +1,8 @@
 import type { Selectable } from 'kysely'
 import type { Db } from './database.js'
 import type { EventsTable } from './schema.js'
+import { enqueueDeliveriesAfter, latestEventId } from './webhookDeliveries.js'
+import { locationHasWebhooks } from './webhooks.js'
 
 export const CONTACT_TAG_UPDATE = 'ContactTagUpdate'
 
@@ -12,27 +14,51 @@ export type ContactTagUpdate = {
   tagsRemoved: readonly string[]
 }
 
+/** Where a change came from: a label, and the activity whose chunk made it (if any). */
+export type EventOrigin = { source: string; activityId?: string | null }
+
 /**
- * One ContactTagUpdate row per contact whose tags changed. Callers run this in the transaction
- * that made the change, so an event exists if and only if the change does.
+ * Runs `write` (which appends events) and queues a webhook delivery for each event it wrote, to
+ * every webhook of the location. Locations without webhooks pay one indexed lookup.
+ */
+async function withWebhookDeliveries<T>(
+  db: Db,
+  locationId: string,
+  now: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  if (!(await locationHasWebhooks(db, locationId))) return write()
+  const before = await latestEventId(db, locationId)
+  const result = await write()
+  await enqueueDeliveriesAfter(db, locationId, before, now)
+  return result
+}
+
+/**
+ * One ContactTagUpdate row per contact whose tags changed, and its webhook deliveries. Callers
+ * run this in the transaction that made the change, so an event exists if and only if the
+ * change does.
  */
 export async function appendContactTagUpdates(
   db: Db,
   locationId: string,
   updates: readonly ContactTagUpdate[],
-  source: string,
+  origin: EventOrigin,
   now: string,
 ): Promise<void> {
-  // Seven parameters a row: batches stay under SQLite's 32766 and PostgreSQL's 65535 limits.
-  for (let start = 0; start < updates.length; start += EVENT_ROWS_PER_STATEMENT) {
-    await insertEventBatch(
-      db,
-      locationId,
-      updates.slice(start, start + EVENT_ROWS_PER_STATEMENT),
-      source,
-      now,
-    )
-  }
+  if (updates.length === 0) return
+  await withWebhookDeliveries(db, locationId, now, async () => {
+    // Eight parameters a row: batches stay under SQLite's 32766 and PostgreSQL's 65535 limits.
+    for (let start = 0; start < updates.length; start += EVENT_ROWS_PER_STATEMENT) {
+      await insertEventBatch(
+        db,
+        locationId,
+        updates.slice(start, start + EVENT_ROWS_PER_STATEMENT),
+        origin,
+        now,
+      )
+    }
+  })
 }
 
 const EVENT_ROWS_PER_STATEMENT = 2000
@@ -41,7 +67,7 @@ async function insertEventBatch(
   db: Db,
   locationId: string,
   updates: readonly ContactTagUpdate[],
-  source: string,
+  origin: EventOrigin,
   now: string,
 ): Promise<void> {
   await db.kysely
@@ -53,7 +79,8 @@ async function insertEventBatch(
         type: CONTACT_TAG_UPDATE,
         tags_added: JSON.stringify(u.tagsAdded),
         tags_removed: JSON.stringify(u.tagsRemoved),
-        source,
+        source: origin.source,
+        activity_id: origin.activityId ?? null,
         created_at: now,
       })),
     )
@@ -62,6 +89,19 @@ async function insertEventBatch(
 
 /** Events for every live contact carrying a tag that is about to be deleted, in one INSERT ... SELECT. */
 export async function appendTagRemovalForHolders(
+  db: Db,
+  locationId: string,
+  tagId: string,
+  tagName: string,
+  source: string,
+  now: string,
+): Promise<number> {
+  return withWebhookDeliveries(db, locationId, now, () =>
+    insertTagRemovalForHolders(db, locationId, tagId, tagName, source, now),
+  )
+}
+
+async function insertTagRemovalForHolders(
   db: Db,
   locationId: string,
   tagId: string,
@@ -105,5 +145,31 @@ export async function listEvents(db: Db, locationId: string, contactId?: string)
     .where('location_id', '=', locationId)
     .$if(contactId !== undefined, (q) => q.where('contact_id', '=', contactId as string))
     .orderBy('id')
+    .execute()
+}
+
+export async function findEvent(db: Db, locationId: string, id: number): Promise<EventRow | undefined> {
+  return db.kysely
+    .selectFrom('events')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+/** The tag changes of a contact logged after an event, newest first. */
+export async function listContactEventsAfter(
+  db: Db,
+  locationId: string,
+  contactId: string,
+  afterEventId: number,
+): Promise<Array<Pick<EventRow, 'id' | 'tags_added' | 'tags_removed' | 'activity_id'>>> {
+  return db.kysely
+    .selectFrom('events')
+    .select(['id', 'tags_added', 'tags_removed', 'activity_id'])
+    .where('location_id', '=', locationId)
+    .where('contact_id', '=', contactId)
+    .where('id', '>', afterEventId)
+    .orderBy('id', 'desc')
     .execute()
 }

@@ -101,6 +101,8 @@ export interface EventsTable {
   /** What made the change, e.g. `highlevel.bulk`. */
   source: string
   created_at: string
+  /** The activity whose chunk wrote this event; null for synchronous changes. */
+  activity_id: string | null
 }
 
 export interface ActivitiesTable {
@@ -132,6 +134,40 @@ export interface IdempotencyKeysTable {
   created_at: string
 }
 
+export interface WebhooksTable {
+  location_id: string
+  id: string
+  url: string
+  app_id: string
+  created_at: string
+  consecutive_failures: Generated<number>
+  paused_until: string | null
+}
+
+export interface WebhookDeliveriesTable {
+  location_id: string
+  webhook_id: string
+  event_id: number
+  contact_id: string
+  /** One of WEBHOOK_DELIVERY_STATES. */
+  state: string
+  attempts: Generated<number>
+  next_attempt_at: string
+  lease_owner: string | null
+  lease_expires_at: string | null
+  last_status: number | null
+  last_error: string | null
+  created_at: string
+  delivered_at: string | null
+}
+
+export interface SigningKeysTable {
+  id: string
+  private_key_pem: string
+  public_key_pem: string
+  created_at: string
+}
+
 export interface Schema {
   locations: LocationsTable
   contacts: ContactsTable
@@ -143,4 +179,7 @@ export interface Schema {
   events: EventsTable
   activities: ActivitiesTable
   idempotency_keys: IdempotencyKeysTable
+  webhooks: WebhooksTable
+  webhook_deliveries: WebhookDeliveriesTable
+  signing_keys: SigningKeysTable
 }

@@ -23,6 +23,12 @@ export async function tagbase(db: TestDatabase, ...args: string[]) {
   return JSON.parse(stdout)
 }
 
+/** Runs one `tagbase` command and returns what it prints, as is. */
+export async function tagbaseText(db: TestDatabase, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cliEnv(db) })
+  return stdout
+}
+
 /** Starts a long-running `tagbase` command (serve, worker) with its stdout piped. */
 export function spawnTagbase(db: TestDatabase, args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, [...CLI, ...args], {

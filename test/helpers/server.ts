@@ -37,6 +37,19 @@ export type RequestOptions = {
   headers?: Record<string, string>
 }
 
+/** Polls a /v3 activity until it reaches a terminal state and returns its last answer. */
+export async function finishedActivity(s: Pick<TestServer, 'request'>, activityId: string, token?: string) {
+  for (let i = 0; i < 400; i++) {
+    const { body } = await s.request('GET', `/v3/activities/${activityId}`, {
+      version: null,
+      ...(token ? { token } : {}),
+    })
+    if (['completed', 'failed', 'cancelled'].includes(body.state)) return body
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error(`activity ${activityId} did not finish`)
+}
+
 /** A real server on an ephemeral port over its own fresh database, with two tenants. */
 export async function startTestServer(
   dialect: DialectName,

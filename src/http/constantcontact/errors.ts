@@ -65,6 +65,9 @@ const SERVICE_STATUS: Record<ServiceErrorCode, keyof typeof KEYS> = {
   'list-not-found': 404,
   'list-name-taken': 409,
   'invalid-list-name': 400,
+  'webhook-not-found': 404,
+  'invalid-webhook': 400,
+  'activity-not-undoable': 409,
 }
 
 function fromServiceError(error: ServiceError): ConstantContactHttpError {

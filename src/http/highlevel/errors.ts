@@ -69,6 +69,9 @@ const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
   'list-not-found': 404,
   'list-name-taken': 400,
   'invalid-list-name': 422,
+  'webhook-not-found': 404,
+  'invalid-webhook': 422,
+  'activity-not-undoable': 400,
 }
 
 function fromServiceError(error: ServiceError): HighLevelHttpError {

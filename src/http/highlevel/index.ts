@@ -13,6 +13,7 @@ import { bulkTagRoutes } from './routes/bulkTags.js'
 import { contactRoutes } from './routes/contacts.js'
 import { contactTagRoutes } from './routes/contactTags.js'
 import { locationTagRoutes } from './routes/locationTags.js'
+import { webhookRoutes } from './routes/webhooks.js'
 
 /** The HighLevel dialect: its auth, its error body, its routes. Everything here is encapsulated. */
 export const highLevelApi: FastifyPluginAsync = async (app) => {
@@ -34,4 +35,5 @@ export const highLevelApi: FastifyPluginAsync = async (app) => {
   await app.register(contactTagRoutes)
   await app.register(bulkTagRoutes)
   await app.register(locationTagRoutes)
+  await app.register(webhookRoutes)
 }

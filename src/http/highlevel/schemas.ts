@@ -82,3 +82,9 @@ export const ListContactsQuery = Type.Object({
 export const LocationParams = Type.Object({ locationId: Type.String() })
 export const LocationTagParams = Type.Object({ locationId: Type.String(), tagId: Type.String() })
 export const TagNameBody = Type.Object({ name: Type.String() })
+
+export const LocationWebhookParams = Type.Object({ locationId: Type.String(), webhookId: Type.String() })
+export const WebhookBody = Type.Object({
+  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  appId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+})

@@ -3,6 +3,7 @@ import type { DialectName } from '../database.js'
 import * as m0001 from './0001_initial.js'
 import * as m0002 from './0002_activities.js'
 import * as m0003 from './0003_idempotency.js'
+import * as m0004 from './0004_webhooks_and_undo.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_initial': m0001,
   '0002_activities': m0002,
   '0003_idempotency': m0003,
+  '0004_webhooks_and_undo': m0004,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

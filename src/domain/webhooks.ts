@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto'
+
+/** Lifecycle of one webhook delivery. `dead` is parked until re-driven; `delivered` never changes. */
+export const WEBHOOK_DELIVERY_STATES = Object.freeze({
+  pending: 'pending',
+  delivering: 'delivering',
+  delivered: 'delivered',
+  dead: 'dead',
+} as const)
+
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[keyof typeof WEBHOOK_DELIVERY_STATES]
+
+export type WebhookRetryPolicy = {
+  /** Tries per delivery before it is parked as dead. */
+  maxAttempts: number
+  /** Wait after the first failure; doubles with each further failure. */
+  baseDelayMs: number
+  /** Upper bound of any single wait. */
+  maxDelayMs: number
+}
+
+export const DEFAULT_WEBHOOK_RETRY_POLICY: WebhookRetryPolicy = Object.freeze({
+  maxAttempts: 10,
+  baseDelayMs: 10_000,
+  maxDelayMs: 3_600_000,
+})
+
+/**
+ * Exponential backoff with "equal jitter": half the capped exponential wait, plus a random
+ * share of the other half, so retries of many deliveries that failed together spread out.
+ */
+export function retryDelayMs(failures: number, policy: WebhookRetryPolicy, random = Math.random()): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1))
+  return Math.round(exponential / 2 + (exponential / 2) * random)
+}
+
+/** http(s) URLs with a host; anything else is refused at registration. */
+export function isWebhookUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0
+  } catch {
+    return false
+  }
+}
+
+/** HighLevel app ids are the part of a client id before its first dash. */
+export function isWebhookAppId(value: string): boolean {
+  return /^[A-Za-z0-9_]{1,64}$/.test(value)
+}
+
+/**
+ * The `webhookId` of a delivery: the same for every retry of one event to one webhook (receivers
+ * deduplicate on it), different for every other pair. UUID-shaped, derived by hashing.
+ */
+export function deliveryWebhookId(webhookId: string, eventId: number): string {
+  const hex = createHash('sha256').update(`${webhookId}:${eventId}`).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+}
+
+/** The tag changes an event recorded, as stored in the event log. */
+export type TagChange = { tagsAdded: readonly string[]; tagsRemoved: readonly string[] }
+
+/**
+ * The contact's tags right after an event, from its tags now and the changes logged after that
+ * event (newest first): each later change is reverted. Sorted by name, as contacts show them.
+ */
+export function tagsAfterEvent(
+  currentTags: readonly string[],
+  laterChangesNewestFirst: readonly TagChange[],
+): string[] {
+  const tags = new Set(currentTags)
+  for (const change of laterChangesNewestFirst) {
+    for (const added of change.tagsAdded) tags.delete(added)
+    for (const removed of change.tagsRemoved) tags.add(removed)
+  }
+  return [...tags].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** The contact columns a ContactTagUpdate payload shows. */
+export type WebhookContact = {
+  location_id: string
+  id: string
+  first_name: string | null
+  last_name: string | null
+  name: string | null
+  email: string | null
+  phone: string | null
+  company_name: string | null
+  address1: string | null
+  city: string | null
+  state: string | null
+  postal_code: string | null
+  country: string | null
+  website: string | null
+  source: string | null
+  date_of_birth: string | null
+  assigned_to: string | null
+  dnd: number
+  extra: string
+  created_at: string
+}
+
+/**
+ * HighLevel's ContactTagUpdate payload (shared/reference/highlevel/webhook-ContactTagUpdate.md)
+ * plus `timestamp` and `webhookId`, which receivers use against replays and duplicates, and the
+ * registration's `appId`, which HighLevel's SDK middleware matches before verifying.
+ * Fields the contact does not have are left out, as HighLevel does.
+ */
+export function contactTagUpdatePayload(
+  contact: WebhookContact,
+  tags: readonly string[],
+  delivery: { appId: string; webhookId: string; timestamp: string },
+): Record<string, unknown> {
+  const extra = JSON.parse(contact.extra) as Record<string, unknown>
+  const payload: Record<string, unknown> = {
+    type: 'ContactTagUpdate',
+    locationId: contact.location_id,
+    id: contact.id,
+    address1: contact.address1,
+    city: contact.city,
+    state: contact.state,
+    companyName: contact.company_name,
+    country: contact.country,
+    source: contact.source,
+    dateAdded: contact.created_at,
+    dateOfBirth: contact.date_of_birth,
+    dnd: contact.dnd === 1,
+    email: contact.email,
+    name: contact.name,
+    firstName: contact.first_name,
+    lastName: contact.last_name,
+    phone: contact.phone,
+    postalCode: contact.postal_code,
+    tags: [...tags],
+    website: contact.website,
+    attachments: Array.isArray(extra.attachments) ? extra.attachments : [],
+    assignedTo: contact.assigned_to,
+    customFields: Array.isArray(extra.customFields) ? extra.customFields : [],
+    appId: delivery.appId,
+    timestamp: delivery.timestamp,
+    webhookId: delivery.webhookId,
+  }
+  for (const key of Object.keys(payload))
+    if (payload[key] === null || payload[key] === undefined) delete payload[key]
+  return payload
+}

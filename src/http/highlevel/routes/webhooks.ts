@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import {
+  getWebhook,
+  listWebhooksWithHealth,
+  redriveWebhookDeliveries,
+  registerWebhook,
+  removeWebhook,
+  type WebhookView,
+} from '../../../services/webhooks.js'
+import type { WebhookRow } from '../../../store/webhooks.js'
+import { LocationParams, LocationWebhookParams, WebhookBody } from '../schemas.js'
+
+/**
+ * Tagbase's own routes for ContactTagUpdate webhooks of a location, in the HighLevel dialect
+ * (HighLevel registers webhooks per marketplace app, with no public API to copy). Receiving
+ * contact events needs contacts.readonly there, so listing does here; changing needs contacts.write.
+ */
+export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const read = { scope: 'contacts.readonly', locationFrom: 'params' } as const
+  const write = { scope: 'contacts.write', locationFrom: 'params' } as const
+
+  app.get(
+    '/locations/:locationId/webhooks',
+    { schema: { params: LocationParams }, config: read },
+    async (request) => {
+      const webhooks = await listWebhooksWithHealth(app.database, request.params.locationId)
+      return { webhooks: webhooks.map(presentWebhook) }
+    },
+  )
+
+  app.post(
+    '/locations/:locationId/webhooks',
+    { schema: { params: LocationParams, body: WebhookBody }, config: write },
+    async (request, reply) => {
+      const webhook = await registerWebhook(app.database, request.params.locationId, request.body)
+      return reply.code(201).send({ webhook: presentWebhook(webhook) })
+    },
+  )
+
+  app.get(
+    '/locations/:locationId/webhooks/:webhookId',
+    { schema: { params: LocationWebhookParams }, config: read },
+    async (request) => {
+      const { locationId, webhookId } = request.params
+      return { webhook: presentWebhook(await getWebhook(app.database, locationId, webhookId)) }
+    },
+  )
+
+  app.delete(
+    '/locations/:locationId/webhooks/:webhookId',
+    { schema: { params: LocationWebhookParams }, config: write },
+    async (request) => {
+      await removeWebhook(app.database, request.params.locationId, request.params.webhookId)
+      return { succeded: true }
+    },
+  )
+
+  app.post(
+    '/locations/:locationId/webhooks/:webhookId/redrive',
+    { schema: { params: LocationWebhookParams }, config: write },
+    async (request) => {
+      const { locationId, webhookId } = request.params
+      return { redriven: await redriveWebhookDeliveries(app.database, locationId, webhookId) }
+    },
+  )
+}
+
+function presentWebhook(webhook: WebhookRow | WebhookView) {
+  return {
+    id: webhook.id,
+    locationId: webhook.location_id,
+    url: webhook.url,
+    appId: webhook.app_id,
+    events: ['ContactTagUpdate'],
+    dateAdded: webhook.created_at,
+    consecutiveFailures: webhook.consecutive_failures,
+    pausedUntil: webhook.paused_until,
+    ...('deliveries' in webhook ? { deliveries: webhook.deliveries } : {}),
+  }
+}

@@ -1,0 +1,113 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { newFirebaseId } from '../domain/ids.js'
+import { isWebhookAppId, isWebhookUrl } from '../domain/webhooks.js'
+import type { Database } from '../store/database.js'
+import { findSigningKey, insertSigningKeyIfAbsent } from '../store/signingKeys.js'
+import {
+  countDeliveriesByState,
+  type DeliveryCounts,
+  redriveDeadDeliveries,
+} from '../store/webhookDeliveries.js'
+import {
+  deleteWebhook,
+  findWebhook,
+  insertWebhook,
+  listWebhooks,
+  resumeEndpoint,
+  type WebhookRow,
+} from '../store/webhooks.js'
+import { ServiceError } from './errors.js'
+
+export type WebhookView = WebhookRow & { deliveries: DeliveryCounts }
+
+/**
+ * Registers a URL for the location's ContactTagUpdate events. `appId` is echoed in every payload
+ * (HighLevel's SDK middleware only verifies payloads whose appId matches its client id); it
+ * defaults to the webhook's own id.
+ */
+export async function registerWebhook(
+  database: Database,
+  locationId: string,
+  input: { url: string; appId?: string },
+): Promise<WebhookRow> {
+  if (!isWebhookUrl(input.url))
+    throw new ServiceError('invalid-webhook', 'url must be an absolute http or https URL', { field: 'url' })
+  if (input.appId !== undefined && !isWebhookAppId(input.appId))
+    throw new ServiceError('invalid-webhook', 'appId must be 1 to 64 letters, digits or underscores', {
+      field: 'appId',
+    })
+  const id = newFirebaseId()
+  return insertWebhook(database, {
+    location_id: locationId,
+    id,
+    url: input.url,
+    app_id: input.appId ?? id,
+    created_at: new Date().toISOString(),
+  })
+}
+
+async function withHealth(database: Database, webhook: WebhookRow): Promise<WebhookView> {
+  return { ...webhook, deliveries: await countDeliveriesByState(database, webhook.location_id, webhook.id) }
+}
+
+/** The location's webhooks with their delivery counts by state. */
+export async function listWebhooksWithHealth(database: Database, locationId: string): Promise<WebhookView[]> {
+  const webhooks = await listWebhooks(database, locationId)
+  return Promise.all(webhooks.map((w) => withHealth(database, w)))
+}
+
+export async function getWebhook(database: Database, locationId: string, id: string): Promise<WebhookView> {
+  const webhook = await findWebhook(database, locationId, id)
+  if (!webhook) throw new ServiceError('webhook-not-found', 'Webhook not found')
+  return withHealth(database, webhook)
+}
+
+/** Unregisters a webhook; deliveries still owed to it are dropped with it. */
+export async function removeWebhook(database: Database, locationId: string, id: string): Promise<void> {
+  if (!(await deleteWebhook(database, locationId, id)))
+    throw new ServiceError('webhook-not-found', 'Webhook not found')
+}
+
+/**
+ * Queues the dead deliveries of one webhook (or of every webhook of the location) again and
+ * lifts the endpoint's pause, so they go out at once. Returns how many were re-queued.
+ */
+export async function redriveWebhookDeliveries(
+  database: Database,
+  locationId: string,
+  webhookId?: string,
+): Promise<number> {
+  return database.transaction(async (tx) => {
+    const webhooks = webhookId
+      ? [await findWebhook(tx, locationId, webhookId)]
+      : await listWebhooks(tx, locationId)
+    if (webhooks.some((w) => w === undefined))
+      throw new ServiceError('webhook-not-found', 'Webhook not found')
+    for (const webhook of webhooks as WebhookRow[]) await resumeEndpoint(tx, locationId, webhook.id)
+    return redriveDeadDeliveries(tx, locationId, webhookId, new Date().toISOString())
+  })
+}
+
+const SIGNING_KEY_ID = 'webhook-ed25519'
+
+export type SigningKey = { privateKeyPem: string; publicKeyPem: string }
+
+/**
+ * The instance's Ed25519 webhook signing key, created on first use and kept in the database so
+ * every process signs with the same key (and receivers configure one public key).
+ */
+export async function webhookSigningKey(database: Database): Promise<SigningKey> {
+  let row = await findSigningKey(database, SIGNING_KEY_ID)
+  if (!row) {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    await insertSigningKeyIfAbsent(database, {
+      id: SIGNING_KEY_ID,
+      private_key_pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      created_at: new Date().toISOString(),
+    })
+    row = await findSigningKey(database, SIGNING_KEY_ID)
+  }
+  if (!row) throw new Error('webhook signing key could not be stored')
+  return { privateKeyPem: row.private_key_pem, publicKeyPem: row.public_key_pem }
+}

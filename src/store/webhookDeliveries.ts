@@ -1,0 +1,281 @@
+import { type Selectable, sql } from 'kysely'
+import type { Db } from './database.js'
+import type { WebhookDeliveriesTable } from './schema.js'
+
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
+
+export type DeliveryKey = Pick<WebhookDeliveryRow, 'location_id' | 'webhook_id' | 'event_id'>
+
+export type DeliveryLease = { owner: string; now: string; expiresAt: string }
+
+/** The newest event id of a location (0 when none); events written after it have larger ids. */
+export async function latestEventId(db: Db, locationId: string): Promise<number> {
+  const row = await db.kysely
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('location_id', '=', locationId)
+    .executeTakeFirst()
+  return Number(row?.id ?? 0)
+}
+
+/**
+ * One pending delivery per (webhook of the location, event after `afterEventId`), in one
+ * INSERT ... SELECT inside the transaction that wrote the events, so a delivery exists if and
+ * only if its event does. Ids are allocated in order, so every event this transaction wrote is
+ * after `afterEventId` (read earlier in it); events of concurrent transactions that fall in the
+ * range are already queued by their own and are skipped by the conflict clause.
+ */
+export async function enqueueDeliveriesAfter(
+  db: Db,
+  locationId: string,
+  afterEventId: number,
+  now: string,
+): Promise<void> {
+  await db.kysely
+    .insertInto('webhook_deliveries')
+    .columns([
+      'location_id',
+      'webhook_id',
+      'event_id',
+      'contact_id',
+      'state',
+      'next_attempt_at',
+      'created_at',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom('events')
+        .innerJoin('webhooks', 'webhooks.location_id', 'events.location_id')
+        .select((s) => [
+          'events.location_id',
+          'webhooks.id',
+          'events.id',
+          'events.contact_id',
+          s.val('pending').as('state'),
+          s.val(now).as('next_attempt_at'),
+          s.val(now).as('created_at'),
+        ])
+        .where('events.location_id', '=', locationId)
+        .where('events.id', '>', afterEventId),
+    )
+    .onConflict((oc) => oc.columns(['location_id', 'webhook_id', 'event_id']).doNothing())
+    .execute()
+}
+
+/** A delivery is due when it is pending and its time has come, or its lease ran out. */
+function isDue(now: string) {
+  return sql<boolean>`((webhook_deliveries.state = 'pending' AND webhook_deliveries.next_attempt_at <= ${now})
+    OR (webhook_deliveries.state = 'delivering' AND webhook_deliveries.lease_expires_at < ${now}))`
+}
+
+/**
+ * Webhooks with due deliveries whose endpoint is not paused, oldest due first, with how many of
+ * their deliveries are in flight under a live lease (the per-endpoint concurrency already used).
+ */
+export async function selectEndpointsWithDueDeliveries(
+  db: Db,
+  now: string,
+  limit: number,
+): Promise<Array<{ location_id: string; webhook_id: string; in_flight: number }>> {
+  const rows = await db.kysely
+    .selectFrom('webhook_deliveries')
+    .innerJoin('webhooks', (join) =>
+      join
+        .onRef('webhooks.location_id', '=', 'webhook_deliveries.location_id')
+        .onRef('webhooks.id', '=', 'webhook_deliveries.webhook_id'),
+    )
+    .select(['webhook_deliveries.location_id', 'webhook_deliveries.webhook_id'])
+    .select((eb) =>
+      eb
+        .selectFrom('webhook_deliveries as live')
+        .select((c) => c.fn.countAll<number>().as('n'))
+        .whereRef('live.location_id', '=', 'webhook_deliveries.location_id')
+        .whereRef('live.webhook_id', '=', 'webhook_deliveries.webhook_id')
+        .where('live.state', '=', 'delivering')
+        .where('live.lease_expires_at', '>=', now)
+        .as('in_flight'),
+    )
+    .where(isDue(now))
+    .where((eb) => eb.or([eb('webhooks.paused_until', 'is', null), eb('webhooks.paused_until', '<=', now)]))
+    .groupBy(['webhook_deliveries.location_id', 'webhook_deliveries.webhook_id'])
+    .orderBy((eb) => eb.fn.min('webhook_deliveries.next_attempt_at'))
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({ ...r, in_flight: Number(r.in_flight ?? 0) }))
+}
+
+/**
+ * Leases up to `limit` due deliveries of one webhook, oldest event first, skipping any whose
+ * contact has an earlier event not yet delivered to this webhook (per-contact order). On
+ * PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED, so concurrent workers never lease
+ * the same delivery; a row another worker is leasing right now still counts as undelivered for
+ * the order check, so its successors wait. SQLite serialises writers.
+ */
+export async function leaseDueDeliveries(
+  tx: Db,
+  endpoint: { location_id: string; webhook_id: string },
+  lease: DeliveryLease,
+  limit: number,
+): Promise<WebhookDeliveryRow[]> {
+  const candidates = await tx.kysely
+    .selectFrom('webhook_deliveries')
+    .select(['location_id', 'webhook_id', 'event_id'])
+    .where('location_id', '=', endpoint.location_id)
+    .where('webhook_id', '=', endpoint.webhook_id)
+    .where(isDue(lease.now))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('webhook_deliveries as earlier')
+            .select('earlier.event_id')
+            .whereRef('earlier.location_id', '=', 'webhook_deliveries.location_id')
+            .whereRef('earlier.webhook_id', '=', 'webhook_deliveries.webhook_id')
+            .whereRef('earlier.contact_id', '=', 'webhook_deliveries.contact_id')
+            .whereRef('earlier.event_id', '<', 'webhook_deliveries.event_id')
+            .where('earlier.state', 'in', ['pending', 'delivering']),
+        ),
+      ),
+    )
+    .orderBy('event_id')
+    .limit(limit)
+    .$if(tx.dialect === 'postgres', (q) => q.forUpdate().skipLocked())
+    .execute()
+  if (candidates.length === 0) return []
+  return tx.kysely
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({
+      state: 'delivering',
+      attempts: eb('attempts', '+', 1),
+      lease_owner: lease.owner,
+      lease_expires_at: lease.expiresAt,
+    }))
+    .where('location_id', '=', endpoint.location_id)
+    .where('webhook_id', '=', endpoint.webhook_id)
+    .where(
+      'event_id',
+      'in',
+      candidates.map((c) => c.event_id),
+    )
+    .returningAll()
+    .execute()
+}
+
+/** Marks a delivery done; false when this worker no longer held it (its lease ran out). */
+export async function markDelivered(
+  db: Db,
+  key: DeliveryKey,
+  owner: string,
+  outcome: { status: number; now: string },
+): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable('webhook_deliveries')
+    .set({
+      state: 'delivered',
+      delivered_at: outcome.now,
+      last_status: outcome.status,
+      last_error: null,
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('location_id', '=', key.location_id)
+    .where('webhook_id', '=', key.webhook_id)
+    .where('event_id', '=', key.event_id)
+    .where('state', '=', 'delivering')
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** Records a failed attempt: back to pending until `retryAt`, or dead when `retryAt` is null. */
+export async function markAttemptFailed(
+  db: Db,
+  key: DeliveryKey,
+  owner: string,
+  outcome: { status: number | null; error: string; retryAt: string | null },
+): Promise<boolean> {
+  const result = await db.kysely
+    .updateTable('webhook_deliveries')
+    .set({
+      state: outcome.retryAt === null ? 'dead' : 'pending',
+      ...(outcome.retryAt === null ? {} : { next_attempt_at: outcome.retryAt }),
+      last_status: outcome.status,
+      last_error: outcome.error.slice(0, 500),
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('location_id', '=', key.location_id)
+    .where('webhook_id', '=', key.webhook_id)
+    .where('event_id', '=', key.event_id)
+    .where('state', '=', 'delivering')
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** Gives a leased delivery back untried (shutdown): no attempt is charged. */
+export async function releaseDelivery(db: Db, key: DeliveryKey, owner: string): Promise<void> {
+  await db.kysely
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({
+      state: 'pending',
+      attempts: eb('attempts', '-', 1),
+      lease_owner: null,
+      lease_expires_at: null,
+    }))
+    .where('location_id', '=', key.location_id)
+    .where('webhook_id', '=', key.webhook_id)
+    .where('event_id', '=', key.event_id)
+    .where('state', '=', 'delivering')
+    .where('lease_owner', '=', owner)
+    .execute()
+}
+
+/** Puts dead deliveries of a location (optionally of one webhook) back in the queue. */
+export async function redriveDeadDeliveries(
+  db: Db,
+  locationId: string,
+  webhookId: string | undefined,
+  now: string,
+): Promise<number> {
+  const result = await db.kysely
+    .updateTable('webhook_deliveries')
+    .set({ state: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
+    .where('location_id', '=', locationId)
+    .$if(webhookId !== undefined, (q) => q.where('webhook_id', '=', webhookId as string))
+    .where('state', '=', 'dead')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+export type DeliveryCounts = Record<'pending' | 'delivering' | 'delivered' | 'dead', number>
+
+export async function countDeliveriesByState(
+  db: Db,
+  locationId: string,
+  webhookId: string,
+): Promise<DeliveryCounts> {
+  const rows = await db.kysely
+    .selectFrom('webhook_deliveries')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('location_id', '=', locationId)
+    .where('webhook_id', '=', webhookId)
+    .groupBy('state')
+    .execute()
+  const counts: DeliveryCounts = { pending: 0, delivering: 0, delivered: 0, dead: 0 }
+  for (const row of rows) counts[row.state as keyof DeliveryCounts] = Number(row.n)
+  return counts
+}
+
+export async function listDeliveries(
+  db: Db,
+  locationId: string,
+  webhookId: string,
+): Promise<WebhookDeliveryRow[]> {
+  return db.kysely
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('webhook_id', '=', webhookId)
+    .orderBy('event_id')
+    .execute()
+}

@@ -1,0 +1,95 @@
+import type { Selectable } from 'kysely'
+import type { Db } from './database.js'
+import type { WebhooksTable } from './schema.js'
+
+export type WebhookRow = Selectable<WebhooksTable>
+
+export async function insertWebhook(
+  db: Db,
+  row: { location_id: string; id: string; url: string; app_id: string; created_at: string },
+): Promise<WebhookRow> {
+  return db.kysely.insertInto('webhooks').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function listWebhooks(db: Db, locationId: string): Promise<WebhookRow[]> {
+  return db.kysely
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+}
+
+export async function findWebhook(db: Db, locationId: string, id: string): Promise<WebhookRow | undefined> {
+  return db.kysely
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+/** Removes the registration and (by cascade) every delivery still owed to it. */
+export async function deleteWebhook(db: Db, locationId: string, id: string): Promise<boolean> {
+  const result = await db.kysely
+    .deleteFrom('webhooks')
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) === 1
+}
+
+export async function locationHasWebhooks(db: Db, locationId: string): Promise<boolean> {
+  const row = await db.kysely
+    .selectFrom('webhooks')
+    .select('id')
+    .where('location_id', '=', locationId)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Any success closes the endpoint's backoff. */
+export async function recordEndpointSuccess(db: Db, locationId: string, id: string): Promise<void> {
+  await db.kysely
+    .updateTable('webhooks')
+    .set({ consecutive_failures: 0, paused_until: null })
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('consecutive_failures', '>', 0), eb('paused_until', 'is not', null)]))
+    .execute()
+}
+
+/** Counts a failure and pauses the endpoint for a time that grows with the failures in a row. */
+export async function recordEndpointFailure(
+  db: Db,
+  locationId: string,
+  id: string,
+  pausedUntil: (consecutiveFailures: number) => string,
+): Promise<void> {
+  const row = await db.kysely
+    .updateTable('webhooks')
+    .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .returning('consecutive_failures')
+    .executeTakeFirst()
+  if (!row) return
+  await db.kysely
+    .updateTable('webhooks')
+    .set({ paused_until: pausedUntil(row.consecutive_failures) })
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Lifts an endpoint's pause (re-drive): its due deliveries go out at once. */
+export async function resumeEndpoint(db: Db, locationId: string, id: string): Promise<void> {
+  await db.kysely
+    .updateTable('webhooks')
+    .set({ consecutive_failures: 0, paused_until: null })
+    .where('location_id', '=', locationId)
+    .where('id', '=', id)
+    .execute()
+}
