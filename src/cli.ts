@@ -7,6 +7,7 @@ import { buildApp } from './http/app.js'
 import { cancelActivity } from './services/activities.js'
 import { createAccessToken, createLocation } from './services/admin.js'
 import { createRateLimiter } from './services/rateLimiter.js'
+import { createUndoActivity } from './services/undoActivity.js'
 import {
   listWebhooksWithHealth,
   redriveWebhookDeliveries,
@@ -259,6 +260,18 @@ webhook
   .action(() =>
     withDatabase(async (database) => {
       process.stdout.write((await webhookSigningKey(database)).publicKeyPem)
+    }),
+  )
+
+activity
+  .command('undo')
+  .description('queue an undo of a finished add/remove activity; contacts changed since are left alone')
+  .requiredOption('--location <id>', 'location the activity belongs to')
+  .requiredOption('--id <activityId>', 'activity to undo')
+  .action((options: { location: string; id: string }) =>
+    withDatabase(async (database) => {
+      const row = await createUndoActivity(database, options.location, options.id)
+      printJson({ activityId: row.id, undoOf: row.undo_of, state: row.state })
     }),
   )
 

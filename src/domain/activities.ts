@@ -25,7 +25,15 @@ export const ACTIVITY_KINDS = Object.freeze([
   'contacts_taggings_add',
   'contacts_taggings_remove',
   'contacts_tags_delete',
+  /** Tagbase's own: reverts what an add/remove activity changed. */
+  'contacts_taggings_undo',
 ] as const)
+
+/** The kinds whose changes an undo can revert. */
+export const UNDOABLE_ACTIVITY_KINDS: readonly ActivityKind[] = Object.freeze([
+  'contacts_taggings_add',
+  'contacts_taggings_remove',
+])
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number]
 
 /**

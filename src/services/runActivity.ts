@@ -21,6 +21,7 @@ import {
   selectTagHolderChunk,
 } from '../store/selection.js'
 import { deleteTag, findTagsByIds, type TagRow } from '../store/tags.js'
+import { runUndoChunk, startUndo } from './undoActivity.js'
 
 export type ActivitySettings = {
   /** Contacts per transaction. */
@@ -85,6 +86,10 @@ async function startActivity(
   lease: Lease,
   settings: ActivitySettings,
 ): Promise<StepOutcome> {
+  if (activity.kind === 'contacts_taggings_undo') {
+    if (!(await startUndo(tx, activity, lease))) throw new LeaseLost()
+    return 'more'
+  }
   const tagIds = tagIdsOf(activity)
   const tags = await findTagsByIds(tx, activity.location_id, tagIds)
   if (activity.kind !== 'contacts_tags_delete' && tags.length < tagIds.length) {
@@ -116,6 +121,13 @@ async function runChunk(
   settings: ActivitySettings,
 ): Promise<StepOutcome> {
   const kind = activity.kind as ActivityKind
+  if (kind === 'contacts_taggings_undo') {
+    const outcome = await runUndoChunk(tx, activity, lease, settings.chunkSize)
+    if (outcome === false) throw new LeaseLost()
+    if (outcome === 'more') return 'more'
+    if (!(await finishActivity(tx, activity, lease, { state: 'completed' }))) throw new LeaseLost()
+    return 'done'
+  }
   const tagIds = tagIdsOf(activity)
   const tags = await findTagsByIds(tx, activity.location_id, tagIds)
   const ids =

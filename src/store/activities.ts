@@ -97,13 +97,15 @@ export async function recordChunkProgress(
   tx: Db,
   activity: Pick<ActivityRow, 'location_id' | 'id'>,
   lease: Lease,
-  progress: { cursor: string; processed: number },
+  progress: { cursor: string; processed: number; skipped?: number; errors?: readonly string[] },
 ): Promise<boolean> {
   const result = await tx.kysely
     .updateTable('activities')
     .set((eb) => ({
       cursor: progress.cursor,
       items_completed: eb('items_completed', '+', progress.processed),
+      ...(progress.skipped ? { items_skipped: eb('items_skipped', '+', progress.skipped) } : {}),
+      ...(progress.errors ? { errors: JSON.stringify(progress.errors) } : {}),
       updated_at: lease.now,
       lease_expires_at: lease.expiresAt,
     }))
@@ -176,5 +178,20 @@ export async function cancelActivity(
     .where('id', '=', id)
     .where('state', 'in', ['initialized', 'processing'])
     .returningAll()
+    .executeTakeFirst()
+}
+
+/** An undo of `activityId` that has not failed or been cancelled, if any. */
+export async function findLiveUndoOf(
+  db: Db,
+  locationId: string,
+  activityId: string,
+): Promise<ActivityRow | undefined> {
+  return db.kysely
+    .selectFrom('activities')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('undo_of', '=', activityId)
+    .where('state', 'not in', ['failed', 'cancelled'])
     .executeTakeFirst()
 }

@@ -173,3 +173,52 @@ export async function listContactEventsAfter(
     .orderBy('id', 'desc')
     .execute()
 }
+
+export type LoggedChange = Pick<EventRow, 'id' | 'contact_id' | 'tags_added' | 'tags_removed'>
+
+/** The next events an activity wrote, after `afterEventId`, in id order. */
+export async function selectActivityEventChunk(
+  db: Db,
+  locationId: string,
+  activityId: string,
+  afterEventId: number,
+  limit: number,
+): Promise<LoggedChange[]> {
+  return db.kysely
+    .selectFrom('events')
+    .select(['id', 'contact_id', 'tags_added', 'tags_removed'])
+    .where('location_id', '=', locationId)
+    .where('activity_id', '=', activityId)
+    .where('id', '>', afterEventId)
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+}
+
+export async function countActivityEvents(db: Db, locationId: string, activityId: string): Promise<number> {
+  const row = await db.kysely
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('location_id', '=', locationId)
+    .where('activity_id', '=', activityId)
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+/** Every event of these contacts after `afterEventId`, in id order. */
+export async function listEventsOfContactsAfter(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  afterEventId: number,
+): Promise<LoggedChange[]> {
+  if (contactIds.length === 0) return []
+  return db.kysely
+    .selectFrom('events')
+    .select(['id', 'contact_id', 'tags_added', 'tags_removed'])
+    .where('location_id', '=', locationId)
+    .where('contact_id', 'in', contactIds)
+    .where('id', '>', afterEventId)
+    .orderBy('id')
+    .execute()
+}

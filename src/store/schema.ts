@@ -116,6 +116,10 @@ export interface ActivitiesTable {
   cursor: string | null
   items_total: number | null
   items_completed: number
+  /** Contacts an undo left alone because they changed since. */
+  items_skipped: Generated<number>
+  /** For an undo activity: the activity it reverts. */
+  undo_of: string | null
   errors: string
   lease_owner: string | null
   lease_expires_at: string | null

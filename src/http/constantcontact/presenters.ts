@@ -23,8 +23,18 @@ export function presentActivity(row: ActivityRow) {
     ...(row.completed_at ? { completed_at: ccTime(row.completed_at) } : {}),
     percent_done: percentDone(state, row.items_total, row.items_completed),
     activity_errors: JSON.parse(row.errors) as string[],
-    status: known ? { items_total_count: row.items_total, items_completed_count: row.items_completed } : {},
-    _links: { self: { href: `/v3/activities/${row.id}` } },
+    status: known
+      ? {
+          items_total_count: row.items_total,
+          items_completed_count: row.items_completed,
+          ...(row.undo_of ? { items_skipped_count: row.items_skipped } : {}),
+        }
+      : {},
+    _links: {
+      self: { href: `/v3/activities/${row.id}` },
+      // Tagbase's undo (not in Constant Contact): which activity it reverts.
+      ...(row.undo_of ? { undo_of: { href: `/v3/activities/${row.undo_of}` } } : {}),
+    },
   }
 }
 

@@ -3,7 +3,7 @@ import type { DialectName } from '../database.js'
 
 /**
  * Webhook registrations, one delivery row per (webhook, event), the instance's Ed25519 signing
- * key, and the activity that wrote each event (what undo reads back).
+ * key, the activity that wrote each event (what undo reads back), and undo activities.
  */
 export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   await db.schema
@@ -71,6 +71,12 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .addColumn('private_key_pem', 'text', (c) => c.notNull())
     .addColumn('public_key_pem', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute()
+
+  await db.schema.alterTable('activities').addColumn('undo_of', 'text').execute()
+  await db.schema
+    .alterTable('activities')
+    .addColumn('items_skipped', 'integer', (c) => c.notNull().defaultTo(0))
     .execute()
 
   await db.schema.alterTable('events').addColumn('activity_id', 'text').execute()

@@ -7,6 +7,7 @@ import {
   listActivities,
   previewTaggingActivity,
 } from '../../../services/activities.js'
+import { createUndoActivity } from '../../../services/undoActivity.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
 import { presentActivity } from '../presenters.js'
@@ -57,6 +58,21 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       )
       app.activityQueued()
       return reply.code(201).send(presentActivity(activity))
+    },
+  )
+
+  // Tagbase's own: reverts a finished add/remove activity (see README, "Undo").
+  app.post(
+    '/activities/:activity_id/undo',
+    { schema: { params: IdParams.activity } },
+    async (request, reply) => {
+      const undo = await createUndoActivity(
+        app.database,
+        accountOf(request).locationId,
+        request.params.activity_id,
+      )
+      app.activityQueued()
+      return reply.code(201).send(presentActivity(undo))
     },
   )
 
