@@ -1,6 +1,6 @@
-import { type Selectable, sql } from 'kysely'
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely'
 import type { Db } from './database.js'
-import type { WebhookDeliveriesTable } from './schema.js'
+import type { Schema, WebhookDeliveriesTable } from './schema.js'
 
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
 
@@ -160,6 +160,18 @@ export async function leaseDueDeliveries(
     .execute()
 }
 
+/** The delivery `key`, still being delivered under `owner`'s lease. */
+function heldBy(key: DeliveryKey, owner: string) {
+  return (eb: ExpressionBuilder<Schema, 'webhook_deliveries'>) =>
+    eb.and([
+      eb('location_id', '=', key.location_id),
+      eb('webhook_id', '=', key.webhook_id),
+      eb('event_id', '=', key.event_id),
+      eb('state', '=', 'delivering'),
+      eb('lease_owner', '=', owner),
+    ])
+}
+
 /** Marks a delivery done; false when this worker no longer held it (its lease ran out). */
 export async function markDelivered(
   db: Db,
@@ -177,11 +189,7 @@ export async function markDelivered(
       lease_owner: null,
       lease_expires_at: null,
     })
-    .where('location_id', '=', key.location_id)
-    .where('webhook_id', '=', key.webhook_id)
-    .where('event_id', '=', key.event_id)
-    .where('state', '=', 'delivering')
-    .where('lease_owner', '=', owner)
+    .where(heldBy(key, owner))
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
@@ -203,11 +211,7 @@ export async function markAttemptFailed(
       lease_owner: null,
       lease_expires_at: null,
     })
-    .where('location_id', '=', key.location_id)
-    .where('webhook_id', '=', key.webhook_id)
-    .where('event_id', '=', key.event_id)
-    .where('state', '=', 'delivering')
-    .where('lease_owner', '=', owner)
+    .where(heldBy(key, owner))
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
@@ -222,11 +226,7 @@ export async function releaseDelivery(db: Db, key: DeliveryKey, owner: string): 
       lease_owner: null,
       lease_expires_at: null,
     }))
-    .where('location_id', '=', key.location_id)
-    .where('webhook_id', '=', key.webhook_id)
-    .where('event_id', '=', key.event_id)
-    .where('state', '=', 'delivering')
-    .where('lease_owner', '=', owner)
+    .where(heldBy(key, owner))
     .execute()
 }
 

@@ -8,6 +8,7 @@ import {
   releaseActivityLease,
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
+import { leaseFrom, PollingLoop } from './pollingLoop.js'
 
 export type ActivityWorkerOptions = Partial<ActivitySettings> & {
   /** Lock owner written on claimed activities; unique per worker. */
@@ -30,11 +31,8 @@ export class ActivityWorker {
   readonly owner: string
   private readonly settings: ActivitySettings
   private readonly leaseMs: number
-  private readonly pollMs: number
   private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>
-  private stopping = false
-  private loop: Promise<void> | undefined
-  private wakeUp: (() => void) | undefined
+  private readonly loop: PollingLoop
 
   constructor(
     private readonly database: Database,
@@ -46,27 +44,27 @@ export class ActivityWorker {
       newSubscriberDays: options.newSubscriberDays ?? DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
     }
     this.leaseMs = options.leaseMs ?? 30_000
-    this.pollMs = options.pollMs ?? 250
     this.logger = options.logger ?? silentLogger
+    this.loop = new PollingLoop(
+      options.pollMs ?? 250,
+      () => this.runOne(),
+      // The step rolled back and its activity was released; wait before trying again.
+      (error) => this.logger.error({ err: error, owner: this.owner }, 'activity worker iteration failed'),
+    )
   }
 
   start(): void {
-    if (this.loop) return
-    this.stopping = false
-    this.loop = this.runLoop()
+    this.loop.start()
   }
 
   /** Lets the step in flight commit, gives its activity back, and returns when the loop has ended. */
-  async stop(): Promise<void> {
-    this.stopping = true
-    this.wakeUp?.()
-    await this.loop
-    this.loop = undefined
+  stop(): Promise<void> {
+    return this.loop.stop()
   }
 
   /** New work was queued: look now rather than after the poll interval. */
   wake(): void {
-    this.wakeUp?.()
+    this.loop.wake()
   }
 
   /** Claims one runnable activity and runs it until it ends or is lost; false when none was runnable. */
@@ -82,18 +80,13 @@ export class ActivityWorker {
   }
 
   private lease(): Lease {
-    const now = Date.now()
-    return {
-      owner: this.owner,
-      now: new Date(now).toISOString(),
-      expiresAt: new Date(now + this.leaseMs).toISOString(),
-    }
+    return leaseFrom(this.owner, this.leaseMs)
   }
 
   private async runClaimed(activity: ActivityRow): Promise<void> {
     try {
       for (;;) {
-        if (this.stopping) {
+        if (this.loop.stopping) {
           await releaseActivityLease(this.database, activity, this.owner, new Date().toISOString())
           return
         }
@@ -115,32 +108,5 @@ export class ActivityWorker {
       )
       throw error
     }
-  }
-
-  private async runLoop(): Promise<void> {
-    while (!this.stopping) {
-      let worked = false
-      try {
-        worked = await this.runOne()
-      } catch (error) {
-        // The step rolled back and its activity was released; wait before trying again.
-        this.logger.error({ err: error, owner: this.owner }, 'activity worker iteration failed')
-      }
-      if (!worked && !this.stopping) await this.idle()
-    }
-  }
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined
-        done()
-      }
-    })
   }
 }

@@ -16,6 +16,7 @@ import {
   selectEndpointsWithDueDeliveries,
   type WebhookDeliveryRow,
 } from '../store/webhookDeliveries.js'
+import { leaseFrom, PollingLoop } from './pollingLoop.js'
 
 export type WebhookWorkerOptions = {
   /** Lock owner written on leased deliveries; unique per worker. */
@@ -47,14 +48,11 @@ export class WebhookDeliveryWorker {
   private readonly perEndpoint: number
   private readonly timeoutMs: number
   private readonly leaseMs: number
-  private readonly pollMs: number
   private readonly retry: WebhookRetryPolicy
   private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>
   private readonly inFlight = new Set<Promise<void>>()
   private sign: ((body: string) => string) | undefined
-  private stopping = false
-  private loop: Promise<void> | undefined
-  private wakeUp: (() => void) | undefined
+  private readonly loop: PollingLoop
 
   constructor(
     private readonly database: Database,
@@ -67,27 +65,27 @@ export class WebhookDeliveryWorker {
     this.timeoutMs = options.timeoutMs ?? 10_000
     // Long enough for the attempt and its bookkeeping; a crashed worker's deliveries wait this long.
     this.leaseMs = this.timeoutMs + 10_000
-    this.pollMs = options.pollMs ?? 500
     this.retry = { ...DEFAULT_WEBHOOK_RETRY_POLICY, ...options.retry }
     this.logger = options.logger ?? silentLogger
+    this.loop = new PollingLoop(
+      options.pollMs ?? 500,
+      async () => (await this.dispatchDue()) > 0,
+      (error) => this.logger.error({ err: error, owner: this.owner }, 'webhook worker iteration failed'),
+      () => this.drain(),
+    )
   }
 
   start(): void {
-    if (this.loop) return
-    this.stopping = false
-    this.loop = this.runLoop()
+    this.loop.start()
   }
 
   /** Stops leasing, lets attempts in flight finish and be recorded, then returns. */
-  async stop(): Promise<void> {
-    this.stopping = true
-    this.wakeUp?.()
-    await this.loop
-    this.loop = undefined
+  stop(): Promise<void> {
+    return this.loop.stop()
   }
 
   wake(): void {
-    this.wakeUp?.()
+    this.loop.wake()
   }
 
   /** Leases what is due (up to the free slots) and starts sending it; returns how many started. */
@@ -99,7 +97,7 @@ export class WebhookDeliveryWorker {
     for (const delivery of leased) {
       const attempt = this.attempt(delivery).finally(() => {
         this.inFlight.delete(attempt)
-        this.wakeUp?.()
+        this.loop.wake()
       })
       this.inFlight.add(attempt)
     }
@@ -112,12 +110,7 @@ export class WebhookDeliveryWorker {
   }
 
   private lease(): DeliveryLease {
-    const now = Date.now()
-    return {
-      owner: this.owner,
-      now: new Date(now).toISOString(),
-      expiresAt: new Date(now + this.leaseMs).toISOString(),
-    }
+    return leaseFrom(this.owner, this.leaseMs)
   }
 
   private async leaseDue(free: number): Promise<WebhookDeliveryRow[]> {
@@ -137,7 +130,7 @@ export class WebhookDeliveryWorker {
 
   private async attempt(delivery: WebhookDeliveryRow): Promise<void> {
     try {
-      if (this.stopping) {
+      if (this.loop.stopping) {
         await releaseDelivery(this.database, delivery, this.owner)
         return
       }
@@ -185,33 +178,6 @@ export class WebhookDeliveryWorker {
     } catch (error) {
       return { ok: false, status: null, error: describeFailure(error) }
     }
-  }
-
-  private async runLoop(): Promise<void> {
-    while (!this.stopping) {
-      let started = 0
-      try {
-        started = await this.dispatchDue()
-      } catch (error) {
-        this.logger.error({ err: error, owner: this.owner }, 'webhook worker iteration failed')
-      }
-      if (started === 0 && !this.stopping) await this.idle()
-    }
-    await this.drain()
-  }
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined
-        done()
-      }
-    })
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../helpers/databases.js'
 import { makeToken } from '../../helpers/fixtures.js'
-import { startTestServer, type TestServer } from '../../helpers/server.js'
+import { finishedActivity, startTestServer, type TestServer } from '../../helpers/server.js'
 
 for (const dialect of DIALECTS) {
   describe(`Constant Contact activities on ${dialect}`, () => {
@@ -13,14 +13,7 @@ for (const dialect of DIALECTS) {
     const v3 = (method: string, path: string, body?: unknown, token?: string) =>
       s.request(method, `/v3${path}`, { body, version: null, ...(token ? { token } : {}) })
 
-    async function finished(activityId: string) {
-      for (let i = 0; i < 200; i++) {
-        const { body } = await v3('GET', `/activities/${activityId}`)
-        if (['completed', 'failed', 'cancelled'].includes(body.state)) return body
-        await new Promise((r) => setTimeout(r, 25))
-      }
-      throw new Error(`activity ${activityId} did not finish`)
-    }
+    const finished = (activityId: string) => finishedActivity(s, activityId)
 
     async function tagIdsOf(contactId: string): Promise<string[]> {
       return (await v3('GET', `/contacts/${contactId}`)).body.taggings
