@@ -86,6 +86,7 @@ function webhookWorkerFor(
     timeoutMs: config.webhookTimeoutMs,
     concurrency: config.webhookConcurrency,
     retry: config.webhookRetry,
+    retentionMs: config.webhookRetentionDays * 86_400_000,
     logger,
   })
 }

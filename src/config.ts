@@ -20,6 +20,7 @@ export type Config = {
   webhookTimeoutMs: number
   webhookConcurrency: number
   webhookRetry: WebhookRetryPolicy
+  webhookRetentionDays: number
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/tagbase.db'
@@ -51,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       baseDelayMs: positiveInteger('WEBHOOK_RETRY_BASE_MS', env.WEBHOOK_RETRY_BASE_MS ?? '10000'),
       maxDelayMs: positiveInteger('WEBHOOK_RETRY_MAX_MS', env.WEBHOOK_RETRY_MAX_MS ?? '3600000'),
     },
+    webhookRetentionDays: positiveInteger('WEBHOOK_RETENTION_DAYS', env.WEBHOOK_RETENTION_DAYS ?? '7'),
   }
 }
 

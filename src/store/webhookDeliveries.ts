@@ -279,3 +279,27 @@ export async function listDeliveries(
     .orderBy('event_id')
     .execute()
 }
+
+/**
+ * Deletes up to `limit` deliveries that succeeded before `before`, oldest first; returns how
+ * many. Dead and pending ones are kept: they are what an operator needs to see.
+ */
+export async function pruneDeliveredBefore(db: Db, before: string, limit: number): Promise<number> {
+  const result = await db.kysely
+    .deleteFrom('webhook_deliveries')
+    .where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('location_id', 'webhook_id', 'event_id'),
+        'in',
+        selectFrom('webhook_deliveries')
+          .select(['location_id', 'webhook_id', 'event_id'])
+          .where('state', '=', 'delivered')
+          .where('delivered_at', '<', before)
+          .orderBy('delivered_at')
+          .limit(limit)
+          .$asTuple('location_id', 'webhook_id', 'event_id'),
+      ),
+    )
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

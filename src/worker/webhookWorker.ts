@@ -12,6 +12,7 @@ import type { Database } from '../store/database.js'
 import {
   type DeliveryLease,
   leaseDueDeliveries,
+  pruneDeliveredBefore,
   releaseDelivery,
   selectEndpointsWithDueDeliveries,
   type WebhookDeliveryRow,
@@ -30,10 +31,14 @@ export type WebhookWorkerOptions = {
   /** Idle wait between looks for due deliveries. */
   pollMs?: number
   retry?: Partial<WebhookRetryPolicy>
+  /** Successful deliveries are kept this long (for health reporting), then deleted. */
+  retentionMs?: number
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>
 }
 
 const silentLogger = { info() {}, warn() {}, error() {} }
+const PRUNE_INTERVAL_MS = 600_000
+const PRUNE_BATCH = 5000
 
 /**
  * Sends queued webhook deliveries: signed, at least once, in event order per contact and
@@ -51,6 +56,8 @@ export class WebhookDeliveryWorker {
   private readonly retry: WebhookRetryPolicy
   private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>
   private readonly inFlight = new Set<Promise<void>>()
+  private readonly retentionMs: number
+  private nextPruneAt = 0
   private sign: ((body: string) => string) | undefined
   private readonly loop: PollingLoop
 
@@ -66,10 +73,14 @@ export class WebhookDeliveryWorker {
     // Long enough for the attempt and its bookkeeping; a crashed worker's deliveries wait this long.
     this.leaseMs = this.timeoutMs + 10_000
     this.retry = { ...DEFAULT_WEBHOOK_RETRY_POLICY, ...options.retry }
+    this.retentionMs = options.retentionMs ?? 7 * 86_400_000
     this.logger = options.logger ?? silentLogger
     this.loop = new PollingLoop(
       options.pollMs ?? 500,
-      async () => (await this.dispatchDue()) > 0,
+      async () => {
+        await this.pruneWhenDue()
+        return (await this.dispatchDue()) > 0
+      },
       (error) => this.logger.error({ err: error, owner: this.owner }, 'webhook worker iteration failed'),
       () => this.drain(),
     )
@@ -102,6 +113,21 @@ export class WebhookDeliveryWorker {
       this.inFlight.add(attempt)
     }
     return leased.length
+  }
+
+  /** Every 10 minutes: deletes successful deliveries older than the retention, in bounded batches. */
+  private async pruneWhenDue(): Promise<void> {
+    const now = Date.now()
+    if (now < this.nextPruneAt) return
+    this.nextPruneAt = now + PRUNE_INTERVAL_MS
+    const before = new Date(now - this.retentionMs).toISOString()
+    let pruned = 0
+    for (let batch = 0; batch < 20; batch++) {
+      const deleted = await pruneDeliveredBefore(this.database, before, PRUNE_BATCH)
+      pruned += deleted
+      if (deleted < PRUNE_BATCH) break
+    }
+    if (pruned > 0) this.logger.info({ pruned, before }, 'old webhook deliveries pruned')
   }
 
   /** Resolves when every attempt started so far has been recorded. */

@@ -335,3 +335,49 @@ for (const dialect of DIALECTS) {
     })
   })
 }
+
+for (const dialect of DIALECTS) {
+  describe(`webhook delivery retention on ${dialect}`, () => {
+    it('prunes successful deliveries past the retention and keeps dead ones', async () => {
+      const s = await startTestServer(dialect)
+      const receiver = await startWebhookReceiver()
+      try {
+        const hook = await registerWebhook(s, receiver.url)
+        const contacts = await seedContacts(s.database, s.locationId, 3)
+        await bulk(s, 'add', contacts, ['kept'])
+        const worker = testWorker(s, { retentionMs: 60_000 })
+        worker.start()
+        await until(settled(s, hook.id), 'deliveries')
+        await worker.stop()
+        // Age two of them past the retention and park the third as dead, also aged.
+        const rows = await listDeliveries(s.database, s.locationId, hook.id)
+        const old = new Date(Date.now() - 120_000).toISOString()
+        await s.database.kysely
+          .updateTable('webhook_deliveries')
+          .set({ delivered_at: old })
+          .where(
+            'event_id',
+            'in',
+            rows.map((r) => r.event_id),
+          )
+          .execute()
+        await s.database.kysely
+          .updateTable('webhook_deliveries')
+          .set({ state: 'dead' })
+          .where('event_id', '=', rows[2]?.event_id as number)
+          .execute()
+        const pruning = testWorker(s, { retentionMs: 60_000 })
+        pruning.start()
+        await until(
+          async () => (await listDeliveries(s.database, s.locationId, hook.id)).length === 1,
+          'pruning',
+        )
+        await pruning.stop()
+        expect((await listDeliveries(s.database, s.locationId, hook.id))[0]?.state).toBe('dead')
+      } finally {
+        await receiver.close()
+        await s.close()
+      }
+    })
+  })
+}

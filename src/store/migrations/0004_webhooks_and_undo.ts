@@ -64,6 +64,13 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .columns(['lease_expires_at'])
     .where(sql.ref('state'), '=', 'delivering')
     .execute()
+  // Pruning of old successful deliveries.
+  await db.schema
+    .createIndex('webhook_deliveries_delivered_idx')
+    .on('webhook_deliveries')
+    .columns(['delivered_at'])
+    .where(sql.ref('state'), '=', 'delivered')
+    .execute()
 
   await db.schema
     .createTable('signing_keys')
