@@ -1,6 +1,6 @@
 /**
- * Activity benchmark (not a test): `all_active_contacts`, add 2 tags then remove them, at 100k and
- * 1M contacts, on SQLite and PostgreSQL.
+ * Activity benchmark (not a test): `all_active_contacts`, add 2 tags, remove them, then undo the
+ * removal, at 100k and 1M contacts, on SQLite and PostgreSQL.
  *
  *   end to end: the activity is created, a separate `tagbase worker` process runs it (chunks of
  *               5000, leases, progress, events) and the clock stops when the activity reads
@@ -10,7 +10,10 @@
  *               event rows and the contacts' updated_at, nothing else (no leases, no progress,
  *               no snapshot, no second process).
  *
- * ratio = end-to-end rate / raw rate. Peak RSS is the worker's VmHWM after both activities.
+ * undo: the removal is undone (tags put back from the event log, each contact checked for later
+ *       changes); its raw baseline is the raw add again: the same tag rows, events and touches.
+ *
+ * ratio = end-to-end rate / raw rate. Peak RSS is the worker's VmHWM after all three activities.
  *
  *   npm run bench:activity [-- --sizes 100000,1000000 --engines sqlite,postgres]
  */
@@ -21,6 +24,7 @@ import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import { createTaggingActivity, getActivity } from '../src/services/activities.js'
 import { createLocation } from '../src/services/admin.js'
+import { createUndoActivity } from '../src/services/undoActivity.js'
 import { touchContacts } from '../src/store/contacts.js'
 import { attachTags, type ContactTagPair, detachTags } from '../src/store/contactTags.js'
 import type { Database, DialectName } from '../src/store/database.js'
@@ -73,21 +77,27 @@ function peakRssMb(pid: number): number {
   return kb / 1024
 }
 
+/** Seconds from creating the activity to reading it completed; and the activity's id. */
 async function endToEnd(
   database: Database,
   locationId: string,
-  kind: 'contacts_taggings_add' | 'contacts_taggings_remove',
+  kind: 'contacts_taggings_add' | 'contacts_taggings_remove' | 'contacts_taggings_undo',
   tags: TagRow[],
-): Promise<number> {
+  undoOf?: string,
+): Promise<{ seconds: number; activityId: string }> {
   const started = performance.now()
-  const activity = await createTaggingActivity(database, locationId, {
-    kind,
-    selector: { kind: 'all_active_contacts', excludeContactIds: [] },
-    tagIds: tags.map((t) => t.id),
-  })
+  const activity =
+    kind === 'contacts_taggings_undo'
+      ? await createUndoActivity(database, locationId, undoOf as string)
+      : await createTaggingActivity(database, locationId, {
+          kind,
+          selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+          tagIds: tags.map((t) => t.id),
+        })
   for (;;) {
     const state = await getActivity(database, locationId, activity.id)
-    if (state.state === 'completed') return (performance.now() - started) / 1000
+    if (state.state === 'completed')
+      return { seconds: (performance.now() - started) / 1000, activityId: activity.id }
     if (state.state === 'failed' || state.state === 'cancelled') throw new Error(`activity ${state.state}`)
     await new Promise((r) => setTimeout(r, 50))
   }
@@ -151,7 +161,9 @@ function row(cells: Array<string | number>): string {
 }
 
 async function main() {
-  console.log(`activity benchmark: all_active_contacts, add 2 tags then remove them; chunks of ${CHUNK}`)
+  console.log(
+    `activity benchmark: all_active_contacts, add 2 tags, remove them, undo the removal; chunks of ${CHUNK}`,
+  )
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
   console.log(
     row([
@@ -179,13 +191,16 @@ async function main() {
         const rawTags = await ensureTagsByName(database, location.id, ['bench-raw-1', 'bench-raw-2'], now)
         const worker = await startWorker(engine.url)
         const results: Array<[string, number, number]> = []
+        let removal = ''
         for (const [op, kind] of [
           ['add', 'contacts_taggings_add'],
           ['remove', 'contacts_taggings_remove'],
+          ['undo', 'contacts_taggings_undo'],
         ] as const) {
-          const e2e = await endToEnd(database, location.id, kind, e2eTags)
-          const baseline = await raw(database, location.id, op, rawTags)
-          results.push([op, e2e, baseline])
+          const e2e = await endToEnd(database, location.id, kind, e2eTags, removal)
+          if (op === 'remove') removal = e2e.activityId
+          const baseline = await raw(database, location.id, op === 'remove' ? 'remove' : 'add', rawTags)
+          results.push([op, e2e.seconds, baseline])
         }
         const rss = peakRssMb(worker.pid as number)
         worker.kill('SIGTERM')

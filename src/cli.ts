@@ -130,7 +130,8 @@ async function work(): Promise<void> {
     await Promise.all([worker.stop(), webhooks?.stop()])
     await database.close()
   })
-  logger.info({ owner: worker.owner, webhooks: webhooks !== undefined }, 'worker started')
+  logger.info({ owner: worker.owner }, 'activity worker started')
+  if (webhooks) logger.info({ owner: webhooks.owner }, 'webhook worker started')
   worker.start()
   webhooks?.start()
 }

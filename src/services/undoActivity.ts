@@ -14,7 +14,7 @@ import {
   markActivityStarted,
   recordChunkProgress,
 } from '../store/activities.js'
-import { selectDeletedContactIds, touchContacts } from '../store/contacts.js'
+import { touchContacts } from '../store/contacts.js'
 import { attachTags, detachTags, type IdRange } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
 import {
@@ -109,7 +109,6 @@ export async function runUndoChunk(
   const idsByName = new Map(tags.map((t) => [t.name, t.id]))
   const namesById = new Map(tags.map((t) => [t.id, t.name]))
   const contactIds = changes.map((c) => c.contact_id)
-  const deleted = await selectDeletedContactIds(tx, locationId, contactIds)
   const laterByContact = new Map<string, LoggedChange[]>()
   for (const event of await listEventsOfContactsAfter(tx, locationId, contactIds, changes[0]?.id as number)) {
     const list = laterByContact.get(event.contact_id) ?? []
@@ -120,7 +119,7 @@ export async function runUndoChunk(
     decideUndo(
       { contactId: change.contact_id, ...parseChange(change) },
       (laterByContact.get(change.contact_id) ?? []).filter((e) => e.id > change.id).map(parseChange),
-      deleted.has(change.contact_id),
+      change.contact_deleted,
       idsByName,
     ),
   )

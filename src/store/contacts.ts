@@ -231,20 +231,3 @@ export async function setContactSubscription(
   if (status === 'subscribed' && isUnsubscribed)
     await updateContact(db, locationId, id, { unsubscribed_at: null, subscribed_at: now, updated_at: now })
 }
-
-/** Which of these contacts are deleted. */
-export async function selectDeletedContactIds(
-  db: Db,
-  locationId: string,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  if (ids.length === 0) return new Set()
-  const rows = await db.kysely
-    .selectFrom('contacts')
-    .select('id')
-    .where('location_id', '=', locationId)
-    .where('id', 'in', ids)
-    .where('deleted_at', 'is not', null)
-    .execute()
-  return new Set(rows.map((r) => r.id))
-}
