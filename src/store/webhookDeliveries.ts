@@ -62,6 +62,12 @@ export async function enqueueDeliveriesAfter(
     .execute()
 }
 
+/**
+ * The partial indexes' predicate, written as the same literal so SQLite and PostgreSQL both
+ * prove they apply (a bound parameter would hide it from SQLite's planner).
+ */
+const OPEN = sql<boolean>`webhook_deliveries.state IN ('pending', 'delivering')`
+
 /** A delivery is due when it is pending and its time has come, or its lease ran out. */
 function isDue(now: string) {
   return sql<boolean>`((webhook_deliveries.state = 'pending' AND webhook_deliveries.next_attempt_at <= ${now})
@@ -69,8 +75,11 @@ function isDue(now: string) {
 }
 
 /**
- * Webhooks with due deliveries whose endpoint is not paused, oldest due first, with how many of
- * their deliveries are in flight under a live lease (the per-endpoint concurrency already used).
+ * Webhooks with a due delivery whose endpoint is not paused, in random order (every endpoint
+ * gets its turn whatever its backlog), with how many of their deliveries are in flight under a
+ * live lease (the per-endpoint concurrency already used). Reads the registrations and, per
+ * webhook, its open deliveries only, so delivered history and other webhooks' backlogs cost
+ * nothing.
  */
 export async function selectEndpointsWithDueDeliveries(
   db: Db,
@@ -78,27 +87,31 @@ export async function selectEndpointsWithDueDeliveries(
   limit: number,
 ): Promise<Array<{ location_id: string; webhook_id: string; in_flight: number }>> {
   const rows = await db.kysely
-    .selectFrom('webhook_deliveries')
-    .innerJoin('webhooks', (join) =>
-      join
-        .onRef('webhooks.location_id', '=', 'webhook_deliveries.location_id')
-        .onRef('webhooks.id', '=', 'webhook_deliveries.webhook_id'),
-    )
-    .select(['webhook_deliveries.location_id', 'webhook_deliveries.webhook_id'])
+    .selectFrom('webhooks')
+    .select(['webhooks.location_id', 'webhooks.id as webhook_id'])
     .select((eb) =>
       eb
-        .selectFrom('webhook_deliveries as live')
+        .selectFrom('webhook_deliveries')
         .select((c) => c.fn.countAll<number>().as('n'))
-        .whereRef('live.location_id', '=', 'webhook_deliveries.location_id')
-        .whereRef('live.webhook_id', '=', 'webhook_deliveries.webhook_id')
-        .where('live.state', '=', 'delivering')
-        .where('live.lease_expires_at', '>=', now)
+        .whereRef('webhook_deliveries.location_id', '=', 'webhooks.location_id')
+        .whereRef('webhook_deliveries.webhook_id', '=', 'webhooks.id')
+        .where(OPEN)
+        .where('webhook_deliveries.state', '=', 'delivering')
+        .where('webhook_deliveries.lease_expires_at', '>=', now)
         .as('in_flight'),
     )
-    .where(isDue(now))
     .where((eb) => eb.or([eb('webhooks.paused_until', 'is', null), eb('webhooks.paused_until', '<=', now)]))
-    .groupBy(['webhook_deliveries.location_id', 'webhook_deliveries.webhook_id'])
-    .orderBy((eb) => eb.fn.min('webhook_deliveries.next_attempt_at'))
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('webhook_deliveries')
+          .select('webhook_deliveries.event_id')
+          .whereRef('webhook_deliveries.location_id', '=', 'webhooks.location_id')
+          .whereRef('webhook_deliveries.webhook_id', '=', 'webhooks.id')
+          .where(OPEN)
+          .where(isDue(now)),
+      ),
+    )
+    .orderBy(sql`random()`)
     .limit(limit)
     .execute()
   return rows.map((r) => ({ ...r, in_flight: Number(r.in_flight ?? 0) }))
@@ -122,6 +135,7 @@ export async function leaseDueDeliveries(
     .select(['location_id', 'webhook_id', 'event_id'])
     .where('location_id', '=', endpoint.location_id)
     .where('webhook_id', '=', endpoint.webhook_id)
+    .where(OPEN)
     .where(isDue(lease.now))
     .where(({ not, exists, selectFrom }) =>
       not(
@@ -132,7 +146,7 @@ export async function leaseDueDeliveries(
             .whereRef('earlier.webhook_id', '=', 'webhook_deliveries.webhook_id')
             .whereRef('earlier.contact_id', '=', 'webhook_deliveries.contact_id')
             .whereRef('earlier.event_id', '<', 'webhook_deliveries.event_id')
-            .where('earlier.state', 'in', ['pending', 'delivering']),
+            .where(sql<boolean>`earlier.state IN ('pending', 'delivering')`),
         ),
       ),
     )

@@ -3,10 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaggingActivity } from '../../src/services/activities.js'
 import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
 import { runActivityStep } from '../../src/services/runActivity.js'
+import { registerWebhook } from '../../src/services/webhooks.js'
 import { claimRunnableActivity } from '../../src/store/activities.js'
 import { attachTags } from '../../src/store/contactTags.js'
 import type { Database } from '../../src/store/database.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
+import {
+  leaseDueDeliveries,
+  pruneDeliveredBefore,
+  selectEndpointsWithDueDeliveries,
+} from '../../src/store/webhookDeliveries.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation } from '../helpers/fixtures.js'
 import { seedContacts } from '../helpers/seed.js'
@@ -37,6 +43,7 @@ const BIG_TABLES = new Set(['contacts', 'contact_tags'])
 type PgPlanNode = {
   'Node Type': string
   'Relation Name'?: string
+  'Index Name'?: string
   'Index Cond'?: string
   Plans?: PgPlanNode[]
 }
@@ -84,12 +91,32 @@ async function unboundedScans(
         node['Node Type'] === 'Seq Scan' ||
         (/Index/.test(node['Node Type']) && (!indexCond || !seeksBeyondTenant(indexCond)))
       if (relation && tables.has(relation) && scansWithoutSeek)
-        bad.push(`${node['Node Type']} on ${relation}`)
+        bad.push(
+          `${node['Node Type']} on ${relation}${node['Index Name'] ? ` using ${node['Index Name']}` : ''}`,
+        )
       for (const child of node.Plans ?? []) visit(child)
     }
     const [root] = result.rows[0]?.['QUERY PLAN'] ?? []
     if (root) visit(root.Plan)
     return bad
+  })
+}
+
+/** The plan as text, with sequential scans priced out on PostgreSQL (see unboundedScans). */
+async function planText(database: Database, query: CompiledQuery): Promise<string> {
+  const params = [...query.parameters]
+  if (database.dialect === 'sqlite') {
+    const result = await database.kysely.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`EXPLAIN QUERY PLAN ${query.sql}`, params),
+    )
+    return result.rows.map((r) => r.detail).join('\n')
+  }
+  return database.transaction(async (tx) => {
+    await tx.kysely.executeQuery(CompiledQuery.raw('SET LOCAL enable_seqscan = off'))
+    const result = await tx.kysely.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`EXPLAIN ${query.sql}`, params),
+    )
+    return result.rows.map((r) => r['QUERY PLAN']).join('\n')
   })
 }
 
@@ -228,6 +255,90 @@ for (const dialect of DIALECTS) {
           [],
         )
       }
+    })
+  })
+}
+
+/**
+ * The webhook queue is polled all the time: its statements must seek one webhook's open
+ * deliveries, never walk delivered history or the events of a whole tenant.
+ */
+for (const dialect of DIALECTS) {
+  describe(`webhook queue statements use indexes on ${dialect}`, () => {
+    let t: TestDatabase
+    const captured: CompiledQuery[] = []
+    let capturing = false
+    beforeAll(async () => {
+      t = await createTestDatabase(dialect, { onQuery: (q) => capturing && captured.push(q) })
+    })
+    afterAll(() => t.drop())
+
+    it('enqueue, endpoint selection, lease and prune', async () => {
+      const location = await makeLocation(t.database)
+      const ids = await seedContacts(t.database, location.id, CONTACTS)
+      const webhook = await registerWebhook(t.database, location.id, { url: 'http://127.0.0.1:9/hook' })
+      const tag = async (contactIds: string[], name: string) =>
+        bulkUpdateTags(t.database, {
+          locationId: location.id,
+          operation: 'add',
+          contactIds,
+          tagNames: [name],
+          removeAllTags: false,
+          source: 'plan-test',
+        })
+      for (let i = 0; i < 3000; i += 1000) await tag(ids.slice(i, i + 1000), 'history')
+      // Most deliveries are history already.
+      await t.database.kysely
+        .updateTable('webhook_deliveries')
+        .set({ state: 'delivered', delivered_at: new Date().toISOString() })
+        .where('event_id', '<=', 2900)
+        .execute()
+      await t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
+
+      captured.length = 0
+      capturing = true
+      await tag(ids.slice(3000, 3010), 'fresh')
+      const now = new Date().toISOString()
+      const [endpoint] = await selectEndpointsWithDueDeliveries(t.database, now, 10)
+      expect(endpoint?.webhook_id).toBe(webhook.id)
+      const leased = await t.database.transaction((tx) =>
+        leaseDueDeliveries(
+          tx,
+          endpoint as { location_id: string; webhook_id: string },
+          {
+            owner: 'plan',
+            now,
+            expiresAt: new Date(Date.now() + 60_000).toISOString(),
+          },
+          4,
+        ),
+      )
+      expect(leased).toHaveLength(4)
+      await pruneDeliveredBefore(t.database, new Date(Date.now() - 86_400_000).toISOString(), 100)
+      capturing = false
+
+      const statements = captured.filter(
+        (q) =>
+          /webhook_deliveries|\bevents\b/.test(q.sql) &&
+          !/^(begin|commit|rollback)/i.test(q.sql) &&
+          // max(id) of one location reads the last entry of the (location_id, id) index: one seek.
+          !/^select max\("id"\)/.test(q.sql),
+      )
+      expect(statements.length).toBeGreaterThan(4)
+      // Reading a whole open-deliveries index is reading the queue itself (PostgreSQL does that for
+      // a semi join when there are few webhooks): allowed. Anything else must seek.
+      for (const statement of statements) {
+        const scans = await unboundedScans(t.database, statement, new Set(['webhook_deliveries', 'events']))
+        expect(
+          scans.filter((scan) => !/_open_/.test(scan)),
+          statement.sql,
+        ).toEqual([])
+      }
+      // Seeking by webhook is not enough: the queue reads must use the open-deliveries indexes,
+      // or every poll would walk the webhook's delivered history.
+      const queueReads = statements.filter((q) => /^select/.test(q.sql) && /webhook_deliveries/.test(q.sql))
+      expect(queueReads.length).toBeGreaterThanOrEqual(2)
+      for (const read of queueReads) expect(await planText(t.database, read), read.sql).toMatch(/_open_/)
     })
   })
 }

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import type { DialectName } from '../database.js'
 
+const OPEN_DELIVERY = sql<boolean>`state IN ('pending', 'delivering')`
+
 /**
  * Webhook registrations, one delivery row per (webhook, event), the instance's Ed25519 signing
  * key, the activity that wrote each event (what undo reads back), and undo activities.
@@ -45,24 +47,22 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
       (c) => c.onDelete('cascade'),
     )
     .execute()
-  // Per-contact order: is there an earlier undelivered event of this contact for this webhook?
+  // Only open deliveries (pending or being delivered) are indexed for the queue, so delivered
+  // rows kept for reporting never slow it down. Queries repeat this exact predicate as a literal
+  // so both engines can prove the partial index applies.
+  // Each webhook's open deliveries in event order: what to lease next.
   await db.schema
-    .createIndex('webhook_deliveries_contact_idx')
+    .createIndex('webhook_deliveries_open_idx')
+    .on('webhook_deliveries')
+    .columns(['location_id', 'webhook_id', 'event_id'])
+    .where(OPEN_DELIVERY)
+    .execute()
+  // Per-contact order: is there an earlier open delivery of this contact to this webhook?
+  await db.schema
+    .createIndex('webhook_deliveries_open_contact_idx')
     .on('webhook_deliveries')
     .columns(['location_id', 'webhook_id', 'contact_id', 'event_id'])
-    .execute()
-  // The queue across tenants: due pending rows, and expired leases of rows being delivered.
-  await db.schema
-    .createIndex('webhook_deliveries_due_idx')
-    .on('webhook_deliveries')
-    .columns(['next_attempt_at'])
-    .where(sql.ref('state'), '=', 'pending')
-    .execute()
-  await db.schema
-    .createIndex('webhook_deliveries_leased_idx')
-    .on('webhook_deliveries')
-    .columns(['lease_expires_at'])
-    .where(sql.ref('state'), '=', 'delivering')
+    .where(OPEN_DELIVERY)
     .execute()
   // Pruning of old successful deliveries.
   await db.schema
