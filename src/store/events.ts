@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import { type Selectable, sql } from 'kysely'
 import type { Db } from './database.js'
 import type { EventsTable } from './schema.js'
 import { enqueueDeliveriesAfter, latestEventId } from './webhookDeliveries.js'
@@ -200,7 +200,9 @@ export async function selectActivityEventChunk(
     ])
     .where('events.location_id', '=', locationId)
     .where('events.activity_id', '=', activityId)
-    .where('events.id', '>', afterEventId)
+    // Kept out of SQLite's index selection (see listEventsOfContactsAfter): seek the activity.
+    .$if(db.dialect === 'sqlite', (q) => q.where(sql<number>`+events.id`, '>', afterEventId))
+    .$if(db.dialect === 'postgres', (q) => q.where('events.id', '>', afterEventId))
     .orderBy('events.id')
     .limit(limit)
     .execute()
@@ -218,8 +220,11 @@ export async function countActivityEvents(db: Db, locationId: string, activityId
 }
 
 /**
- * Every event of these contacts after `afterEventId`, in id order. The ids' key range is named
- * too, so the plan seeks the contact index whatever the statistics say.
+ * Every event of these contacts after `afterEventId`, in no particular order. It must seek the
+ * contact index: the ids' key range is named so PostgreSQL does whatever its statistics say, and
+ * on SQLite, where `id` is the rowid, the id condition is kept out of index selection (unary
+ * plus) and nothing is ordered by id, or its planner would rather read every later event of the
+ * tenant (quadratic over a large undo).
  */
 export async function listEventsOfContactsAfter(
   db: Db,
@@ -236,7 +241,7 @@ export async function listEventsOfContactsAfter(
     .where('contact_id', '>=', sorted[0] as string)
     .where('contact_id', '<=', sorted[sorted.length - 1] as string)
     .where('contact_id', 'in', contactIds)
-    .where('id', '>', afterEventId)
-    .orderBy('id')
+    .$if(db.dialect === 'sqlite', (q) => q.where(sql<number>`+events.id`, '>', afterEventId))
+    .$if(db.dialect === 'postgres', (q) => q.where('id', '>', afterEventId))
     .execute()
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaggingActivity } from '../../src/services/activities.js'
 import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
 import { runActivityStep } from '../../src/services/runActivity.js'
+import { createUndoActivity } from '../../src/services/undoActivity.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { claimRunnableActivity } from '../../src/store/activities.js'
 import { attachTags } from '../../src/store/contactTags.js'
@@ -13,6 +14,7 @@ import {
   pruneDeliveredBefore,
   selectEndpointsWithDueDeliveries,
 } from '../../src/store/webhookDeliveries.js'
+import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation } from '../helpers/fixtures.js'
 import { seedContacts } from '../helpers/seed.js'
@@ -339,6 +341,61 @@ for (const dialect of DIALECTS) {
       const queueReads = statements.filter((q) => /^select/.test(q.sql) && /webhook_deliveries/.test(q.sql))
       expect(queueReads.length).toBeGreaterThanOrEqual(2)
       for (const read of queueReads) expect(await planText(t.database, read), read.sql).toMatch(/_open_/)
+    })
+  })
+}
+
+/**
+ * An undo reads the original activity's events chunk by chunk and each chunk's contacts' later
+ * events: both reads must seek by activity or by contact, never range over every later event of
+ * the tenant (which made a 1M-contact undo quadratic on SQLite).
+ */
+for (const dialect of DIALECTS) {
+  describe(`undo chunk reads seek by activity and contact on ${dialect}`, () => {
+    let t: TestDatabase
+    const captured: CompiledQuery[] = []
+    let capturing = false
+    beforeAll(async () => {
+      t = await createTestDatabase(dialect, { onQuery: (q) => capturing && captured.push(q) })
+    })
+    afterAll(() => t.drop())
+
+    it('contacts_taggings_undo', async () => {
+      const location = await makeLocation(t.database)
+      await seedContacts(t.database, location.id, 20_000)
+      const [tag] = await ensureTagsByName(t.database, location.id, ['u'], new Date().toISOString())
+      const worker = new ActivityWorker(t.database, { chunkSize: 5000 })
+      const tagAll = async (kind: 'contacts_taggings_add' | 'contacts_taggings_remove') => {
+        const activity = await createTaggingActivity(t.database, location.id, {
+          kind,
+          selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+          tagIds: [tag?.id as string],
+        })
+        while (await worker.runOne()) {}
+        return activity
+      }
+      // The original is one activity among several, as in a real event log.
+      const original = await tagAll('contacts_taggings_add')
+      await tagAll('contacts_taggings_remove')
+      await tagAll('contacts_taggings_add')
+      await t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
+      await createUndoActivity(t.database, location.id, original.id)
+      captured.length = 0
+      capturing = true
+      while (await worker.runOne()) {}
+      capturing = false
+      const chunkReads = captured.filter(
+        (q) => /^select "events"\."id"|^select "id", "contact_id"/.test(q.sql) && /from "events"/.test(q.sql),
+      )
+      expect(chunkReads.length).toBeGreaterThanOrEqual(4)
+      for (const read of chunkReads) {
+        const what = read.sql.slice(0, 80)
+        expect(await unboundedScans(t.database, read, new Set(['events'])), what).toEqual([])
+        if (dialect === 'sqlite')
+          expect(await planText(t.database, read), what).toMatch(
+            /SEARCH events USING INDEX events_(activity|contact)_idx/,
+          )
+      }
     })
   })
 }
