@@ -6,54 +6,78 @@ import {
   tagsAfterEvent,
   type WebhookRetryPolicy,
 } from '../domain/webhooks.js'
-import { findContact } from '../store/contacts.js'
+import { findContactsByIds } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
-import { findEvent, listContactEventsAfter } from '../store/events.js'
+import { findEventsByIds, type LoggedChange, listEventsOfContactsAfter } from '../store/events.js'
 import { markAttemptFailed, markDelivered, type WebhookDeliveryRow } from '../store/webhookDeliveries.js'
 import { findWebhook, recordEndpointFailure, recordEndpointSuccess } from '../store/webhooks.js'
 import { webhookSigningKey } from './webhooks.js'
 
 export const SIGNATURE_HEADER = 'x-ghl-signature'
 
-export type PreparedDelivery = { url: string; body: string }
+export type PreparedDelivery = { delivery: WebhookDeliveryRow; url: string; body: string }
 
 /**
- * The request for one delivery: the ContactTagUpdate payload of its event, showing the contact's
- * tags as they were right after that event (later changes are reverted from the event log), so a
- * receiver processing deliveries in order sees each state the contact went through. Undefined
- * when the webhook was removed meanwhile.
+ * The requests for deliveries leased together (one webhook's): each the ContactTagUpdate payload
+ * of its event, showing the contact's tags as they were right after that event (later changes are
+ * reverted from the event log), so a receiver processing deliveries in order sees each state the
+ * contact went through. Read with one query per table for the whole group. Deliveries whose
+ * webhook, event or contact is gone are left out.
  */
-export async function prepareDelivery(
+export async function prepareDeliveries(
   database: Database,
-  delivery: WebhookDeliveryRow,
+  deliveries: readonly WebhookDeliveryRow[],
   now: string,
-): Promise<PreparedDelivery | undefined> {
-  const { location_id: locationId } = delivery
-  const webhook = await findWebhook(database, locationId, delivery.webhook_id)
-  const event = await findEvent(database, locationId, delivery.event_id)
-  const contact = await findContact(database, locationId, delivery.contact_id)
-  if (!webhook || !event || !contact) return undefined
-  const current = (await listTagsOfContacts(database, locationId, [contact.id])).map((t) => t.name)
-  const later = await listContactEventsAfter(database, locationId, contact.id, event.id)
-  const tags = tagsAfter(current, later)
-  const payload = contactTagUpdatePayload(contact, tags, {
-    appId: webhook.app_id,
-    webhookId: deliveryWebhookId(webhook.id, event.id),
-    timestamp: now,
-  })
-  return { url: webhook.url, body: JSON.stringify(payload) }
-}
+): Promise<PreparedDelivery[]> {
+  const [first] = deliveries
+  if (!first) return []
+  const locationId = first.location_id
+  const webhook = await findWebhook(database, locationId, first.webhook_id)
+  if (!webhook) return []
+  const contactIds = [...new Set(deliveries.map((d) => d.contact_id))]
+  const events = new Map(
+    (
+      await findEventsByIds(
+        database,
+        locationId,
+        deliveries.map((d) => d.event_id),
+      )
+    ).map((e) => [e.id, e]),
+  )
+  const contacts = new Map((await findContactsByIds(database, locationId, contactIds)).map((c) => [c.id, c]))
+  const currentTags = new Map<string, string[]>()
+  for (const row of await listTagsOfContacts(database, locationId, contactIds))
+    currentTags.set(row.contact_id, [...(currentTags.get(row.contact_id) ?? []), row.name])
+  const oldest = Math.min(...deliveries.map((d) => d.event_id))
+  const laterByContact = new Map<string, LoggedChange[]>()
+  for (const event of await listEventsOfContactsAfter(database, locationId, contactIds, oldest))
+    laterByContact.set(event.contact_id, [...(laterByContact.get(event.contact_id) ?? []), event])
 
-function tagsAfter(
-  current: string[],
-  later: ReadonlyArray<{ tags_added: string; tags_removed: string }>,
-): string[] {
-  const changes = later.map((e) => ({
-    tagsAdded: JSON.parse(e.tags_added) as string[],
-    tagsRemoved: JSON.parse(e.tags_removed) as string[],
-  }))
-  return tagsAfterEvent(current, changes)
+  const prepared: PreparedDelivery[] = []
+  for (const delivery of deliveries) {
+    const event = events.get(delivery.event_id)
+    const contact = contacts.get(delivery.contact_id)
+    if (!event || !contact) continue
+    const later = (laterByContact.get(contact.id) ?? [])
+      .filter((e) => e.id > event.id)
+      .sort((a, b) => b.id - a.id)
+      .map((e) => ({
+        tagsAdded: JSON.parse(e.tags_added) as string[],
+        tagsRemoved: JSON.parse(e.tags_removed) as string[],
+      }))
+    const payload = contactTagUpdatePayload(
+      contact,
+      tagsAfterEvent(currentTags.get(contact.id) ?? [], later),
+      {
+        appId: webhook.app_id,
+        webhookId: deliveryWebhookId(webhook.id, event.id),
+        timestamp: now,
+      },
+    )
+    prepared.push({ delivery, url: webhook.url, body: JSON.stringify(payload) })
+  }
+  return prepared
 }
 
 /** A signer over the exact body bytes with the instance key (Ed25519; base64 signature). */
@@ -66,37 +90,61 @@ export type AttemptOutcome =
   | { ok: true; status: number }
   | { ok: false; status: number | null; error: string }
 
+export type AttemptResult = 'delivered' | 'retry' | 'dead' | 'lost'
+
 /**
- * Records how an attempt went, in one transaction with the endpoint's health: delivered; or
- * back in the queue after a jittered exponential wait; or dead once the tries are used up.
- * Nothing is recorded when the lease ran out meanwhile (the delivery was taken over).
+ * Records how the attempts of one leased group went, in one transaction with the endpoint's
+ * health: delivered (one statement for all of them); or back in the queue after a jittered
+ * exponential wait; or dead once the tries are used up. The endpoint's failures in a row grow by
+ * the group's failures, and any success resets them. Nothing is recorded for a delivery whose
+ * lease ran out meanwhile ('lost': it was taken over).
  */
-export async function recordAttempt(
+export async function recordAttempts(
   database: Database,
-  delivery: WebhookDeliveryRow,
   owner: string,
-  outcome: AttemptOutcome,
+  attempts: ReadonlyArray<{ delivery: WebhookDeliveryRow; outcome: AttemptOutcome }>,
   policy: WebhookRetryPolicy,
   nowMs = Date.now(),
-): Promise<'delivered' | 'retry' | 'dead' | 'lost'> {
+): Promise<AttemptResult[]> {
+  const [first] = attempts
+  if (!first) return []
   const now = new Date(nowMs).toISOString()
+  const endpoint = { location_id: first.delivery.location_id, webhook_id: first.delivery.webhook_id }
   return database.transaction(async (tx) => {
-    if (outcome.ok) {
-      if (!(await markDelivered(tx, delivery, owner, { status: outcome.status, now }))) return 'lost'
-      await recordEndpointSuccess(tx, delivery.location_id, delivery.webhook_id)
-      return 'delivered'
+    const results = new Map<WebhookDeliveryRow, AttemptResult>()
+    const delivered = attempts.filter((a) => a.outcome.ok)
+    const byStatus = new Map<number, number[]>()
+    for (const { delivery, outcome } of delivered)
+      byStatus.set(outcome.status as number, [
+        ...(byStatus.get(outcome.status as number) ?? []),
+        delivery.event_id,
+      ])
+    const recordedIds = new Set<number>()
+    for (const [status, eventIds] of byStatus)
+      for (const id of await markDelivered(tx, endpoint, eventIds, owner, { status, now }))
+        recordedIds.add(id)
+    for (const { delivery } of delivered)
+      results.set(delivery, recordedIds.has(delivery.event_id) ? 'delivered' : 'lost')
+
+    let failures = 0
+    for (const { delivery, outcome } of attempts) {
+      if (outcome.ok) continue
+      const dead = delivery.attempts >= policy.maxAttempts
+      const retryAt = dead ? null : new Date(nowMs + retryDelayMs(delivery.attempts, policy)).toISOString()
+      const recorded = await markAttemptFailed(tx, delivery, owner, {
+        status: outcome.status,
+        error: outcome.error,
+        retryAt,
+      })
+      results.set(delivery, recorded ? (dead ? 'dead' : 'retry') : 'lost')
+      if (recorded) failures += 1
     }
-    const dead = delivery.attempts >= policy.maxAttempts
-    const retryAt = dead ? null : new Date(nowMs + retryDelayMs(delivery.attempts, policy)).toISOString()
-    const recorded = await markAttemptFailed(tx, delivery, owner, {
-      status: outcome.status,
-      error: outcome.error,
-      retryAt,
-    })
-    if (!recorded) return 'lost'
-    await recordEndpointFailure(tx, delivery.location_id, delivery.webhook_id, (failures) =>
-      new Date(nowMs + retryDelayMs(failures, policy)).toISOString(),
-    )
-    return dead ? 'dead' : 'retry'
+    if (recordedIds.size > 0) await recordEndpointSuccess(tx, endpoint.location_id, endpoint.webhook_id)
+    else if (failures > 0)
+      // The pause grows with the failed rounds (a round fails up to `failures` deliveries at once).
+      await recordEndpointFailure(tx, endpoint.location_id, endpoint.webhook_id, failures, (inARow) =>
+        new Date(nowMs + retryDelayMs(Math.ceil(inARow / failures), policy)).toISOString(),
+      )
+    return attempts.map((a) => results.get(a.delivery) as AttemptResult)
   })
 }

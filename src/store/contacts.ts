@@ -231,3 +231,18 @@ export async function setContactSubscription(
   if (status === 'subscribed' && isUnsubscribed)
     await updateContact(db, locationId, id, { unsubscribed_at: null, subscribed_at: now, updated_at: now })
 }
+
+/** These contacts of the location, deleted ones included (in no particular order). */
+export async function findContactsByIds(
+  db: Db,
+  locationId: string,
+  ids: readonly string[],
+): Promise<ContactRow[]> {
+  if (ids.length === 0) return []
+  return db.kysely
+    .selectFrom('contacts')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('id', 'in', ids)
+    .execute()
+}

@@ -148,29 +148,17 @@ export async function listEvents(db: Db, locationId: string, contactId?: string)
     .execute()
 }
 
-export async function findEvent(db: Db, locationId: string, id: number): Promise<EventRow | undefined> {
+export async function findEventsByIds(
+  db: Db,
+  locationId: string,
+  ids: readonly number[],
+): Promise<EventRow[]> {
+  if (ids.length === 0) return []
   return db.kysely
     .selectFrom('events')
     .selectAll()
     .where('location_id', '=', locationId)
-    .where('id', '=', id)
-    .executeTakeFirst()
-}
-
-/** The tag changes of a contact logged after an event, newest first. */
-export async function listContactEventsAfter(
-  db: Db,
-  locationId: string,
-  contactId: string,
-  afterEventId: number,
-): Promise<Array<Pick<EventRow, 'id' | 'tags_added' | 'tags_removed' | 'activity_id'>>> {
-  return db.kysely
-    .selectFrom('events')
-    .select(['id', 'tags_added', 'tags_removed', 'activity_id'])
-    .where('location_id', '=', locationId)
-    .where('contact_id', '=', contactId)
-    .where('id', '>', afterEventId)
-    .orderBy('id', 'desc')
+    .where('id', 'in', ids)
     .execute()
 }
 

@@ -67,6 +67,7 @@ export async function enqueueDeliveriesAfter(
  * prove they apply (a bound parameter would hide it from SQLite's planner).
  */
 const OPEN = sql<boolean>`webhook_deliveries.state IN ('pending', 'delivering')`
+const IN_FLIGHT = sql<boolean>`webhook_deliveries.state = 'delivering'`
 
 /** A delivery is due when it is pending and its time has come, or its lease ran out. */
 function isDue(now: string) {
@@ -95,21 +96,25 @@ export async function selectEndpointsWithDueDeliveries(
         .select((c) => c.fn.countAll<number>().as('n'))
         .whereRef('webhook_deliveries.location_id', '=', 'webhooks.location_id')
         .whereRef('webhook_deliveries.webhook_id', '=', 'webhooks.id')
-        .where(OPEN)
-        .where('webhook_deliveries.state', '=', 'delivering')
+        .where(IN_FLIGHT)
         .where('webhook_deliveries.lease_expires_at', '>=', now)
         .as('in_flight'),
     )
     .where((eb) => eb.or([eb('webhooks.paused_until', 'is', null), eb('webhooks.paused_until', '<=', now)]))
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('webhook_deliveries')
+    // A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL would turn EXISTS into a semi-join
+    // that aggregates every due delivery of every webhook; this stops at each webhook's first.
+    .where(
+      (eb) =>
+        eb
+          .selectFrom('webhook_deliveries')
           .select('webhook_deliveries.event_id')
           .whereRef('webhook_deliveries.location_id', '=', 'webhooks.location_id')
           .whereRef('webhook_deliveries.webhook_id', '=', 'webhooks.id')
           .where(OPEN)
-          .where(isDue(now)),
-      ),
+          .where(isDue(now))
+          .limit(1),
+      'is not',
+      null,
     )
     .orderBy(sql`random()`)
     .limit(limit)
@@ -186,14 +191,19 @@ function heldBy(key: DeliveryKey, owner: string) {
     ])
 }
 
-/** Marks a delivery done; false when this worker no longer held it (its lease ran out). */
+/**
+ * Marks deliveries of one webhook done; returns the event ids it could mark (those this worker
+ * still held: a delivery whose lease ran out was taken over and is left to its new holder).
+ */
 export async function markDelivered(
   db: Db,
-  key: DeliveryKey,
+  endpoint: { location_id: string; webhook_id: string },
+  eventIds: readonly number[],
   owner: string,
   outcome: { status: number; now: string },
-): Promise<boolean> {
-  const result = await db.kysely
+): Promise<number[]> {
+  if (eventIds.length === 0) return []
+  const rows = await db.kysely
     .updateTable('webhook_deliveries')
     .set({
       state: 'delivered',
@@ -203,9 +213,14 @@ export async function markDelivered(
       lease_owner: null,
       lease_expires_at: null,
     })
-    .where(heldBy(key, owner))
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+    .where('location_id', '=', endpoint.location_id)
+    .where('webhook_id', '=', endpoint.webhook_id)
+    .where('event_id', 'in', eventIds)
+    .where('state', '=', 'delivering')
+    .where('lease_owner', '=', owner)
+    .returning('event_id')
+    .execute()
+  return rows.map((r) => r.event_id)
 }
 
 /** Records a failed attempt: back to pending until `retryAt`, or dead when `retryAt` is null. */
@@ -316,4 +331,13 @@ export async function pruneDeliveredBefore(db: Db, before: string, limit: number
     )
     .executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+/**
+ * Refreshes PostgreSQL's statistics of the queue. Deliveries arrive in bursts (a million after one
+ * activity), and plans made on the statistics of an empty table walk the whole backlog for every
+ * lease (measured: 85 ms per lease before, 0.1 ms after). SQLite's planner does without.
+ */
+export async function refreshDeliveryStatistics(db: Db): Promise<void> {
+  if (db.dialect === 'postgres') await sql`ANALYZE webhook_deliveries`.execute(db.kysely)
 }

@@ -61,16 +61,17 @@ export async function recordEndpointSuccess(db: Db, locationId: string, id: stri
     .execute()
 }
 
-/** Counts a failure and pauses the endpoint for a time that grows with the failures in a row. */
+/** Counts `failures` more in a row and pauses the endpoint for a time that grows with them. */
 export async function recordEndpointFailure(
   db: Db,
   locationId: string,
   id: string,
+  failures: number,
   pausedUntil: (consecutiveFailures: number) => string,
 ): Promise<void> {
   const row = await db.kysely
     .updateTable('webhooks')
-    .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
+    .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', failures) }))
     .where('location_id', '=', locationId)
     .where('id', '=', id)
     .returning('consecutive_failures')

@@ -3,8 +3,8 @@ import type { Logger } from 'pino'
 import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from '../domain/webhooks.js'
 import {
   type AttemptOutcome,
-  prepareDelivery,
-  recordAttempt,
+  prepareDeliveries,
+  recordAttempts,
   SIGNATURE_HEADER,
   webhookSigner,
 } from '../services/webhookDelivery.js'
@@ -13,6 +13,7 @@ import {
   type DeliveryLease,
   leaseDueDeliveries,
   pruneDeliveredBefore,
+  refreshDeliveryStatistics,
   releaseDelivery,
   selectEndpointsWithDueDeliveries,
   type WebhookDeliveryRow,
@@ -39,6 +40,8 @@ export type WebhookWorkerOptions = {
 const silentLogger = { info() {}, warn() {}, error() {} }
 const PRUNE_INTERVAL_MS = 600_000
 const PRUNE_BATCH = 5000
+/** While there is work, the queue's planner statistics are refreshed at most this often. */
+const STATISTICS_INTERVAL_MS = 60_000
 
 /**
  * Sends queued webhook deliveries: signed, at least once, in event order per contact and
@@ -55,9 +58,12 @@ export class WebhookDeliveryWorker {
   private readonly leaseMs: number
   private readonly retry: WebhookRetryPolicy
   private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>
-  private readonly inFlight = new Set<Promise<void>>()
+  /** Groups being sent, and how many deliveries they hold (the slots in use). */
+  private readonly groups = new Set<Promise<void>>()
+  private inFlight = 0
   private readonly retentionMs: number
   private nextPruneAt = 0
+  private nextStatisticsAt = 0
   private sign: ((body: string) => string) | undefined
   private readonly loop: PollingLoop
 
@@ -99,20 +105,82 @@ export class WebhookDeliveryWorker {
     this.loop.wake()
   }
 
-  /** Leases what is due (up to the free slots) and starts sending it; returns how many started. */
+  /**
+   * Leases what is due, endpoint by endpoint, up to the free slots, and starts sending it;
+   * returns how many started. Each endpoint's leased group is read and built in one go.
+   */
   async dispatchDue(): Promise<number> {
-    const free = this.concurrency - this.inFlight.size
+    const free = this.concurrency - this.inFlight
     if (free <= 0) return 0
     this.sign ??= await webhookSigner(this.database)
-    const leased = await this.leaseDue(free)
-    for (const delivery of leased) {
-      const attempt = this.attempt(delivery).finally(() => {
-        this.inFlight.delete(attempt)
-        this.loop.wake()
-      })
-      this.inFlight.add(attempt)
+    let started = 0
+    const endpoints = await selectEndpointsWithDueDeliveries(this.database, new Date().toISOString(), free)
+    if (endpoints.length > 0 && Date.now() >= this.nextStatisticsAt) {
+      this.nextStatisticsAt = Date.now() + STATISTICS_INTERVAL_MS
+      await refreshDeliveryStatistics(this.database)
     }
-    return leased.length
+    for (const endpoint of endpoints) {
+      const room = Math.min(this.perEndpoint - endpoint.in_flight, free - started)
+      if (room <= 0) continue
+      const leased = await this.database.transaction((tx) =>
+        leaseDueDeliveries(tx, endpoint, this.lease(), room),
+      )
+      if (leased.length === 0) continue
+      this.startGroup(leased)
+      started += leased.length
+      if (started >= free) break
+    }
+    return started
+  }
+
+  private startGroup(leased: WebhookDeliveryRow[]): void {
+    this.inFlight += leased.length
+    const group = this.sendGroup(leased).finally(() => {
+      this.groups.delete(group)
+      this.inFlight -= leased.length
+      // Refill once half the slots are free, so leasing is paid per batch, not per delivery.
+      if (this.inFlight <= this.concurrency / 2) this.loop.wake()
+    })
+    this.groups.add(group)
+  }
+
+  /**
+   * Builds the group's requests with one read per table, sends them concurrently, and records
+   * every outcome in one transaction. If anything but a send fails (the database), nothing is
+   * recorded: the leases expire and the deliveries are sent again.
+   */
+  private async sendGroup(leased: WebhookDeliveryRow[]): Promise<void> {
+    try {
+      if (this.loop.stopping) {
+        for (const delivery of leased) await releaseDelivery(this.database, delivery, this.owner)
+        return
+      }
+      // Deliveries whose webhook was removed (they went with it) or whose event is gone are skipped.
+      const prepared = await prepareDeliveries(this.database, leased, new Date().toISOString())
+      const attempts = await Promise.all(
+        prepared.map(async ({ delivery, url, body }) => ({ delivery, outcome: await this.send(url, body) })),
+      )
+      const results = await recordAttempts(this.database, this.owner, attempts, this.retry)
+      attempts.forEach(({ delivery, outcome }, i) => {
+        if (!outcome.ok)
+          this.logger.warn(
+            {
+              webhookId: delivery.webhook_id,
+              eventId: delivery.event_id,
+              attempt: delivery.attempts,
+              status: outcome.status,
+              error: outcome.error,
+              next: results[i],
+            },
+            'webhook delivery failed',
+          )
+      })
+    } catch (error) {
+      this.logger.error(
+        { err: error, webhookId: leased[0]?.webhook_id },
+        'webhook delivery bookkeeping failed',
+      )
+    }
   }
 
   /** Every 10 minutes: deletes successful deliveries older than the retention, in bounded batches. */
@@ -132,55 +200,11 @@ export class WebhookDeliveryWorker {
 
   /** Resolves when every attempt started so far has been recorded. */
   async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight])
+    while (this.groups.size > 0) await Promise.all([...this.groups])
   }
 
   private lease(): DeliveryLease {
     return leaseFrom(this.owner, this.leaseMs)
-  }
-
-  private async leaseDue(free: number): Promise<WebhookDeliveryRow[]> {
-    const leased: WebhookDeliveryRow[] = []
-    const endpoints = await selectEndpointsWithDueDeliveries(this.database, new Date().toISOString(), free)
-    for (const endpoint of endpoints) {
-      const room = Math.min(this.perEndpoint - endpoint.in_flight, free - leased.length)
-      if (room <= 0) continue
-      const rows = await this.database.transaction((tx) =>
-        leaseDueDeliveries(tx, endpoint, this.lease(), room),
-      )
-      leased.push(...rows)
-      if (leased.length >= free) break
-    }
-    return leased
-  }
-
-  private async attempt(delivery: WebhookDeliveryRow): Promise<void> {
-    try {
-      if (this.loop.stopping) {
-        await releaseDelivery(this.database, delivery, this.owner)
-        return
-      }
-      const prepared = await prepareDelivery(this.database, delivery, new Date().toISOString())
-      // The webhook was removed (its deliveries went with it) or the event is gone: nothing to send.
-      if (!prepared) return
-      const outcome = await this.send(prepared.url, prepared.body)
-      const recorded = await recordAttempt(this.database, delivery, this.owner, outcome, this.retry)
-      if (!outcome.ok)
-        this.logger.warn(
-          {
-            webhookId: delivery.webhook_id,
-            eventId: delivery.event_id,
-            attempt: delivery.attempts,
-            status: outcome.status,
-            error: outcome.error,
-            next: recorded,
-          },
-          'webhook delivery failed',
-        )
-    } catch (error) {
-      // Bookkeeping failed (database unreachable): the lease expires and the delivery is retried.
-      this.logger.error({ err: error, webhookId: delivery.webhook_id }, 'webhook delivery bookkeeping failed')
-    }
   }
 
   private async send(url: string, body: string): Promise<AttemptOutcome> {

@@ -52,7 +52,10 @@ function readBody(request: IncomingMessage): Promise<string> {
   })
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** `answerDelayMs` holds every answer back that long, so deliveries stay in flight. */
+export async function startWebhookReceiver(
+  options: { answerDelayMs?: number } = {},
+): Promise<WebhookReceiver> {
   const receipts: Receipt[] = []
   const seen: Record<ReceiverBehaviour, number> = {
     ok: 0,
@@ -82,6 +85,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       body: JSON.parse(rawBody),
       headers: request.headers,
     })
+    if (options.answerDelayMs) await new Promise((r) => setTimeout(r, options.answerDelayMs))
     if (behaviour === 'ok') response.writeHead(200).end('ok')
     else if (behaviour === 'error500') response.writeHead(500).end('boom')
     else if (behaviour === 'resetAfterRead') request.socket.destroy()

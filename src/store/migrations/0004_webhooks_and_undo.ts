@@ -57,6 +57,13 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
     .columns(['location_id', 'webhook_id', 'event_id'])
     .where(OPEN_DELIVERY)
     .execute()
+  // Each webhook's deliveries in flight (its concurrency in use): a handful of rows at most.
+  await db.schema
+    .createIndex('webhook_deliveries_in_flight_idx')
+    .on('webhook_deliveries')
+    .columns(['location_id', 'webhook_id', 'lease_expires_at'])
+    .where(sql<boolean>`state = 'delivering'`)
+    .execute()
   // Per-contact order: is there an earlier open delivery of this contact to this webhook?
   await db.schema
     .createIndex('webhook_deliveries_open_contact_idx')
