@@ -15,6 +15,7 @@ import { buildApp } from '../src/http/app.js'
 import { createAccessToken, createLocation } from '../src/services/admin.js'
 import { type BulkTagOperation, bulkUpdateTags } from '../src/services/bulkUpdateTags.js'
 import { createContact } from '../src/services/contacts.js'
+import { InProcessRateLimiter } from '../src/services/rateLimiter.js'
 import { type BenchEngine, openBenchEngine } from './engines.js'
 
 const { values: args } = parseArgs({
@@ -51,7 +52,13 @@ async function benchEngine(engine: BenchEngine) {
     contactIds.push(contact.id)
   }
 
-  const app = await buildApp({ database, logger: false })
+  // Limits are counted as in production (in-process), but set high enough never to refuse.
+  const rateLimiter = new InProcessRateLimiter({
+    burstMax: 1_000_000,
+    burstIntervalMs: 10_000,
+    dailyMax: 1_000_000,
+  })
+  const app = await buildApp({ database, logger: false, rateLimiter })
   const address = await app.listen({ port: 0, host: '127.0.0.1' })
   const body = JSON.stringify({
     contacts: contactIds,

@@ -15,7 +15,7 @@ import {
   recordChunkProgress,
 } from '../store/activities.js'
 import { touchContacts } from '../store/contacts.js'
-import { attachTags, detachTags, type IdRange } from '../store/contactTags.js'
+import { attachTags, detachTags, keyRangeOf } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
 import {
   appendContactTagUpdates,
@@ -133,7 +133,7 @@ export async function runUndoChunk(
     lease.now,
   )
   const touched = updates.map((u) => u.contactId)
-  await touchContacts(tx, locationId, touched, lease.now, rangeOf(touched))
+  await touchContacts(tx, locationId, touched, lease.now, keyRangeOf(touched))
 
   const skips = decisions.filter((d) => d.kind === 'skip')
   const errors = JSON.parse(undo.errors) as string[]
@@ -153,12 +153,6 @@ function parseChange(change: Pick<LoggedChange, 'tags_added' | 'tags_removed'>) 
     tagsAdded: JSON.parse(change.tags_added) as string[],
     tagsRemoved: JSON.parse(change.tags_removed) as string[],
   }
-}
-
-function rangeOf(ids: readonly string[]): IdRange | undefined {
-  if (ids.length === 0) return undefined
-  const sorted = [...ids].sort()
-  return { first: sorted[0] as string, last: sorted[sorted.length - 1] as string }
 }
 
 /** Contacts needing the same restoration share one detach and one attach statement. */
@@ -187,7 +181,7 @@ async function applyRestorations(
     return change
   }
   for (const group of groups.values()) {
-    const range = rangeOf(group.contacts)
+    const range = keyRangeOf(group.contacts)
     for (const pair of await detachTags(tx, locationId, group.contacts, group.remove, range))
       entry(pair.contact_id).tagsRemoved.push(namesById.get(pair.tag_id) as string)
     for (const pair of await attachTags(tx, locationId, group.contacts, group.add, now, range))

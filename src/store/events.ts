@@ -1,4 +1,5 @@
 import { type Selectable, sql } from 'kysely'
+import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
 import type { EventsTable } from './schema.js'
 import { enqueueDeliveriesAfter, latestEventId } from './webhookDeliveries.js'
@@ -220,14 +221,14 @@ export async function listEventsOfContactsAfter(
   contactIds: readonly string[],
   afterEventId: number,
 ): Promise<LoggedChange[]> {
-  if (contactIds.length === 0) return []
-  const sorted = [...contactIds].sort()
+  const range = keyRangeOf(contactIds)
+  if (!range) return []
   return db.kysely
     .selectFrom('events')
     .select(['id', 'contact_id', 'tags_added', 'tags_removed'])
     .where('location_id', '=', locationId)
-    .where('contact_id', '>=', sorted[0] as string)
-    .where('contact_id', '<=', sorted[sorted.length - 1] as string)
+    .where('contact_id', '>=', range.first)
+    .where('contact_id', '<=', range.last)
     .where('contact_id', 'in', contactIds)
     .$if(db.dialect === 'sqlite', (q) => q.where(sql<number>`+events.id`, '>', afterEventId))
     .$if(db.dialect === 'postgres', (q) => q.where('id', '>', afterEventId))
