@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { InProcessRateLimiter, type RateLimiter } from '../services/rateLimiter.js'
 import type { Database } from '../store/database.js'
 import './decorations.js'
+import { adminApi, registerRequestMetrics } from './admin/index.js'
 import { constantContactApi } from './constantcontact/index.js'
 import { highLevelApi } from './highlevel/index.js'
 import { validatorCompiler } from './validation.js'
@@ -45,6 +46,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('database', options.database)
   app.decorate('activityQueued', options.onActivityQueued ?? (() => {}))
   app.decorate('rateLimiter', options.rateLimiter ?? new InProcessRateLimiter())
+  registerRequestMetrics(app)
+  await app.register(adminApi)
   await app.register(constantContactApi, { prefix: '/v3' })
   await app.register(highLevelApi)
   return app

@@ -6,6 +6,7 @@ import {
 } from '../domain/index.js'
 import { findContactHomes, lockLiveContacts } from '../store/contacts.js'
 import type { Database } from '../store/database.js'
+import { tagRowsWritten } from './metrics.js'
 import { applyTagEdit } from './tagEdits.js'
 
 export type BulkTagOperation = 'add' | 'remove'
@@ -41,7 +42,9 @@ export async function bulkUpdateTags(
   const wellFormed = [...new Set(input.contactIds.filter(isFirebaseId))]
   const now = new Date().toISOString()
   try {
-    return await applyBulkUpdate(database, input, wellFormed, now)
+    const result = await applyBulkUpdate(database, input, wellFormed, now)
+    countWrittenRows(result, input.source)
+    return result
   } catch (error) {
     if (error instanceof DryRunRollback) return error.result
     throw error
@@ -74,4 +77,16 @@ async function applyBulkUpdate(
     if (input.dryRun) throw new DryRunRollback(result)
     return result
   })
+}
+
+function countWrittenRows(result: BulkTagResponse, source: string): void {
+  let added = 0
+  let removed = 0
+  for (const entry of result.responses)
+    if (entry.type === 'success') {
+      added += entry.tagsAdded.length
+      removed += entry.tagsRemoved.length
+    }
+  if (added > 0) tagRowsWritten.inc({ source, operation: 'add' }, added)
+  if (removed > 0) tagRowsWritten.inc({ source, operation: 'remove' }, removed)
 }

@@ -21,7 +21,9 @@ import {
   selectTagHolderChunk,
 } from '../store/selection.js'
 import { deleteTag, findTagsByIds, type TagRow } from '../store/tags.js'
+import { tagRowsWritten } from './metrics.js'
 import { runUndoChunk, startUndo } from './undoActivity.js'
+import { countUpdates, type WrittenRows } from './writtenRows.js'
 
 export type ActivitySettings = {
   /** Contacts per transaction. */
@@ -52,14 +54,23 @@ export async function runActivityStep(
   lease: Lease,
   settings: ActivitySettings = DEFAULT_ACTIVITY_SETTINGS,
 ): Promise<StepOutcome> {
+  const written: WrittenRows = { added: 0, removed: 0 }
   try {
-    return await database.transaction(async (tx) => {
+    const outcome = await database.transaction(async (tx) => {
       const activity = await findActivity(tx, activityKey.location_id, activityKey.id)
       if (!activity || activity.lease_owner !== lease.owner) return 'lost'
       if (activity.state === 'initialized') return startActivity(tx, activity, lease, settings)
       if (activity.state !== 'processing') return 'lost'
-      return runChunk(tx, activity, lease, settings)
+      written.source = activity.kind === 'contacts_taggings_undo' ? 'undo' : 'activity'
+      return runChunk(tx, activity, lease, settings, written)
     })
+    // Counted once committed: a chunk rolled back wrote nothing.
+    if (written.source) {
+      if (written.added > 0) tagRowsWritten.inc({ source: written.source, operation: 'add' }, written.added)
+      if (written.removed > 0)
+        tagRowsWritten.inc({ source: written.source, operation: 'remove' }, written.removed)
+    }
+    return outcome
   } catch (error) {
     if (error instanceof LeaseLost) return 'lost'
     throw error
@@ -119,10 +130,11 @@ async function runChunk(
   activity: ActivityRow,
   lease: Lease,
   settings: ActivitySettings,
+  written: WrittenRows,
 ): Promise<StepOutcome> {
   const kind = activity.kind as ActivityKind
   if (kind === 'contacts_taggings_undo') {
-    const outcome = await runUndoChunk(tx, activity, lease, settings.chunkSize)
+    const outcome = await runUndoChunk(tx, activity, lease, settings.chunkSize, written)
     if (outcome === false) throw new LeaseLost()
     if (outcome === 'more') return 'more'
     if (!(await finishActivity(tx, activity, lease, { state: 'completed' }))) throw new LeaseLost()
@@ -149,6 +161,7 @@ async function runChunk(
       ? await attachTags(tx, activity.location_id, ids, present, lease.now, range)
       : await detachTags(tx, activity.location_id, ids, present, range)
   const updates = tagUpdates(pairs, tags, kind === 'contacts_taggings_add' ? 'added' : 'removed')
+  countUpdates(written, updates)
   await appendContactTagUpdates(
     tx,
     activity.location_id,

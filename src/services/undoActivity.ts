@@ -27,6 +27,7 @@ import {
 } from '../store/events.js'
 import { findTagsByIds } from '../store/tags.js'
 import { ServiceError } from './errors.js'
+import { countUpdates, type WrittenRows } from './writtenRows.js'
 
 /** Contacts named one by one in an undo's errors; beyond this only the count grows. */
 const MAX_REPORTED_SKIPS = 100
@@ -96,6 +97,7 @@ export async function runUndoChunk(
   undo: ActivityRow,
   lease: Lease,
   chunkSize: number,
+  written: WrittenRows,
 ): Promise<'more' | 'done' | false> {
   const locationId = undo.location_id
   const after = undo.cursor === null ? 0 : Number(undo.cursor)
@@ -125,6 +127,7 @@ export async function runUndoChunk(
   )
 
   const updates = await applyRestorations(tx, locationId, decisions, namesById, lease.now)
+  countUpdates(written, updates)
   await appendContactTagUpdates(
     tx,
     locationId,

@@ -9,16 +9,26 @@ export type MigrationOutcome = { applied: string[] }
  * migrator holds a lock (an advisory lock on PostgreSQL) while it works.
  */
 export async function migrateToLatest(database: Database): Promise<MigrationOutcome> {
-  const migrator = new Migrator({
+  const migrator = await migratorFor(database)
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error instanceof Error ? error : new Error(String(error))
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+}
+
+/** Migrations this build has that the database has not run yet (readiness: none). */
+export async function pendingMigrations(database: Database): Promise<string[]> {
+  const migrator = await migratorFor(database)
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
+}
+
+async function migratorFor(database: Database): Promise<Migrator> {
+  return new Migrator({
     db: database.kysely,
     provider: migrationProvider(database.dialect),
     // Without a schema Kysely looks for its bookkeeping tables in every schema of the database and
     // can find another tenant's or test's copy; pin it to the one this connection works in.
     ...(database.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(database) } : {}),
   })
-  const { error, results } = await migrator.migrateToLatest()
-  if (error) throw error instanceof Error ? error : new Error(String(error))
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
 }
 
 async function currentSchema(database: Database): Promise<string> {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from '../domain/webhooks.js'
+import { webhookDeliveries } from '../services/metrics.js'
 import {
   type AttemptOutcome,
   prepareDeliveries,
@@ -161,6 +162,7 @@ export class WebhookDeliveryWorker {
         prepared.map(async ({ delivery, url, body }) => ({ delivery, outcome: await this.send(url, body) })),
       )
       const results = await recordAttempts(this.database, this.owner, attempts, this.retry)
+      for (const result of results) webhookDeliveries.inc({ result })
       attempts.forEach(({ delivery, outcome }, i) => {
         if (!outcome.ok)
           this.logger.warn(
