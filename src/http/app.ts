@@ -6,6 +6,7 @@ import './decorations.js'
 import { adminApi, registerRequestMetrics } from './admin/index.js'
 import { constantContactApi } from './constantcontact/index.js'
 import { highLevelApi } from './highlevel/index.js'
+import { registerOpenApi } from './openapi.js'
 import { validatorCompiler } from './validation.js'
 
 export type AppOptions = {
@@ -47,6 +48,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('activityQueued', options.onActivityQueued ?? (() => {}))
   app.decorate('rateLimiter', options.rateLimiter ?? new InProcessRateLimiter())
   registerRequestMetrics(app)
+  await registerOpenApi(app)
   await app.register(adminApi)
   await app.register(constantContactApi, { prefix: '/v3' })
   await app.register(highLevelApi)

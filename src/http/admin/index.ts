@@ -34,6 +34,8 @@ export const adminApi: FastifyPluginAsync = async (app) => {
     return { status: 'ok', database: 'ok', pendingMigrations: [] }
   })
 
+  app.get('/openapi.json', async () => app.swagger())
+
   app.get('/metrics', async (_request, reply) => {
     const merged = Registry.merge([metricsRegistry, databaseGauges])
     return reply.type(merged.contentType).send(await merged.metrics())

@@ -113,3 +113,34 @@ export const ActivitiesQuery = Type.Object({
 
 /** Tagbase's own addition: answer what would change and write nothing. */
 export const DryRunQuery = Type.Object({ dry_run: Type.Boolean({ default: false }) })
+
+/**
+ * Documentation of the activity bodies, for the OpenAPI document only: these bodies are checked
+ * by the selector parser (src/domain/selectors.ts), which also takes the vendor's own variants
+ * (string booleans, `exclude` inside `source`) and answers in Constant Contact's error format.
+ */
+const IdList = (maxItems: number) => Type.Array(Type.String(), { minItems: 1, maxItems })
+const LooseBoolean = Type.Union([Type.Boolean(), Type.Union([Type.Literal('true'), Type.Literal('false')])])
+const ContactIdExclusion = Type.Object({ contact_ids: IdList(500) })
+export const TaggingActivityDocument = Type.Object(
+  {
+    source: Type.Object(
+      {
+        contact_ids: Type.Optional(IdList(500)),
+        list_ids: Type.Optional(IdList(50)),
+        tag_ids: Type.Optional(IdList(500)),
+        all_active_contacts: Type.Optional(LooseBoolean),
+        new_subscriber: Type.Optional(LooseBoolean),
+        exclude: Type.Optional(Type.Union([ContactIdExclusion, IdList(500)])),
+      },
+      { description: 'Exactly one of contact_ids, list_ids, tag_ids, all_active_contacts, new_subscriber.' },
+    ),
+    exclude: Type.Optional(ContactIdExclusion),
+    tag_ids: IdList(500),
+  },
+  { additionalProperties: false },
+)
+export const TagDeleteActivityDocument = Type.Object(
+  { tag_ids: IdList(500) },
+  { additionalProperties: false },
+)

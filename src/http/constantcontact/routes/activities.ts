@@ -11,11 +11,21 @@ import { createUndoActivity } from '../../../services/undoActivity.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
 import { presentActivity } from '../presenters.js'
-import { ActivitiesQuery, DryRunQuery, IdParams } from '../schemas.js'
+import {
+  ActivitiesQuery,
+  DryRunQuery,
+  IdParams,
+  TagDeleteActivityDocument,
+  TaggingActivityDocument,
+} from '../schemas.js'
 
 export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const kind of ['contacts_taggings_add', 'contacts_taggings_remove'] as const) {
-    app.post(`/activities/${kind}`, { schema: { querystring: DryRunQuery } }, async (request, reply) => {
+    const options = {
+      schema: { querystring: DryRunQuery },
+      config: { documentedBody: TaggingActivityDocument },
+    }
+    app.post(`/activities/${kind}`, options, async (request, reply) => {
       // The vendor's own examples vary (string booleans, exclude inside source): parsed by hand.
       const parsed = parseTaggingRequest(request.body)
       if (!parsed.ok) throw badRequest(parsed.problems)
@@ -44,7 +54,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/activities/contacts_tags_delete',
-    { schema: { querystring: DryRunQuery } },
+    { schema: { querystring: DryRunQuery }, config: { documentedBody: TagDeleteActivityDocument } },
     async (request, reply) => {
       // Refused rather than ignored: ignoring it would delete tags the caller only meant to preview.
       if (request.query.dry_run)
