@@ -1,11 +1,15 @@
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaggingActivity } from '../src/services/activities.js'
 import { ensureTagsByName } from '../src/store/tags.js'
-import { spawnTagbase, tagbase } from './helpers/cli.js'
+import { spawnTagbase, tagbase, tagbaseExit } from './helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js'
 import { makeLocation } from './helpers/fixtures.js'
+import { seedContacts } from './helpers/seed.js'
 
 for (const dialect of DIALECTS) {
   describe(`tagbase CLI on ${dialect}`, () => {
@@ -110,15 +114,111 @@ for (const dialect of DIALECTS) {
       })
     })
 
-    it('rejects unknown scopes and unknown locations with a non-zero exit', async () => {
+    it('exits 2 for a wrong command line and 1 for work refused', async () => {
       await expect(
         tagbase(db, 'token', 'create', '--location', 'x', '--scopes', 'nope'),
-      ).rejects.toMatchObject({ code: 1 })
+      ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown scope') })
+      expect((await tagbaseExit(db, 'tag', 'add', '--location', 'x', '--tags', 'a')).code).toBe(2)
+      expect((await tagbaseExit(db, 'activity', 'list')).code).toBe(2)
       await expect(
         tagbase(db, 'token', 'create', '--location', 'Zzzzzzzzzzzzzzzzzzzz'),
       ).rejects.toMatchObject({
         code: 1,
         stderr: expect.stringContaining('does not exist'),
+      })
+    })
+
+    it('tags contacts from an id file and from --all, following each activity to its end', async () => {
+      const location = await makeLocation(db.database)
+      const contacts = await seedContacts(db.database, location.id, 1200)
+      const dir = mkdtempSync(join(tmpdir(), 'tagbase-cli-'))
+      const file = join(dir, 'ids.txt')
+      // 1100 ids (three activities of at most 500), a comment and a repeat.
+      writeFileSync(file, `# exported\n${contacts.slice(0, 1100).join('\n')}\n${contacts[0]}\n`)
+      const added = await tagbase(
+        db,
+        'tag',
+        'add',
+        '--location',
+        location.id,
+        '--tags',
+        'VIP,Promo',
+        '--ids-file',
+        file,
+        '--work',
+      )
+      expect(added).toHaveLength(3)
+      expect(added.map((a: { state: string }) => a.state)).toEqual(['completed', 'completed', 'completed'])
+      expect(added.reduce((n: number, a: { itemsCompleted: number }) => n + a.itemsCompleted, 0)).toBe(1100)
+      const [vip] = await db.database.kysely
+        .selectFrom('tags')
+        .selectAll()
+        .where('name', '=', 'vip')
+        .execute()
+      const tagged = await db.database.kysely
+        .selectFrom('contact_tags')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tag_id', '=', vip?.id as string)
+        .executeTakeFirst()
+      expect(Number(tagged?.n)).toBe(1100)
+
+      const removed = await tagbase(
+        db,
+        'tag',
+        'remove',
+        '--location',
+        location.id,
+        '--tags',
+        'vip',
+        '--all',
+        '--work',
+      )
+      expect(removed).toEqual([
+        expect.objectContaining({ kind: 'contacts_taggings_remove', state: 'completed', itemsTotal: 1200 }),
+      ])
+
+      const listed = await tagbase(db, 'activity', 'list', '--location', location.id, '--limit', '10')
+      expect(listed).toHaveLength(4)
+      expect(listed[0]).toMatchObject({ kind: 'contacts_taggings_remove', percentDone: 100 })
+      const shown = await tagbase(
+        db,
+        'activity',
+        'show',
+        '--location',
+        location.id,
+        '--id',
+        listed[0].activityId,
+      )
+      expect(shown).toMatchObject({ activityId: listed[0].activityId, state: 'completed', errors: [] })
+
+      // Without --json the same answers read as text.
+      const text = await tagbaseExit(
+        db,
+        'activity',
+        'show',
+        '--location',
+        location.id,
+        '--id',
+        listed[0].activityId,
+      )
+      expect(text.code).toBe(0)
+      expect(text.stdout).toMatch(/^activityId\s+\S+$/m)
+      expect(text.stdout).toMatch(/^state\s+completed$/m)
+
+      const unknown = await tagbaseExit(
+        db,
+        'tag',
+        'remove',
+        '--location',
+        location.id,
+        '--tags',
+        'nope',
+        '--all',
+        '--work',
+      )
+      expect(unknown).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('no such tags in this location: nope'),
       })
     })
   })

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ActivityKind, ActivityState } from '../domain/activities.js'
 import type { ContactSelector } from '../domain/selectors.js'
+import { normalizeTagList } from '../domain/tags.js'
 import {
   type ActivityRow,
   cancelActivity as cancelActivityRow,
@@ -10,7 +11,7 @@ import {
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
 import { countTagChanges, latestContactCreationOrder } from '../store/selection.js'
-import { findTagsByIds } from '../store/tags.js'
+import { ensureTagsByName, findTagsByIds, findTagsByName } from '../store/tags.js'
 import { ServiceError } from './errors.js'
 import { DEFAULT_ACTIVITY_SETTINGS } from './runActivity.js'
 
@@ -135,4 +136,28 @@ export async function cancelActivity(
   if (cancelled) return cancelled
   const existing = await getActivity(database, locationId, id)
   throw new ServiceError('activity-finished', `Activity is already ${existing.state}`)
+}
+
+/**
+ * Tag ids for tag names, for callers that name tags (the CLI): adding creates missing tags,
+ * removing refuses names the location does not have.
+ */
+export async function tagIdsForNames(
+  database: Database,
+  locationId: string,
+  kind: TaggingActivityInput['kind'],
+  rawNames: readonly string[],
+): Promise<string[]> {
+  const normalized = normalizeTagList(rawNames)
+  if (!normalized.ok || normalized.names.length === 0)
+    throw new ServiceError('invalid-tag-name', 'tag names must be 1 to 255 characters')
+  const tags =
+    kind === 'contacts_taggings_add'
+      ? await ensureTagsByName(database, locationId, normalized.names, new Date().toISOString())
+      : await findTagsByName(database, locationId, normalized.names)
+  const byName = new Map(tags.map((t) => [t.name, t.id]))
+  const missing = normalized.names.filter((n) => !byName.has(n))
+  if (missing.length > 0)
+    throw new ServiceError('invalid-activity', `no such tags in this location: ${missing.join(', ')}`)
+  return normalized.names.map((n) => byName.get(n) as string)
 }

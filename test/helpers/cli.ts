@@ -17,10 +17,24 @@ export function cliEnv(db: TestDatabase, extra: Record<string, string> = {}): No
   return { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...extra }
 }
 
-/** Runs one `tagbase` command and parses the JSON it prints. */
+/** Runs one `tagbase --json` command and parses the JSON it prints. */
 export async function tagbase(db: TestDatabase, ...args: string[]) {
-  const { stdout } = await run(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cliEnv(db) })
+  const { stdout } = await run(process.execPath, [...CLI, '--json', ...args], { cwd: ROOT, env: cliEnv(db) })
   return JSON.parse(stdout)
+}
+
+/** Runs one `tagbase` command to its end, whatever its exit code. */
+export async function tagbaseExit(
+  db: TestDatabase,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cliEnv(db) })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string }
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+  }
 }
 
 /** Runs one `tagbase` command and returns what it prints, as is. */

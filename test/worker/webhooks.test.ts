@@ -9,7 +9,7 @@ import {
   listDeliveries,
 } from '../../src/store/webhookDeliveries.js'
 import { WebhookDeliveryWorker } from '../../src/worker/webhookWorker.js'
-import { tagbaseText } from '../helpers/cli.js'
+import { tagbase, tagbaseText } from '../helpers/cli.js'
 import { DIALECTS } from '../helpers/databases.js'
 import { seedContacts } from '../helpers/seed.js'
 import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
@@ -300,9 +300,7 @@ for (const dialect of DIALECTS) {
       const again = await s.request('DELETE', `/locations/${s.locationId}/webhooks/${hook.id}`)
       expect(again.status).toBe(404)
 
-      const added = JSON.parse(
-        await tagbaseText(s, 'webhook', 'add', '--location', s.locationId, '--url', receiver.url),
-      )
+      const added = await tagbase(s, 'webhook', 'add', '--location', s.locationId, '--url', receiver.url)
       expect(added).toMatchObject({ locationId: s.locationId, url: receiver.url, appId: added.id })
       const listed = await s.request('GET', `/locations/${s.locationId}/webhooks`)
       expect(listed.body.webhooks.map((w: { id: string }) => w.id)).toEqual([added.id])

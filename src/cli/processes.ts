@@ -1,0 +1,102 @@
+import type { Command } from 'commander'
+import pino from 'pino'
+import { loadConfig } from '../config.js'
+import { buildApp } from '../http/app.js'
+import { createRateLimiter } from '../services/rateLimiter.js'
+import type { Database } from '../store/database.js'
+import { ActivityWorker, type ActivityWorkerOptions } from '../worker/activityWorker.js'
+import { WebhookDeliveryWorker, type WebhookWorkerOptions } from '../worker/webhookWorker.js'
+import { openMigrated } from './runtime.js'
+
+type Config = ReturnType<typeof loadConfig>
+
+function activityWorkerFor(database: Database, config: Config, logger: ActivityWorkerOptions['logger']) {
+  return new ActivityWorker(database, {
+    chunkSize: config.activityChunkSize,
+    leaseMs: config.activityLeaseMs,
+    newSubscriberDays: config.newSubscriberDays,
+    logger,
+  })
+}
+
+function webhookWorkerFor(database: Database, config: Config, logger: WebhookWorkerOptions['logger']) {
+  if (!config.webhookWorker) return undefined
+  return new WebhookDeliveryWorker(database, {
+    timeoutMs: config.webhookTimeoutMs,
+    concurrency: config.webhookConcurrency,
+    retry: config.webhookRetry,
+    retentionMs: config.webhookRetentionDays * 86_400_000,
+    logger,
+  })
+}
+
+/** Stops cleanly on SIGINT/SIGTERM: in-flight chunks commit, held activities are released. */
+function onShutdown(close: () => Promise<void>): void {
+  const shutdown = async () => {
+    await close()
+    process.exit(0)
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfig()
+  const database = await openMigrated()
+  let worker: ActivityWorker | undefined
+  const rateLimiter = await createRateLimiter(
+    { redisUrl: config.redisUrl, policy: config.rateLimit },
+    pino({ level: config.logLevel }),
+  )
+  const app = await buildApp({
+    database,
+    logger: { level: config.logLevel },
+    onActivityQueued: () => worker?.wake(),
+    rateLimiter,
+  })
+  if (config.workerInServe) worker = activityWorkerFor(database, config, app.log)
+  const webhooks = webhookWorkerFor(database, config, app.log)
+  onShutdown(async () => {
+    app.log.info('shutting down')
+    await app.close()
+    await Promise.all([worker?.stop(), webhooks?.stop()])
+    await rateLimiter.close()
+    await database.close()
+  })
+  await app.listen({ port: config.port, host: config.host })
+  worker?.start()
+  webhooks?.start()
+}
+
+async function work(): Promise<void> {
+  const config = loadConfig()
+  const database = await openMigrated()
+  const logger = pino({ level: config.logLevel })
+  const worker = activityWorkerFor(database, config, logger)
+  const webhooks = webhookWorkerFor(database, config, logger)
+  onShutdown(async () => {
+    logger.info('shutting down')
+    await Promise.all([worker.stop(), webhooks?.stop()])
+    await database.close()
+  })
+  logger.info({ owner: worker.owner }, 'activity worker started')
+  if (webhooks) logger.info({ owner: webhooks.owner }, 'webhook worker started')
+  worker.start()
+  webhooks?.start()
+}
+
+/** `serve` and `worker`: the long-running processes. */
+export function registerProcessCommands(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'run the HTTP API with an activity worker (unless ACTIVITY_WORKER=off) and a webhook worker (unless WEBHOOK_WORKER=off); migrates first',
+    )
+    .action(serve)
+  program
+    .command('worker')
+    .description(
+      'run an activity worker and a webhook delivery worker, no API (several may share PostgreSQL)',
+    )
+    .action(work)
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander'
+import { loadConfig } from '../config.js'
+import { type Database, openDatabase } from '../store/database.js'
+import { migrateToLatest } from '../store/migrate.js'
+
+/** Exit codes: 0 done, 1 the work failed (or was refused), 2 the command line was wrong. */
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 } as const)
+
+/** A command line that cannot be run as given (found after parsing): exit 2 with the message. */
+export class UsageError extends Error {}
+
+/** Opens the configured database with the schema brought up to date. */
+export async function openMigrated(): Promise<Database> {
+  const database = openDatabase(loadConfig().databaseUrl)
+  try {
+    await migrateToLatest(database)
+  } catch (error) {
+    await database.close()
+    throw error
+  }
+  return database
+}
+
+export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openMigrated()
+  try {
+    return await work(database)
+  } finally {
+    await database.close()
+  }
+}
+
+/** Whether the user asked for JSON (`tagbase --json …`), for scripts. */
+export function wantsJson(command: Command): boolean {
+  return Boolean(command.optsWithGlobals().json)
+}
+
+/**
+ * Prints a result: JSON with `--json`, otherwise readable text — `key: value` lines for one
+ * record, aligned columns for a list.
+ */
+export function print(command: Command, value: unknown): void {
+  if (wantsJson(command)) {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+    return
+  }
+  process.stdout.write(`${Array.isArray(value) ? table(value) : record(value)}\n`)
+}
+
+function text(value: unknown): string {
+  if (value === null || value === undefined) return '-'
+  if (typeof value === 'object') return JSON.stringify(value)
+  return String(value)
+}
+
+function record(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return text(value)
+  const entries = Object.entries(value)
+  const width = Math.max(...entries.map(([k]) => k.length))
+  return entries.map(([k, v]) => `${k.padEnd(width)}  ${text(v)}`).join('\n')
+}
+
+function table(rows: unknown[]): string {
+  if (rows.length === 0) return '(none)'
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r as object)))]
+  const cells = rows.map((r) => columns.map((c) => text((r as Record<string, unknown>)[c])))
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length)))
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd()
+  return [line(columns), ...cells.map(line)].join('\n')
+}

@@ -1,0 +1,80 @@
+import type { Command } from 'commander'
+import {
+  listWebhooksWithHealth,
+  redriveWebhookDeliveries,
+  registerWebhook,
+  removeWebhook,
+  webhookSigningKey,
+} from '../services/webhooks.js'
+import { print, withDatabase } from './runtime.js'
+
+/** `webhook add|list|remove|redrive|public-key`. */
+export function registerWebhookCommands(program: Command): void {
+  const webhook = program.command('webhook').description('manage ContactTagUpdate webhooks')
+  webhook
+    .command('add')
+    .description('register a URL to receive signed ContactTagUpdate events of a location')
+    .requiredOption('--location <id>', 'location whose events are sent')
+    .requiredOption('--url <url>', 'http(s) URL to POST each event to')
+    .option('--app-id <appId>', 'appId put in every payload (default: the webhook id)')
+    .action((options: { location: string; url: string; appId?: string }, command: Command) =>
+      withDatabase(async (database) => {
+        const row = await registerWebhook(database, options.location, options)
+        print(command, {
+          id: row.id,
+          locationId: row.location_id,
+          url: row.url,
+          appId: row.app_id,
+          createdAt: row.created_at,
+        })
+      }),
+    )
+  webhook
+    .command('list')
+    .description("a location's webhooks with their deliveries by state")
+    .requiredOption('--location <id>', 'location')
+    .action((options: { location: string }, command: Command) =>
+      withDatabase(async (database) => {
+        const rows = await listWebhooksWithHealth(database, options.location)
+        print(
+          command,
+          rows.map((w) => ({
+            id: w.id,
+            url: w.url,
+            deliveries: w.deliveries,
+            consecutiveFailures: w.consecutive_failures,
+            pausedUntil: w.paused_until,
+          })),
+        )
+      }),
+    )
+  webhook
+    .command('remove')
+    .description('unregister a webhook; deliveries still owed to it are dropped')
+    .requiredOption('--location <id>', 'location')
+    .requiredOption('--id <webhookId>', 'webhook id')
+    .action((options: { location: string; id: string }, command: Command) =>
+      withDatabase(async (database) => {
+        await removeWebhook(database, options.location, options.id)
+        print(command, { removed: options.id })
+      }),
+    )
+  webhook
+    .command('redrive')
+    .description('queue dead deliveries again (of one webhook, or of every webhook of the location)')
+    .requiredOption('--location <id>', 'location')
+    .option('--id <webhookId>', 'only this webhook')
+    .action((options: { location: string; id?: string }, command: Command) =>
+      withDatabase(async (database) => {
+        print(command, { redriven: await redriveWebhookDeliveries(database, options.location, options.id) })
+      }),
+    )
+  webhook
+    .command('public-key')
+    .description('print the PEM public key receivers verify x-ghl-signature with')
+    .action(() =>
+      withDatabase(async (database) => {
+        process.stdout.write((await webhookSigningKey(database)).publicKeyPem)
+      }),
+    )
+}
