@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerActivityCommands } from './cli/activities.js'
 import { registerAdminCommands } from './cli/admin.js'
+import { registerImportCommand } from './cli/import.js'
 import { registerProcessCommands } from './cli/processes.js'
 import { EXIT, UsageError } from './cli/runtime.js'
 import { registerWebhookCommands } from './cli/webhooks.js'
@@ -17,6 +18,7 @@ const program = new Command()
 registerProcessCommands(program)
 registerAdminCommands(program)
 registerActivityCommands(program)
+registerImportCommand(program)
 registerWebhookCommands(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {

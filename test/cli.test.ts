@@ -221,5 +221,61 @@ for (const dialect of DIALECTS) {
         stderr: expect.stringContaining('no such tags in this location: nope'),
       })
     })
+
+    it('imports a CSV: maps columns, upserts on email, adds tags, reports rejected rows by line', async () => {
+      const location = await makeLocation(db.database)
+      const dir = mkdtempSync(join(tmpdir(), 'tagbase-import-'))
+      const file = join(dir, 'contacts.csv')
+      writeFileSync(
+        file,
+        [
+          'First Name,Last_Name,E-mail,Phone,Tags,Favourite Colour',
+          'Ada,Lovelace,ada@example.com,,VIP;Newsletter,green',
+          'Alan,Turing,,+4412345,newsletter,blue',
+          'No,Contact,,,vip,red',
+          '"Grace","Hopper",grace@example,,,',
+          'Too,Many,x@example.com,,,,extra',
+          'Ada,Byron,ADA@example.com,,Speaker,',
+          '',
+        ].join('\n'),
+      )
+      const first = await tagbaseExit(db, '--json', 'import', file, '--location', location.id)
+      expect(first.code, first.stderr).toBe(1)
+      expect(JSON.parse(first.stdout)).toEqual({
+        created: 2,
+        updated: 1,
+        rejected: 3,
+        ignoredColumns: ['Favourite Colour'],
+        rejectedRows: [
+          { line: 4, reason: 'the row has neither an email nor a phone' },
+          { line: 5, reason: '"grace@example" is not an email address' },
+          { line: 6, reason: 'the row has 7 columns, the header 6' },
+        ],
+      })
+      const ada = await db.database.kysely
+        .selectFrom('contacts')
+        .selectAll()
+        .where('location_id', '=', location.id)
+        .where('email_lower', '=', 'ada@example.com')
+        .execute()
+      expect(ada).toHaveLength(1)
+      expect(ada[0]).toMatchObject({ first_name: 'Ada', last_name: 'Byron' })
+      const tags = await db.database.kysely
+        .selectFrom('contact_tags')
+        .innerJoin('tags', 'tags.id', 'contact_tags.tag_id')
+        .select('tags.name')
+        .where('contact_tags.contact_id', '=', ada[0]?.id as string)
+        .orderBy('tags.name')
+        .execute()
+      expect(tags.map((t) => t.name)).toEqual(['newsletter', 'speaker', 'vip'])
+
+      // A second run matches every contact again: nothing is created.
+      const again = JSON.parse(
+        (await tagbaseExit(db, '--json', 'import', file, '--location', location.id)).stdout,
+      )
+      expect(again).toMatchObject({ created: 0, updated: 3, rejected: 3 })
+      const missing = await tagbaseExit(db, 'import', join(dir, 'nope.csv'), '--location', location.id)
+      expect(missing.code).toBe(2)
+    })
   })
 }

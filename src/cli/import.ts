@@ -1,0 +1,125 @@
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import type { Command } from 'commander'
+import { parse } from 'csv-parse'
+import { mapColumns } from '../domain/csvImport.js'
+import { type ImportRecord, importContacts } from '../services/importContacts.js'
+import { findLocation } from '../store/locations.js'
+import { EXIT, print, UsageError, withDatabase } from './runtime.js'
+
+/**
+ * The records of a CSV file after its header line, streamed (any size), each with its line
+ * number. Malformed records (unbalanced quotes, wrong column count) are handed to `skipped`.
+ */
+async function* csvRecords(
+  path: string,
+  onHeader: (headers: string[]) => void,
+  skipped: (line: number, reason: string) => void,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<ImportRecord> {
+  const parser = createReadStream(path).pipe(
+    parse({
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      relax_quotes: false,
+    }),
+  )
+  parser.on('skip', (error: Error & { lines?: number }) =>
+    skipped(error.lines ?? 0, malformedReason(error.message)),
+  )
+  let header = true
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: string[]
+    info: { lines: number; bytes: number }
+  }>) {
+    onBytes(info.bytes)
+    if (header) {
+      header = false
+      onHeader(record)
+      continue
+    }
+    yield { line: info.lines, values: record }
+  }
+}
+
+/** csv-parse's wording, said the way the rest of the report says things. */
+function malformedReason(message: string): string {
+  const counts = /expect (\d+), got (\d+)/.exec(message)
+  if (counts) return `the row has ${counts[2]} columns, the header ${counts[1]}`
+  return `unreadable row: ${message.replace(/ on line \d+$/, '')}`
+}
+
+function progressLine(bytes: number, total: number, rows: number, startedMs: number): string {
+  const share = total > 0 ? Math.min(1, bytes / total) : 0
+  const seconds = (Date.now() - startedMs) / 1000
+  const rate = seconds > 0 ? rows / seconds : 0
+  const eta = share > 0 && share < 1 ? `${Math.ceil((seconds / share) * (1 - share))}s` : '-'
+  const filled = Math.round(share * 30)
+  return `[${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${Math.floor(share * 100)
+    .toString()
+    .padStart(3)}%  ${rows} rows  ${Math.round(rate)}/s  ETA ${eta}`
+}
+
+/** `import FILE.csv --location ID`. */
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import')
+    .description('import contacts from a CSV file (header row; email or phone per row; tags separated by ;)')
+    .argument('<file>', 'CSV file')
+    .requiredOption('--location <id>', 'location to import into')
+    .action(async (file: string, options: { location: string }, command: Command) => {
+      const size = await stat(file).then(
+        (s) => s.size,
+        () => {
+          throw new UsageError(`cannot read ${file}`)
+        },
+      )
+      const summary = await withDatabase(async (database) => {
+        if (!(await findLocation(database, options.location)))
+          throw new Error(`location ${options.location} does not exist`)
+        const startedMs = Date.now()
+        const draw = process.stderr.isTTY
+        let bytes = 0
+        let ignored: string[] = []
+        const malformed: Array<{ line: number; reason: string }> = []
+        let mapping: ReturnType<typeof mapColumns> | undefined
+        const records = csvRecords(
+          file,
+          (headers) => {
+            mapping = mapColumns(headers)
+            ignored = mapping.ignored
+          },
+          (line, reason) => malformed.push({ line, reason }),
+          (b) => {
+            bytes = b
+          },
+        )
+        // The mapping is known once the header is read: pull it before importing.
+        const first = await records.next()
+        if (!mapping) throw new UsageError(`${file} is empty`)
+        async function* all(): AsyncGenerator<ImportRecord> {
+          if (!first.done) yield first.value
+          yield* records
+        }
+        const result = await importContacts(database, options.location, mapping, all(), (s) => {
+          if (draw)
+            process.stderr.write(
+              `\r${progressLine(bytes, size, s.created + s.updated + s.rejectedCount, startedMs)}`,
+            )
+        })
+        if (draw) process.stderr.write('\n')
+        const rejected = [...malformed, ...result.rejected].sort((a, b) => a.line - b.line)
+        return {
+          created: result.created,
+          updated: result.updated,
+          rejected: result.rejectedCount + malformed.length,
+          ignoredColumns: ignored,
+          rejectedRows: rejected,
+        }
+      })
+      print(command, summary)
+      if (summary.rejected > 0) process.exitCode = EXIT.failed
+    })
+}
