@@ -91,6 +91,7 @@ type RedisWithConsume = Redis & {
 export class RedisRateLimiter implements RateLimiter {
   private readonly redis: RedisWithConsume
   private readonly fallback: InProcessRateLimiter
+  private nextWarningAt = 0
 
   constructor(
     url: string,
@@ -123,7 +124,11 @@ export class RedisRateLimiter implements RateLimiter {
       )
       return decideRateLimit({ burst, daily }, this.policy, windows, nowMs)
     } catch (error) {
-      this.logger?.warn({ err: error }, 'rate limit store unreachable; counting in this process')
+      // Once per minute at most: during an outage every request lands here.
+      if (nowMs >= this.nextWarningAt) {
+        this.nextWarningAt = nowMs + 60_000
+        this.logger?.warn({ err: error }, 'rate limit store unreachable; counting in this process')
+      }
       return this.fallback.consumeNow(tokenId, nowMs)
     }
   }

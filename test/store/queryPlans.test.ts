@@ -7,7 +7,7 @@ import { createUndoActivity } from '../../src/services/undoActivity.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { claimRunnableActivity } from '../../src/store/activities.js'
 import { attachTags } from '../../src/store/contactTags.js'
-import type { Database } from '../../src/store/database.js'
+import type { Database, DialectName } from '../../src/store/database.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import {
   leaseDueDeliveries,
@@ -127,38 +127,67 @@ function seeksBeyondTenant(indexCond: string): boolean {
   return /\b(?!location_id\b)[a-z_]+\b\s*(=|>=|<=|>|<)/.test(indexCond.replace(/'[^']*'/g, "''"))
 }
 
+/**
+ * A fresh database for one suite, whose statements are recorded while `capture` runs (the
+ * statements the plan checks look at).
+ */
+function databaseWithCapture(dialect: DialectName) {
+  const state: { t?: TestDatabase; recording: boolean; captured: CompiledQuery[] } = {
+    recording: false,
+    captured: [],
+  }
+  beforeAll(async () => {
+    state.t = await createTestDatabase(dialect, {
+      onQuery: (q) => {
+        if (state.recording) state.captured.push(q)
+      },
+    })
+  })
+  afterAll(() => state.t?.drop())
+  return {
+    get t(): TestDatabase {
+      return state.t as TestDatabase
+    },
+    async capture(work: () => Promise<unknown>): Promise<CompiledQuery[]> {
+      state.captured = []
+      state.recording = true
+      try {
+        await work()
+      } finally {
+        state.recording = false
+      }
+      return state.captured
+    },
+  }
+}
+
 for (const dialect of DIALECTS) {
   describe(`bulk tag statements use indexes on ${dialect}`, () => {
-    let t: TestDatabase
-    const captured: CompiledQuery[] = []
-    let capturing = false
+    const db = databaseWithCapture(dialect)
     let locationId: string
     let ids: string[]
 
     beforeAll(async () => {
-      t = await createTestDatabase(dialect, { onQuery: (q) => capturing && captured.push(q) })
-      locationId = (await makeLocation(t.database)).id
-      await makeLocation(t.database, 'neighbour')
-      ids = await seed(t.database, locationId)
+      locationId = (await makeLocation(db.t.database)).id
+      await makeLocation(db.t.database, 'neighbour')
+      ids = await seed(db.t.database, locationId)
     })
-    afterAll(() => t.drop())
 
     it.each(['add', 'remove'] as const)('%s: no statement scans a whole tenant table', async (operation) => {
-      captured.length = 0
-      capturing = true
-      await bulkUpdateTags(t.database, {
-        locationId,
-        operation,
-        contactIds: [...ids.slice(990, 1010), 'Zzzzzzzzzzzzzzzzzzzz'],
-        tagNames: ['seed-a', 'fresh'],
-        removeAllTags: false,
-        source: 'plan-test',
-      })
-      capturing = false
+      const captured = await db.capture(() =>
+        bulkUpdateTags(db.t.database, {
+          locationId,
+          operation,
+          contactIds: [...ids.slice(990, 1010), 'Zzzzzzzzzzzzzzzzzzzz'],
+          tagNames: ['seed-a', 'fresh'],
+          removeAllTags: false,
+          source: 'plan-test',
+        }),
+      )
       const statements = captured.filter((q) => !/^(begin|commit|rollback)/i.test(q.sql))
       expect(statements.length).toBeGreaterThan(4)
       for (const statement of statements) {
-        expect(await unboundedScans(t.database, statement), statement.sql).toEqual([])
+        expect(await unboundedScans(db.t.database, statement), statement.sql).toEqual([])
       }
     })
   })
@@ -209,53 +238,47 @@ if (DIALECTS.includes('postgres')) {
  */
 for (const dialect of DIALECTS) {
   describe(`activity chunk statements seek the chunk without statistics on ${dialect}`, () => {
-    let t: TestDatabase
-    const captured: CompiledQuery[] = []
-    let capturing = false
-    beforeAll(async () => {
-      t = await createTestDatabase(dialect, { onQuery: (q) => capturing && captured.push(q) })
-    })
-    afterAll(() => t.drop())
+    const db = databaseWithCapture(dialect)
 
     it.each(['contacts_taggings_add', 'contacts_taggings_remove'] as const)('%s', async (kind) => {
-      const location = await makeLocation(t.database)
-      const ids = await seedContacts(t.database, location.id, 20_000)
+      const location = await makeLocation(db.t.database)
+      const ids = await seedContacts(db.t.database, location.id, 20_000)
       const now = new Date().toISOString()
       // Statistics taken while contact_tags was still empty, as after a fresh import.
-      await t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
-      const tags = await ensureTagsByName(t.database, location.id, ['p', 'q'], now)
+      await db.t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
+      const tags = await ensureTagsByName(db.t.database, location.id, ['p', 'q'], now)
       if (kind === 'contacts_taggings_remove') {
         const sorted = [...ids].sort()
         for (let i = 0; i < sorted.length; i += 5000)
           await attachTags(
-            t.database,
+            db.t.database,
             location.id,
             sorted.slice(i, i + 5000),
             tags.map((tag) => tag.id),
             now,
           )
       }
-      const activity = await createTaggingActivity(t.database, location.id, {
+      const activity = await createTaggingActivity(db.t.database, location.id, {
         kind,
         selector: { kind: 'all_active_contacts', excludeContactIds: [] },
         tagIds: tags.map((tag) => tag.id),
       })
       const lease = { owner: 'plan', now, expiresAt: new Date(Date.now() + 60_000).toISOString() }
-      await t.database.transaction((tx) => claimRunnableActivity(tx, lease))
-      expect(await runActivityStep(t.database, activity, lease)).toBe('more')
-      captured.length = 0
-      capturing = true
-      expect(await runActivityStep(t.database, activity, lease)).toBe('more')
-      capturing = false
+      await db.t.database.transaction((tx) => claimRunnableActivity(tx, lease))
+      expect(await runActivityStep(db.t.database, activity, lease)).toBe('more')
+      const captured = await db.capture(async () =>
+        expect(await runActivityStep(db.t.database, activity, lease)).toBe('more'),
+      )
       const chunkStatements = captured.filter((q) =>
         /^(insert into "contact_tags"|delete from "contact_tags"|update "contacts")/.test(q.sql),
       )
       expect(chunkStatements).toHaveLength(2)
       for (const statement of chunkStatements) {
         // Tags are few per tenant; the tables that grow with contacts must be sought by range.
-        expect(await unboundedScans(t.database, statement, BIG_TABLES), statement.sql.slice(0, 80)).toEqual(
-          [],
-        )
+        expect(
+          await unboundedScans(db.t.database, statement, BIG_TABLES),
+          statement.sql.slice(0, 80),
+        ).toEqual([])
       }
     })
   })
@@ -267,20 +290,14 @@ for (const dialect of DIALECTS) {
  */
 for (const dialect of DIALECTS) {
   describe(`webhook queue statements use indexes on ${dialect}`, () => {
-    let t: TestDatabase
-    const captured: CompiledQuery[] = []
-    let capturing = false
-    beforeAll(async () => {
-      t = await createTestDatabase(dialect, { onQuery: (q) => capturing && captured.push(q) })
-    })
-    afterAll(() => t.drop())
+    const db = databaseWithCapture(dialect)
 
     it('enqueue, endpoint selection, lease and prune', async () => {
-      const location = await makeLocation(t.database)
-      const ids = await seedContacts(t.database, location.id, CONTACTS)
-      const webhook = await registerWebhook(t.database, location.id, { url: 'http://127.0.0.1:9/hook' })
+      const location = await makeLocation(db.t.database)
+      const ids = await seedContacts(db.t.database, location.id, CONTACTS)
+      const webhook = await registerWebhook(db.t.database, location.id, { url: 'http://127.0.0.1:9/hook' })
       const tag = async (contactIds: string[], name: string) =>
-        bulkUpdateTags(t.database, {
+        bulkUpdateTags(db.t.database, {
           locationId: location.id,
           operation: 'add',
           contactIds,
@@ -290,34 +307,33 @@ for (const dialect of DIALECTS) {
         })
       for (let i = 0; i < 3000; i += 1000) await tag(ids.slice(i, i + 1000), 'history')
       // Most deliveries are history already.
-      await t.database.kysely
+      await db.t.database.kysely
         .updateTable('webhook_deliveries')
         .set({ state: 'delivered', delivered_at: new Date().toISOString() })
         .where('event_id', '<=', 2900)
         .execute()
-      await t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
+      await db.t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
 
-      captured.length = 0
-      capturing = true
-      await tag(ids.slice(3000, 3010), 'fresh')
-      const now = new Date().toISOString()
-      const [endpoint] = await selectEndpointsWithDueDeliveries(t.database, now, 10)
-      expect(endpoint?.webhook_id).toBe(webhook.id)
-      const leased = await t.database.transaction((tx) =>
-        leaseDueDeliveries(
-          tx,
-          endpoint as { location_id: string; webhook_id: string },
-          {
-            owner: 'plan',
-            now,
-            expiresAt: new Date(Date.now() + 60_000).toISOString(),
-          },
-          4,
-        ),
-      )
-      expect(leased).toHaveLength(4)
-      await pruneDeliveredBefore(t.database, new Date(Date.now() - 86_400_000).toISOString(), 100)
-      capturing = false
+      const captured = await db.capture(async () => {
+        await tag(ids.slice(3000, 3010), 'fresh')
+        const now = new Date().toISOString()
+        const [endpoint] = await selectEndpointsWithDueDeliveries(db.t.database, now, 10)
+        expect(endpoint?.webhook_id).toBe(webhook.id)
+        const leased = await db.t.database.transaction((tx) =>
+          leaseDueDeliveries(
+            tx,
+            endpoint as { location_id: string; webhook_id: string },
+            {
+              owner: 'plan',
+              now,
+              expiresAt: new Date(Date.now() + 60_000).toISOString(),
+            },
+            4,
+          ),
+        )
+        expect(leased).toHaveLength(4)
+        await pruneDeliveredBefore(db.t.database, new Date(Date.now() - 86_400_000).toISOString(), 100)
+      })
 
       const statements = captured.filter(
         (q) =>
@@ -330,7 +346,11 @@ for (const dialect of DIALECTS) {
       // Reading a whole open-deliveries index is reading the queue itself (PostgreSQL does that for
       // a semi join when there are few webhooks): allowed. Anything else must seek.
       for (const statement of statements) {
-        const scans = await unboundedScans(t.database, statement, new Set(['webhook_deliveries', 'events']))
+        const scans = await unboundedScans(
+          db.t.database,
+          statement,
+          new Set(['webhook_deliveries', 'events']),
+        )
         expect(
           scans.filter((scan) => !/_open_/.test(scan)),
           statement.sql,
@@ -340,7 +360,7 @@ for (const dialect of DIALECTS) {
       // or every poll would walk the webhook's delivered history.
       const queueReads = statements.filter((q) => /^select/.test(q.sql) && /webhook_deliveries/.test(q.sql))
       expect(queueReads.length).toBeGreaterThanOrEqual(2)
-      for (const read of queueReads) expect(await planText(t.database, read), read.sql).toMatch(/_open_/)
+      for (const read of queueReads) expect(await planText(db.t.database, read), read.sql).toMatch(/_open_/)
     })
   })
 }
@@ -352,21 +372,15 @@ for (const dialect of DIALECTS) {
  */
 for (const dialect of DIALECTS) {
   describe(`undo chunk reads seek by activity and contact on ${dialect}`, () => {
-    let t: TestDatabase
-    const captured: CompiledQuery[] = []
-    let capturing = false
-    beforeAll(async () => {
-      t = await createTestDatabase(dialect, { onQuery: (q) => capturing && captured.push(q) })
-    })
-    afterAll(() => t.drop())
+    const db = databaseWithCapture(dialect)
 
     it('contacts_taggings_undo', async () => {
-      const location = await makeLocation(t.database)
-      await seedContacts(t.database, location.id, 20_000)
-      const [tag] = await ensureTagsByName(t.database, location.id, ['u'], new Date().toISOString())
-      const worker = new ActivityWorker(t.database, { chunkSize: 5000 })
+      const location = await makeLocation(db.t.database)
+      await seedContacts(db.t.database, location.id, 20_000)
+      const [tag] = await ensureTagsByName(db.t.database, location.id, ['u'], new Date().toISOString())
+      const worker = new ActivityWorker(db.t.database, { chunkSize: 5000 })
       const tagAll = async (kind: 'contacts_taggings_add' | 'contacts_taggings_remove') => {
-        const activity = await createTaggingActivity(t.database, location.id, {
+        const activity = await createTaggingActivity(db.t.database, location.id, {
           kind,
           selector: { kind: 'all_active_contacts', excludeContactIds: [] },
           tagIds: [tag?.id as string],
@@ -378,21 +392,20 @@ for (const dialect of DIALECTS) {
       const original = await tagAll('contacts_taggings_add')
       await tagAll('contacts_taggings_remove')
       await tagAll('contacts_taggings_add')
-      await t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
-      await createUndoActivity(t.database, location.id, original.id)
-      captured.length = 0
-      capturing = true
-      while (await worker.runOne()) {}
-      capturing = false
+      await db.t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
+      await createUndoActivity(db.t.database, location.id, original.id)
+      const captured = await db.capture(async () => {
+        while (await worker.runOne()) {}
+      })
       const chunkReads = captured.filter(
         (q) => /^select "events"\."id"|^select "id", "contact_id"/.test(q.sql) && /from "events"/.test(q.sql),
       )
       expect(chunkReads.length).toBeGreaterThanOrEqual(4)
       for (const read of chunkReads) {
         const what = read.sql.slice(0, 80)
-        expect(await unboundedScans(t.database, read, new Set(['events'])), what).toEqual([])
+        expect(await unboundedScans(db.t.database, read, new Set(['events'])), what).toEqual([])
         if (dialect === 'sqlite')
-          expect(await planText(t.database, read), what).toMatch(
+          expect(await planText(db.t.database, read), what).toMatch(
             /SEARCH events USING INDEX events_(activity|contact)_idx/,
           )
       }
