@@ -1,5 +1,8 @@
-import type { RateLimitPolicy } from './domain/rateLimits.js'
-import type { WebhookRetryPolicy } from './domain/webhooks.js'
+import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from './domain/rateLimits.js'
+import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from './domain/webhooks.js'
+import { DEFAULT_ACTIVITY_SETTINGS } from './services/runActivity.js'
+import { DEFAULT_ACTIVITY_LEASE_MS } from './worker/activityWorker.js'
+import { WEBHOOK_WORKER_DEFAULTS } from './worker/webhookWorker.js'
 
 /** Settings read from the environment; every one has a default that works on a fresh machine. */
 export type Config = {
@@ -29,30 +32,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 8080)
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be a port number, got "${env.PORT}"`)
+  // Defaults are the ones the code uses when given nothing, so there is one place for each.
+  const count = (name: string, fallback: number) => positiveInteger(name, env[name] ?? String(fallback))
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     logLevel: env.LOG_LEVEL ?? 'info',
     workerInServe: onOff('ACTIVITY_WORKER', env.ACTIVITY_WORKER ?? 'on'),
-    activityChunkSize: positiveInteger('ACTIVITY_CHUNK_SIZE', env.ACTIVITY_CHUNK_SIZE ?? '5000'),
-    activityLeaseMs: positiveInteger('ACTIVITY_LEASE_MS', env.ACTIVITY_LEASE_MS ?? '30000'),
-    newSubscriberDays: positiveInteger('NEW_SUBSCRIBER_DAYS', env.NEW_SUBSCRIBER_DAYS ?? '30'),
+    activityChunkSize: count('ACTIVITY_CHUNK_SIZE', DEFAULT_ACTIVITY_SETTINGS.chunkSize),
+    activityLeaseMs: count('ACTIVITY_LEASE_MS', DEFAULT_ACTIVITY_LEASE_MS),
+    newSubscriberDays: count('NEW_SUBSCRIBER_DAYS', DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays),
     rateLimit: {
-      burstMax: positiveInteger('RATE_LIMIT_BURST', env.RATE_LIMIT_BURST ?? '100'),
-      burstIntervalMs: positiveInteger('RATE_LIMIT_INTERVAL_MS', env.RATE_LIMIT_INTERVAL_MS ?? '10000'),
-      dailyMax: positiveInteger('RATE_LIMIT_DAILY', env.RATE_LIMIT_DAILY ?? '200000'),
+      burstMax: count('RATE_LIMIT_BURST', DEFAULT_RATE_LIMIT_POLICY.burstMax),
+      burstIntervalMs: count('RATE_LIMIT_INTERVAL_MS', DEFAULT_RATE_LIMIT_POLICY.burstIntervalMs),
+      dailyMax: count('RATE_LIMIT_DAILY', DEFAULT_RATE_LIMIT_POLICY.dailyMax),
     },
     redisUrl: env.REDIS_URL || undefined,
     webhookWorker: onOff('WEBHOOK_WORKER', env.WEBHOOK_WORKER ?? 'on'),
-    webhookTimeoutMs: positiveInteger('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS ?? '10000'),
-    webhookConcurrency: positiveInteger('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY ?? '16'),
+    webhookTimeoutMs: count('WEBHOOK_TIMEOUT_MS', WEBHOOK_WORKER_DEFAULTS.timeoutMs),
+    webhookConcurrency: count('WEBHOOK_CONCURRENCY', WEBHOOK_WORKER_DEFAULTS.concurrency),
     webhookRetry: {
-      maxAttempts: positiveInteger('WEBHOOK_MAX_ATTEMPTS', env.WEBHOOK_MAX_ATTEMPTS ?? '10'),
-      baseDelayMs: positiveInteger('WEBHOOK_RETRY_BASE_MS', env.WEBHOOK_RETRY_BASE_MS ?? '10000'),
-      maxDelayMs: positiveInteger('WEBHOOK_RETRY_MAX_MS', env.WEBHOOK_RETRY_MAX_MS ?? '3600000'),
+      maxAttempts: count('WEBHOOK_MAX_ATTEMPTS', DEFAULT_WEBHOOK_RETRY_POLICY.maxAttempts),
+      baseDelayMs: count('WEBHOOK_RETRY_BASE_MS', DEFAULT_WEBHOOK_RETRY_POLICY.baseDelayMs),
+      maxDelayMs: count('WEBHOOK_RETRY_MAX_MS', DEFAULT_WEBHOOK_RETRY_POLICY.maxDelayMs),
     },
-    webhookRetentionDays: positiveInteger('WEBHOOK_RETENTION_DAYS', env.WEBHOOK_RETENTION_DAYS ?? '7'),
+    webhookRetentionDays: count('WEBHOOK_RETENTION_DAYS', WEBHOOK_WORKER_DEFAULTS.retentionDays),
   }
 }
 

@@ -22,6 +22,8 @@ export type ActivityWorkerOptions = Partial<ActivitySettings> & {
 
 const silentLogger = { info() {}, warn() {}, error() {} }
 
+export const DEFAULT_ACTIVITY_LEASE_MS = 30_000
+
 /**
  * Runs activities step by step under a lease. Any number of workers, in any number of processes,
  * can share one PostgreSQL database: each claim takes a different activity, and an activity whose
@@ -43,7 +45,7 @@ export class ActivityWorker {
       chunkSize: options.chunkSize ?? DEFAULT_ACTIVITY_SETTINGS.chunkSize,
       newSubscriberDays: options.newSubscriberDays ?? DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
     }
-    this.leaseMs = options.leaseMs ?? 30_000
+    this.leaseMs = options.leaseMs ?? DEFAULT_ACTIVITY_LEASE_MS
     this.logger = options.logger ?? silentLogger
     this.loop = new PollingLoop(
       options.pollMs ?? 250,

@@ -39,6 +39,13 @@ export type WebhookWorkerOptions = {
 }
 
 const silentLogger = { info() {}, warn() {}, error() {} }
+
+export const WEBHOOK_WORKER_DEFAULTS = Object.freeze({
+  concurrency: 16,
+  perEndpoint: 4,
+  timeoutMs: 10_000,
+  retentionDays: 7,
+})
 const PRUNE_INTERVAL_MS = 600_000
 const PRUNE_BATCH = 5000
 /** While there is work, the queue's planner statistics are refreshed at most this often. */
@@ -74,13 +81,13 @@ export class WebhookDeliveryWorker {
   ) {
     this.owner =
       options.owner ?? `${hostname()}:${process.pid}:webhooks:${Math.random().toString(36).slice(2, 8)}`
-    this.concurrency = options.concurrency ?? 16
-    this.perEndpoint = options.perEndpoint ?? 4
-    this.timeoutMs = options.timeoutMs ?? 10_000
+    this.concurrency = options.concurrency ?? WEBHOOK_WORKER_DEFAULTS.concurrency
+    this.perEndpoint = options.perEndpoint ?? WEBHOOK_WORKER_DEFAULTS.perEndpoint
+    this.timeoutMs = options.timeoutMs ?? WEBHOOK_WORKER_DEFAULTS.timeoutMs
     // Long enough for the attempt and its bookkeeping; a crashed worker's deliveries wait this long.
     this.leaseMs = this.timeoutMs + 10_000
     this.retry = { ...DEFAULT_WEBHOOK_RETRY_POLICY, ...options.retry }
-    this.retentionMs = options.retentionMs ?? 7 * 86_400_000
+    this.retentionMs = options.retentionMs ?? WEBHOOK_WORKER_DEFAULTS.retentionDays * 86_400_000
     this.logger = options.logger ?? silentLogger
     this.loop = new PollingLoop(
       options.pollMs ?? 500,
