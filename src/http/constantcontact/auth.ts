@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { authenticate, type Principal } from '../../services/admin.js'
-import { bearerSecret } from '../bearer.js'
+import type { Principal } from '../../services/admin.js'
+import { authenticateBearer } from '../bearer.js'
 import { forbiddenScope, unauthorized } from './errors.js'
 
 /** The scope every /v3 route needs, as in Constant Contact. */
@@ -18,10 +18,8 @@ export function accountOf(request: FastifyRequest): Principal {
 export function registerConstantContactAuth(app: FastifyInstance): void {
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (request) => {
-    const secret = bearerSecret(request)
-    const principal = secret ? await authenticate(app.database, secret) : undefined
+    const principal = await authenticateBearer(request)
     if (!principal) throw unauthorized()
-    request.principal = principal
     if (!principal.scopes.has(CONTACT_DATA_SCOPE)) throw forbiddenScope()
   })
 }

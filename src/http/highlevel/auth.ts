@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { authenticate, type Principal } from '../../services/admin.js'
-import { bearerSecret } from '../bearer.js'
+import type { Principal } from '../../services/admin.js'
+import { authenticateBearer } from '../bearer.js'
 import { forbiddenLocation, forbiddenScope, HighLevelHttpError, unauthorized } from './errors.js'
 
 export const API_VERSION = '2021-07-28'
@@ -19,10 +19,8 @@ export function registerHighLevelAuth(app: FastifyInstance): void {
   app.decorateRequest('principal', null)
 
   app.addHook('onRequest', async (request) => {
-    const secret = bearerSecret(request)
-    const principal = secret ? await authenticate(app.database, secret) : undefined
+    const principal = await authenticateBearer(request)
     if (!principal) throw unauthorized()
-    request.principal = principal
 
     const version = request.headers.version
     if (version !== API_VERSION) {
