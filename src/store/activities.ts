@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely'
-import type { ActivityState } from '../domain/activities.js'
+import { type ActivityState, RUNNABLE_ACTIVITY_STATES } from '../domain/activities.js'
 import type { Db } from './database.js'
 import type { ActivitiesTable } from './schema.js'
 
@@ -47,7 +47,7 @@ export async function claimRunnableActivity(tx: Db, lease: Lease): Promise<Activ
   const candidate = await tx.kysely
     .selectFrom('activities')
     .select(['location_id', 'id'])
-    .where('state', 'in', ['initialized', 'processing'])
+    .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
     .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', lease.now)]))
     .orderBy('created_at')
     .limit(1)
@@ -136,7 +136,7 @@ export async function finishActivity(
     })
     .where('location_id', '=', activity.location_id)
     .where('id', '=', activity.id)
-    .where('state', 'in', ['initialized', 'processing'])
+    .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
     .where('lease_owner', '=', lease.owner)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
@@ -176,7 +176,7 @@ export async function cancelActivity(
     })
     .where('location_id', '=', locationId)
     .where('id', '=', id)
-    .where('state', 'in', ['initialized', 'processing'])
+    .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
     .returningAll()
     .executeTakeFirst()
 }

@@ -97,46 +97,35 @@ export async function appendTagRemovalForHolders(
   source: string,
   now: string,
 ): Promise<number> {
-  return withWebhookDeliveries(db, locationId, now, () =>
-    insertTagRemovalForHolders(db, locationId, tagId, tagName, source, now),
-  )
-}
-
-async function insertTagRemovalForHolders(
-  db: Db,
-  locationId: string,
-  tagId: string,
-  tagName: string,
-  source: string,
-  now: string,
-): Promise<number> {
-  const result = await db.kysely
-    .insertInto('events')
-    .columns(['location_id', 'contact_id', 'type', 'tags_added', 'tags_removed', 'source', 'created_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('contact_tags')
-        .innerJoin('contacts', (join) =>
-          join
-            .onRef('contacts.location_id', '=', 'contact_tags.location_id')
-            .onRef('contacts.id', '=', 'contact_tags.contact_id'),
-        )
-        .select((s) => [
-          'contact_tags.location_id',
-          'contact_tags.contact_id',
-          s.val(CONTACT_TAG_UPDATE).as('type'),
-          s.val('[]').as('tags_added'),
-          s.val(JSON.stringify([tagName])).as('tags_removed'),
-          s.val(source).as('source'),
-          s.val(now).as('created_at'),
-        ])
-        .where('contact_tags.location_id', '=', locationId)
-        .where('contact_tags.tag_id', '=', tagId)
-        .where('contacts.deleted_at', 'is', null)
-        .orderBy('contact_tags.contact_id'),
-    )
-    .executeTakeFirst()
-  return Number(result.numInsertedOrUpdatedRows ?? 0n)
+  return withWebhookDeliveries(db, locationId, now, async () => {
+    const result = await db.kysely
+      .insertInto('events')
+      .columns(['location_id', 'contact_id', 'type', 'tags_added', 'tags_removed', 'source', 'created_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('contact_tags')
+          .innerJoin('contacts', (join) =>
+            join
+              .onRef('contacts.location_id', '=', 'contact_tags.location_id')
+              .onRef('contacts.id', '=', 'contact_tags.contact_id'),
+          )
+          .select((s) => [
+            'contact_tags.location_id',
+            'contact_tags.contact_id',
+            s.val(CONTACT_TAG_UPDATE).as('type'),
+            s.val('[]').as('tags_added'),
+            s.val(JSON.stringify([tagName])).as('tags_removed'),
+            s.val(source).as('source'),
+            s.val(now).as('created_at'),
+          ])
+          .where('contact_tags.location_id', '=', locationId)
+          .where('contact_tags.tag_id', '=', tagId)
+          .where('contacts.deleted_at', 'is', null)
+          .orderBy('contact_tags.contact_id'),
+      )
+      .executeTakeFirst()
+    return Number(result.numInsertedOrUpdatedRows ?? 0n)
+  })
 }
 
 export async function listEvents(db: Db, locationId: string, contactId?: string): Promise<EventRow[]> {

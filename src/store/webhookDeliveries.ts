@@ -1,4 +1,5 @@
 import { type ExpressionBuilder, type Selectable, sql } from 'kysely'
+import type { WebhookDeliveryState } from '../domain/webhooks.js'
 import type { Db } from './database.js'
 import type { Schema, WebhookDeliveriesTable } from './schema.js'
 
@@ -276,7 +277,7 @@ export async function redriveDeadDeliveries(
   return Number(result.numUpdatedRows)
 }
 
-export type DeliveryCounts = Record<'pending' | 'delivering' | 'delivered' | 'dead', number>
+export type DeliveryCounts = Record<WebhookDeliveryState, number>
 
 export async function countDeliveriesByState(
   db: Db,
