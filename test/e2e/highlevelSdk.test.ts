@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { GHLValidationError, HighLevel } from '@gohighlevel/api-client'
+import { GHLValidationError, type HighLevel } from '@gohighlevel/api-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../helpers/databases.js'
+import { highLevelSdk } from '../helpers/sdk.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const SEEDS_DIR = join(import.meta.dirname, '../fixtures/reference-seeds')
@@ -42,19 +43,13 @@ function bodyFromFieldExamples(section: string): Record<string, unknown> {
   return body
 }
 
-/** The official SDK pointed at our server. BASE_URL is read when a client is constructed. */
-function sdkFor(baseUrl: string, token: string): HighLevel {
-  ;(HighLevel as unknown as { BASE_URL: string }).BASE_URL = baseUrl
-  return new HighLevel({ privateIntegrationToken: token, apiVersion: '2021-07-28', logLevel: 'none' })
-}
-
 for (const dialect of DIALECTS) {
   describe(`official HighLevel SDK against Tagbase on ${dialect}`, () => {
     let s: TestServer
     let ghl: HighLevel
     beforeAll(async () => {
       s = await startTestServer(dialect)
-      ghl = sdkFor(s.baseUrl, s.token)
+      ghl = highLevelSdk(s.baseUrl, s.token)
     })
     afterAll(() => s.close())
 
@@ -164,7 +159,10 @@ for (const dialect of DIALECTS) {
         const real = new Map<string, string>()
         for (const [i, placeholder] of placeholders.entries()) {
           const foreign = i === placeholders.length - 1
-          const created = await sdkFor(s.baseUrl, foreign ? s.other.token : s.token).contacts.createContact({
+          const created = await highLevelSdk(
+            s.baseUrl,
+            foreign ? s.other.token : s.token,
+          ).contacts.createContact({
             locationId: foreign ? s.other.locationId : s.locationId,
             email: `${seed}-${i}@example.com`,
             tags: ['tag-1', 'tag-2'],
@@ -175,7 +173,10 @@ for (const dialect of DIALECTS) {
         const request = { ...body, contacts, locationId: s.locationId } as Parameters<
           typeof ghl.contacts.createAssociation
         >[1]
-        const answer = await sdkFor(s.baseUrl, s.token).contacts.createAssociation({ type: 'add' }, request)
+        const answer = await highLevelSdk(s.baseUrl, s.token).contacts.createAssociation(
+          { type: 'add' },
+          request,
+        )
         // The vendor's OpenAPI types `responses` as string[]; the wire carries objects.
         const responses = answer.responses as unknown as Array<{ message: string }>
         expect(

@@ -13,6 +13,9 @@ import { migrateToLatest } from '../../src/store/migrate.js'
 
 export const POSTGRES_URL = process.env.TAGBASE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
+/** Redis is required like PostgreSQL (shared rate limits): if it is down those tests fail, never skip. */
+export const REDIS_URL = process.env.TAGBASE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
 /**
  * Every engine-dependent suite runs once per dialect. PostgreSQL is not optional: if it cannot be
  * reached the suites fail rather than skip. TAGBASE_TEST_DIALECTS=sqlite narrows a local run on

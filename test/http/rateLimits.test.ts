@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { GHLError, HighLevel } from '@gohighlevel/api-client'
+import { GHLError } from '@gohighlevel/api-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RateLimitPolicy } from '../../src/domain/rateLimits.js'
 import { InProcessRateLimiter, type RateLimiter, RedisRateLimiter } from '../../src/services/rateLimiter.js'
-import { DIALECTS } from '../helpers/databases.js'
+import { DIALECTS, REDIS_URL } from '../helpers/databases.js'
 import { makeToken } from '../helpers/fixtures.js'
+import { highLevelSdk } from '../helpers/sdk.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-
-const REDIS_URL = process.env.TAGBASE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 /** Counts refusals, so a test can tell a retried 429 from no 429 at all. */
 function counting(limiter: RateLimiter): RateLimiter & { refused: number } {
@@ -27,16 +26,6 @@ function counting(limiter: RateLimiter): RateLimiter & { refused: number } {
 /** Waits for the start of the next burst window, so a few quick requests all land in one window. */
 function nextWindow(intervalMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, intervalMs - (Date.now() % intervalMs) + 20))
-}
-
-function sdkFor(baseUrl: string, token: string, rateLimitRetry: boolean): HighLevel {
-  ;(HighLevel as unknown as { BASE_URL: string }).BASE_URL = baseUrl
-  return new HighLevel({
-    privateIntegrationToken: token,
-    apiVersion: '2021-07-28',
-    logLevel: 'none',
-    rateLimitRetry,
-  })
 }
 
 for (const dialect of DIALECTS) {
@@ -118,7 +107,7 @@ for (const dialect of DIALECTS) {
         true,
       )
       await nextWindow(1000)
-      const withoutRetry = sdkFor(server.baseUrl, server.token, false)
+      const withoutRetry = highLevelSdk(server.baseUrl, server.token, { rateLimitRetry: false })
       const plain = await Promise.allSettled(
         Array.from({ length: 4 }, () =>
           withoutRetry.locations.getLocationTags({ locationId: server.locationId }),
@@ -131,7 +120,7 @@ for (const dialect of DIALECTS) {
 
       const refusedBefore = limited.refused
       await nextWindow(1000)
-      const retrying = sdkFor(server.baseUrl, server.token, true)
+      const retrying = highLevelSdk(server.baseUrl, server.token, { rateLimitRetry: true })
       const answers = await Promise.all(
         Array.from({ length: 4 }, () =>
           retrying.locations.getLocationTags({ locationId: server.locationId }),

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { InProcessRateLimiter, type RateLimiter, RedisRateLimiter } from '../../src/services/rateLimiter.js'
+import { REDIS_URL } from '../helpers/databases.js'
 
-/** Redis is required like PostgreSQL: if it is down these tests fail, they do not skip. */
-const REDIS_URL = process.env.TAGBASE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const policy = { burstMax: 10, burstIntervalMs: 60_000, dailyMax: 25 }
 
 async function redisLimiter(prefix: string): Promise<RedisRateLimiter> {
