@@ -2,21 +2,16 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { parse } from 'csv-parse'
-import { mapColumns } from '../domain/csvImport.js'
 import { type ImportRecord, importContacts } from '../services/importContacts.js'
 import { findLocation } from '../store/locations.js'
 import { EXIT, print, UsageError, withDatabase } from './runtime.js'
 
 /**
- * The records of a CSV file after its header line, streamed (any size), each with its line
- * number. Malformed records (unbalanced quotes, wrong column count) are handed to `skipped`.
+ * The records of a CSV file, header first, streamed (any size), each with its line number. A
+ * malformed record (unbalanced quotes, wrong column count) comes through as unreadable, as soon
+ * as the parser has met it (it reads ahead of the records handed out).
  */
-async function* csvRecords(
-  path: string,
-  onHeader: (headers: string[]) => void,
-  skipped: (line: number, reason: string) => void,
-  onBytes: (bytes: number) => void,
-): AsyncGenerator<ImportRecord> {
+async function* csvRecords(path: string, onBytes: (bytes: number) => void): AsyncGenerator<ImportRecord> {
   const parser = createReadStream(path).pipe(
     parse({
       bom: true,
@@ -26,22 +21,19 @@ async function* csvRecords(
       relax_quotes: false,
     }),
   )
+  const skipped: ImportRecord[] = []
   parser.on('skip', (error: Error & { lines?: number }) =>
-    skipped(error.lines ?? 0, malformedReason(error.message)),
+    skipped.push({ line: error.lines ?? 0, unreadable: malformedReason(error.message) }),
   )
-  let header = true
   for await (const { record, info } of parser as AsyncIterable<{
     record: string[]
     info: { lines: number; bytes: number }
   }>) {
     onBytes(info.bytes)
-    if (header) {
-      header = false
-      onHeader(record)
-      continue
-    }
+    yield* skipped.splice(0)
     yield { line: info.lines, values: record }
   }
+  yield* skipped.splice(0)
 }
 
 /** csv-parse's wording, said the way the rest of the report says things. */
@@ -82,41 +74,23 @@ export function registerImportCommand(program: Command): void {
         const startedMs = Date.now()
         const draw = process.stderr.isTTY
         let bytes = 0
-        let ignored: string[] = []
-        const malformed: Array<{ line: number; reason: string }> = []
-        let mapping: ReturnType<typeof mapColumns> | undefined
-        const records = csvRecords(
-          file,
-          (headers) => {
-            mapping = mapColumns(headers)
-            ignored = mapping.ignored
-          },
-          (line, reason) => malformed.push({ line, reason }),
-          (b) => {
-            bytes = b
-          },
-        )
-        // The mapping is known once the header is read: pull it before importing.
-        const first = await records.next()
-        if (!mapping) throw new UsageError(`${file} is empty`)
-        async function* all(): AsyncGenerator<ImportRecord> {
-          if (!first.done) yield first.value
-          yield* records
-        }
-        const result = await importContacts(database, options.location, mapping, all(), (s) => {
+        const records = csvRecords(file, (read) => {
+          bytes = read
+        })
+        const result = await importContacts(database, options.location, records, (s) => {
           if (draw)
             process.stderr.write(
               `\r${progressLine(bytes, size, s.created + s.updated + s.rejectedCount, startedMs)}`,
             )
         })
         if (draw) process.stderr.write('\n')
-        const rejected = [...malformed, ...result.rejected].sort((a, b) => a.line - b.line)
+        if (!result.headerRead) throw new UsageError(`${file} is empty`)
         return {
           created: result.created,
           updated: result.updated,
-          rejected: result.rejectedCount + malformed.length,
-          ignoredColumns: ignored,
-          rejectedRows: rejected,
+          rejected: result.rejectedCount,
+          ignoredColumns: result.ignoredColumns,
+          rejectedRows: result.rejected,
         }
       })
       print(command, summary)
