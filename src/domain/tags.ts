@@ -41,3 +41,6 @@ export function normalizeTagList(raw: readonly string[]): NormalizedTagList {
 export function sortTagNames(names: Iterable<string>): string[] {
   return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 }
+
+/** The tag names one change added and removed (one event of the event log). */
+export type TagChange = { tagsAdded: readonly string[]; tagsRemoved: readonly string[] }

@@ -1,4 +1,4 @@
-import type { TagChange } from './webhooks.js'
+import type { TagChange } from './tags.js'
 
 /** What undoing one logged change means for its contact. */
 export type UndoDecision =

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { TagChange } from './tags.js'
 
 /** Lifecycle of one webhook delivery. `dead` is parked until re-driven; `delivered` never changes. */
 export const WEBHOOK_DELIVERY_STATES = Object.freeze({
@@ -57,9 +58,6 @@ export function deliveryWebhookId(webhookId: string, eventId: number): string {
   const hex = createHash('sha256').update(`${webhookId}:${eventId}`).digest('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
 }
-
-/** The tag changes an event recorded, as stored in the event log. */
-export type TagChange = { tagsAdded: readonly string[]; tagsRemoved: readonly string[] }
 
 /**
  * The contact's tags right after an event, from its tags now and the changes logged after that

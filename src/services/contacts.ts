@@ -1,3 +1,4 @@
+import { groupBy } from '../domain/collections.js'
 import {
   type AppliedTagChange,
   type ContactFields,
@@ -321,8 +322,11 @@ async function withTagNames(
     locationId,
     rows.map((r) => r.id),
   )
-  const byContact = new Map<string, string[]>()
-  for (const t of tags) byContact.set(t.contact_id, [...(byContact.get(t.contact_id) ?? []), t.name])
+  const byContact = groupBy(
+    tags,
+    (t) => t.contact_id,
+    (t) => t.name,
+  )
   return rows.map((r) => ({ ...r, tags: sortTagNames(byContact.get(r.id) ?? []) }))
 }
 

@@ -1,4 +1,5 @@
 import type { ActivityKind } from '../domain/activities.js'
+import { groupBy } from '../domain/collections.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import {
   type ActivityRow,
@@ -190,14 +191,11 @@ function tagUpdates(
 ): ContactTagUpdate[] {
   const order = new Map(tags.map((t, i) => [t.id, i]))
   const names = new Map(tags.map((t) => [t.id, t.name]))
-  const byContact = new Map<string, string[]>()
-  for (const { contact_id, tag_id } of [...pairs].sort(
-    (a, b) => (order.get(a.tag_id) ?? 0) - (order.get(b.tag_id) ?? 0),
-  )) {
-    const list = byContact.get(contact_id) ?? []
-    list.push(names.get(tag_id) as string)
-    byContact.set(contact_id, list)
-  }
+  const byContact = groupBy(
+    [...pairs].sort((a, b) => (order.get(a.tag_id) ?? 0) - (order.get(b.tag_id) ?? 0)),
+    (pair) => pair.contact_id,
+    (pair) => names.get(pair.tag_id) as string,
+  )
   return [...byContact].map(([contactId, changed]) => ({
     contactId,
     tagsAdded: direction === 'added' ? changed : [],

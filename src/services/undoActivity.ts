@@ -4,6 +4,7 @@ import {
   TERMINAL_ACTIVITY_STATES,
   UNDOABLE_ACTIVITY_KINDS,
 } from '../domain/activities.js'
+import { groupBy } from '../domain/collections.js'
 import { decideUndo, UNDO_SKIP_MESSAGES, type UndoDecision } from '../domain/undo.js'
 import {
   type ActivityRow,
@@ -21,9 +22,9 @@ import {
   appendContactTagUpdates,
   type ContactTagUpdate,
   countActivityEvents,
-  type LoggedChange,
   listEventsOfContactsAfter,
   selectActivityEventChunk,
+  tagChangeOf,
 } from '../store/events.js'
 import { findTagsByIds } from '../store/tags.js'
 import { ServiceError } from './errors.js'
@@ -111,16 +112,14 @@ export async function runUndoChunk(
   const idsByName = new Map(tags.map((t) => [t.name, t.id]))
   const namesById = new Map(tags.map((t) => [t.id, t.name]))
   const contactIds = changes.map((c) => c.contact_id)
-  const laterByContact = new Map<string, LoggedChange[]>()
-  for (const event of await listEventsOfContactsAfter(tx, locationId, contactIds, changes[0]?.id as number)) {
-    const list = laterByContact.get(event.contact_id) ?? []
-    list.push(event)
-    laterByContact.set(event.contact_id, list)
-  }
+  const laterByContact = groupBy(
+    await listEventsOfContactsAfter(tx, locationId, contactIds, changes[0]?.id as number),
+    (event) => event.contact_id,
+  )
   const decisions = changes.map((change) =>
     decideUndo(
-      { contactId: change.contact_id, ...parseChange(change) },
-      (laterByContact.get(change.contact_id) ?? []).filter((e) => e.id > change.id).map(parseChange),
+      { contactId: change.contact_id, ...tagChangeOf(change) },
+      (laterByContact.get(change.contact_id) ?? []).filter((e) => e.id > change.id).map(tagChangeOf),
       change.contact_deleted,
       idsByName,
     ),
@@ -149,13 +148,6 @@ export async function runUndoChunk(
     errors,
   })
   return recorded ? 'more' : false
-}
-
-function parseChange(change: Pick<LoggedChange, 'tags_added' | 'tags_removed'>) {
-  return {
-    tagsAdded: JSON.parse(change.tags_added) as string[],
-    tagsRemoved: JSON.parse(change.tags_removed) as string[],
-  }
 }
 
 /** Contacts needing the same restoration share one detach and one attach statement. */

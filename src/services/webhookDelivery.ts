@@ -1,4 +1,5 @@
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto'
+import { groupBy } from '../domain/collections.js'
 import {
   contactTagUpdatePayload,
   deliveryWebhookId,
@@ -9,7 +10,7 @@ import {
 import { findContactsByIds } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
-import { findEventsByIds, type LoggedChange, listEventsOfContactsAfter } from '../store/events.js'
+import { findEventsByIds, listEventsOfContactsAfter, tagChangeOf } from '../store/events.js'
 import { markAttemptFailed, markDelivered, type WebhookDeliveryRow } from '../store/webhookDeliveries.js'
 import { findWebhook, recordEndpointFailure, recordEndpointSuccess } from '../store/webhooks.js'
 import { webhookSigningKey } from './webhooks.js'
@@ -46,13 +47,16 @@ export async function prepareDeliveries(
     ).map((e) => [e.id, e]),
   )
   const contacts = new Map((await findContactsByIds(database, locationId, contactIds)).map((c) => [c.id, c]))
-  const currentTags = new Map<string, string[]>()
-  for (const row of await listTagsOfContacts(database, locationId, contactIds))
-    currentTags.set(row.contact_id, [...(currentTags.get(row.contact_id) ?? []), row.name])
+  const currentTags = groupBy(
+    await listTagsOfContacts(database, locationId, contactIds),
+    (row) => row.contact_id,
+    (row) => row.name,
+  )
   const oldest = Math.min(...deliveries.map((d) => d.event_id))
-  const laterByContact = new Map<string, LoggedChange[]>()
-  for (const event of await listEventsOfContactsAfter(database, locationId, contactIds, oldest))
-    laterByContact.set(event.contact_id, [...(laterByContact.get(event.contact_id) ?? []), event])
+  const laterByContact = groupBy(
+    await listEventsOfContactsAfter(database, locationId, contactIds, oldest),
+    (event) => event.contact_id,
+  )
 
   const prepared: PreparedDelivery[] = []
   for (const delivery of deliveries) {
@@ -62,10 +66,7 @@ export async function prepareDeliveries(
     const later = (laterByContact.get(contact.id) ?? [])
       .filter((e) => e.id > event.id)
       .sort((a, b) => b.id - a.id)
-      .map((e) => ({
-        tagsAdded: JSON.parse(e.tags_added) as string[],
-        tagsRemoved: JSON.parse(e.tags_removed) as string[],
-      }))
+      .map(tagChangeOf)
     const payload = contactTagUpdatePayload(
       contact,
       tagsAfterEvent(currentTags.get(contact.id) ?? [], later),
@@ -113,12 +114,11 @@ export async function recordAttempts(
   return database.transaction(async (tx) => {
     const results = new Map<WebhookDeliveryRow, AttemptResult>()
     const delivered = attempts.filter((a) => a.outcome.ok)
-    const byStatus = new Map<number, number[]>()
-    for (const { delivery, outcome } of delivered)
-      byStatus.set(outcome.status as number, [
-        ...(byStatus.get(outcome.status as number) ?? []),
-        delivery.event_id,
-      ])
+    const byStatus = groupBy(
+      delivered,
+      (a) => a.outcome.status as number,
+      (a) => a.delivery.event_id,
+    )
     const recordedIds = new Set<number>()
     for (const [status, eventIds] of byStatus)
       for (const id of await markDelivered(tx, endpoint, eventIds, owner, { status, now }))

@@ -1,4 +1,5 @@
 import { type Selectable, sql } from 'kysely'
+import type { TagChange } from '../domain/tags.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
 import type { EventsTable } from './schema.js'
@@ -222,4 +223,12 @@ export async function listEventsOfContactsAfter(
     .$if(db.dialect === 'sqlite', (q) => q.where(sql<number>`+events.id`, '>', afterEventId))
     .$if(db.dialect === 'postgres', (q) => q.where('id', '>', afterEventId))
     .execute()
+}
+
+/** The tag names an event added and removed, decoded from their JSON columns. */
+export function tagChangeOf(event: Pick<EventRow, 'tags_added' | 'tags_removed'>): TagChange {
+  return {
+    tagsAdded: JSON.parse(event.tags_added) as string[],
+    tagsRemoved: JSON.parse(event.tags_removed) as string[],
+  }
 }
