@@ -24,6 +24,10 @@ export type Config = {
   webhookConcurrency: number
   webhookRetry: WebhookRetryPolicy
   webhookRetentionDays: number
+  /** The operator's page at `/` (DASHBOARD=off removes it). */
+  dashboard: boolean
+  /** HTTP Basic password for the dashboard; unset: open like /metrics (private network). */
+  dashboardPassword: string | undefined
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/tagbase.db'
@@ -58,6 +62,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDelayMs: count('WEBHOOK_RETRY_MAX_MS', DEFAULT_WEBHOOK_RETRY_POLICY.maxDelayMs),
     },
     webhookRetentionDays: count('WEBHOOK_RETENTION_DAYS', WEBHOOK_WORKER_DEFAULTS.retentionDays),
+    dashboard: onOff('DASHBOARD', env.DASHBOARD ?? 'on'),
+    dashboardPassword: env.DASHBOARD_PASSWORD || undefined,
   }
 }
 

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { type Command, InvalidArgumentError } from 'commander'
-import { type ActivityState, isActivityState, percentDone, SELECTOR_LIMITS } from '../domain/index.js'
+import { type ActivityState, isActivityState, SELECTOR_LIMITS } from '../domain/index.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import {
   cancelActivity,
   createTaggingActivity,
   getActivity,
   listActivities,
+  summarizeActivity,
   tagIdsForNames,
 } from '../services/activities.js'
 import { createUndoActivity } from '../services/undoActivity.js'
@@ -14,21 +15,6 @@ import type { ActivityRow } from '../store/activities.js'
 import type { Database } from '../store/database.js'
 import { ActivityWorker } from '../worker/activityWorker.js'
 import { EXIT, print, UsageError, wantsJson, withDatabase } from './runtime.js'
-
-function summary(row: ActivityRow) {
-  const state = row.state as ActivityState
-  return {
-    activityId: row.id,
-    kind: row.kind,
-    state,
-    percentDone: percentDone(state, row.items_total, row.items_completed),
-    itemsTotal: row.items_total,
-    itemsCompleted: row.items_completed,
-    ...(row.undo_of ? { undoOf: row.undo_of, itemsSkipped: row.items_skipped } : {}),
-    createdAt: row.created_at,
-    completedAt: row.completed_at,
-  }
-}
 
 function stateOption(raw: string): ActivityState {
   if (!isActivityState(raw)) throw new InvalidArgumentError(`unknown state ${raw}`)
@@ -139,7 +125,7 @@ export function registerActivityCommands(program: Command): void {
           limit: options.limit,
           ...(options.state ? { state: options.state } : {}),
         })
-        print(command, rows.map(summary))
+        print(command, rows.map(summarizeActivity))
       }),
     )
   activity
@@ -150,7 +136,7 @@ export function registerActivityCommands(program: Command): void {
     .action((options: { location: string; id: string }, command: Command) =>
       withDatabase(async (database) => {
         const row = await getActivity(database, options.location, options.id)
-        print(command, { ...summary(row), errors: JSON.parse(row.errors) as string[] })
+        print(command, { ...summarizeActivity(row), errors: JSON.parse(row.errors) as string[] })
       }),
     )
   activity
@@ -201,7 +187,7 @@ export function registerActivityCommands(program: Command): void {
             )
           return follow(database, options.location, created, options.work === true)
         })
-        const results = rows.map(summary)
+        const results = rows.map(summarizeActivity)
         print(command, wantsJson(command) || results.length > 1 ? results : results[0])
         if (rows.some((r) => r.state !== 'completed')) process.exitCode = EXIT.failed
       })

@@ -53,6 +53,7 @@ async function serve(): Promise<void> {
     logger: { level: config.logLevel },
     onActivityQueued: () => worker?.wake(),
     rateLimiter,
+    dashboard: config.dashboard ? { password: config.dashboardPassword } : false,
   })
   if (config.workerInServe) worker = activityWorkerFor(database, config, app.log)
   const webhooks = webhookWorkerFor(database, config, app.log)

@@ -5,6 +5,7 @@ import type { Database } from '../store/database.js'
 import './decorations.js'
 import { adminApi, registerRequestMetrics } from './admin/index.js'
 import { constantContactApi } from './constantcontact/index.js'
+import { type DashboardOptions, dashboard } from './dashboard/index.js'
 import { highLevelApi } from './highlevel/index.js'
 import { registerOpenApi } from './openapi.js'
 import { validatorCompiler } from './validation.js'
@@ -16,6 +17,8 @@ export type AppOptions = {
   onActivityQueued?: () => void
   /** Per-token limits; in-process with the default policy when not given. */
   rateLimiter?: RateLimiter
+  /** The operator's page at `/` (on by default); false leaves `/` unrouted. */
+  dashboard?: DashboardOptions | false
 }
 
 /**
@@ -52,5 +55,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminApi)
   await app.register(constantContactApi, { prefix: '/v3' })
   await app.register(highLevelApi)
+  if (options.dashboard !== false) await app.register(dashboard, options.dashboard ?? {})
   return app
 }

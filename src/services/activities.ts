@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { ActivityKind, ActivityState } from '../domain/activities.js'
+import { type ActivityKind, type ActivityState, percentDone } from '../domain/activities.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import { normalizeTagList } from '../domain/tags.js'
 import {
@@ -160,4 +160,33 @@ export async function tagIdsForNames(
   if (missing.length > 0)
     throw new ServiceError('invalid-activity', `no such tags in this location: ${missing.join(', ')}`)
   return normalized.names.map((n) => byName.get(n) as string)
+}
+
+export type ActivitySummary = {
+  activityId: string
+  kind: string
+  state: ActivityState
+  percentDone: number
+  itemsTotal: number | null
+  itemsCompleted: number
+  undoOf?: string
+  itemsSkipped?: number
+  createdAt: string
+  completedAt: string | null
+}
+
+/** An activity as operators see it (CLI and dashboard): progress in Constant Contact's terms. */
+export function summarizeActivity(row: ActivityRow): ActivitySummary {
+  const state = row.state as ActivityState
+  return {
+    activityId: row.id,
+    kind: row.kind,
+    state,
+    percentDone: percentDone(state, row.items_total, row.items_completed),
+    itemsTotal: row.items_total,
+    itemsCompleted: row.items_completed,
+    ...(row.undo_of ? { undoOf: row.undo_of, itemsSkipped: row.items_skipped } : {}),
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+  }
 }

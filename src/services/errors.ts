@@ -21,6 +21,7 @@ export type ServiceErrorCode =
   | 'webhook-not-found'
   | 'invalid-webhook'
   | 'activity-not-undoable'
+  | 'location-not-found'
 
 export class ServiceError extends Error {
   constructor(

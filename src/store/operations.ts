@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { RUNNABLE_ACTIVITY_STATES } from '../domain/activities.js'
 import type { Db } from './database.js'
 
 /** Reads about the whole installation (every tenant) for operators: health and metrics. */
@@ -46,4 +47,32 @@ export async function countDeliveriesByStateEverywhere(db: Db): Promise<Array<{ 
     .groupBy('state')
     .execute()
   return rows.map((r) => ({ state: r.state, n: Number(r.n) }))
+}
+
+/** Activities queued or running, per location that has any. */
+export async function countRunnableActivitiesPerLocation(db: Db): Promise<Map<string, number>> {
+  const rows = await db.kysely
+    .selectFrom('activities')
+    .select(['location_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
+    .groupBy('location_id')
+    .execute()
+  return new Map(rows.map((r) => [r.location_id, Number(r.n)]))
+}
+
+/** Registered webhooks, and how many of them are paused after failures, per location that has any. */
+export async function countWebhooksPerLocation(
+  db: Db,
+  now: string,
+): Promise<Map<string, { webhooks: number; paused: number }>> {
+  const rows = await db.kysely
+    .selectFrom('webhooks')
+    .select((eb) => [
+      'location_id',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>(eb.case().when('paused_until', '>', now).then(1).else(0).end()).as('paused'),
+    ])
+    .groupBy('location_id')
+    .execute()
+  return new Map(rows.map((r) => [r.location_id, { webhooks: Number(r.n), paused: Number(r.paused ?? 0) }]))
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/http/app.js'
+import type { DashboardOptions } from '../../src/http/dashboard/index.js'
 import { InProcessRateLimiter, type RateLimiter } from '../../src/services/rateLimiter.js'
 import type { DialectName } from '../../src/store/database.js'
 import { ActivityWorker } from '../../src/worker/activityWorker.js'
@@ -27,6 +28,7 @@ export type TestServerOptions = {
   chunkSize?: number
   /** Limits per token; generous by default so suites that send many requests are not throttled. */
   rateLimiter?: RateLimiter
+  dashboard?: DashboardOptions | false
 }
 
 export type RequestOptions = {
@@ -64,6 +66,7 @@ export async function startTestServer(
     database: testDb.database,
     onActivityQueued: () => worker.wake(),
     rateLimiter,
+    ...(options.dashboard !== undefined ? { dashboard: options.dashboard } : {}),
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()

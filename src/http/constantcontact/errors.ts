@@ -68,6 +68,7 @@ const SERVICE_STATUS: Record<ServiceErrorCode, keyof typeof KEYS> = {
   'webhook-not-found': 404,
   'invalid-webhook': 400,
   'activity-not-undoable': 409,
+  'location-not-found': 404,
 }
 
 function fromServiceError(error: ServiceError): ConstantContactHttpError {

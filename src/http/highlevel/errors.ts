@@ -72,6 +72,7 @@ const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
   'webhook-not-found': 404,
   'invalid-webhook': 422,
   'activity-not-undoable': 400,
+  'location-not-found': 400,
 }
 
 function fromServiceError(error: ServiceError): HighLevelHttpError {

@@ -1,0 +1,31 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
+
+/** The dashboard's own error body: Fastify's shape, which its page shows as `message`. */
+export function sendDashboardError(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
+  return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message })
+}
+
+const NOT_FOUND: readonly ServiceErrorCode[] = ['location-not-found', 'activity-not-found', 'tag-not-found']
+
+export function dashboardErrorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error instanceof ServiceError)
+    return sendDashboardError(reply, NOT_FOUND.includes(error.code) ? 404 : 400, error.message)
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation) {
+    const problems = fastifyError.validation.map(
+      (p) => `${p.instancePath || fastifyError.validationContext} ${p.message}`,
+    )
+    return sendDashboardError(reply, 400, [...new Set(problems)].join('; '))
+  }
+  const status = fastifyError.statusCode
+  if (status !== undefined && status >= 400 && status < 500)
+    return sendDashboardError(reply, status, error.message)
+  request.log.error({ err: error }, 'unhandled error')
+  return sendDashboardError(reply, 500, 'Internal server error')
+}

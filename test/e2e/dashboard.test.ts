@@ -1,0 +1,130 @@
+import { mkdir } from 'node:fs/promises'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runActivityStep } from '../../src/services/runActivity.js'
+import { registerWebhook } from '../../src/services/webhooks.js'
+import { type ActivityRow, claimRunnableActivity } from '../../src/store/activities.js'
+import { DIALECTS } from '../helpers/databases.js'
+import { makeContact } from '../helpers/fixtures.js'
+import { seedContacts } from '../helpers/seed.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+
+/** Debian's chromium package; the test fails (never skips) when it is missing. */
+const CHROMIUM = process.env.TAGBASE_TEST_CHROMIUM ?? '/usr/bin/chromium'
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
+const CONTACTS = 3000
+const CHUNK = 1000
+
+/** What the activity's row on the page says: its state and the percent drawn in its bar. */
+async function activityRow(page: Page, activityId: string) {
+  const row = page.locator(`#activities tr[data-activity-id="${activityId}"]`)
+  return { state: await row.getAttribute('data-state'), percent: await row.locator('.percent').textContent() }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`dashboard in Chromium on ${dialect}`, () => {
+    let s: TestServer
+    let browser: Browser
+    let page: Page
+    const pageErrors: string[] = []
+    const refusedRequests: string[] = []
+
+    beforeAll(async () => {
+      s = await startTestServer(dialect, { dashboard: { liveFeed: { pollMs: 100, keepAliveMs: 5000 } } })
+      // This test runs the activity's steps itself, so it can watch each one arrive on the page.
+      await s.worker.stop()
+      await seedContacts(s.database, s.locationId, CONTACTS - 1)
+      await makeContact(s.database, s.locationId, ['existing'])
+      await registerWebhook(s.database, s.locationId, { url: 'http://127.0.0.1:9/unreachable' })
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      })
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      page.on('pageerror', (error) => pageErrors.push(error.message))
+      page.on('response', (response) => {
+        if (response.status() >= 400)
+          refusedRequests.push(
+            `${response.request().method()} ${new URL(response.url()).pathname} ${response.status()}`,
+          )
+      })
+    })
+    afterAll(async () => {
+      await browser?.close()
+      await s?.close()
+    })
+
+    it('starts an activity from the page and shows its progress live until 100 %', async () => {
+      await page.goto(`${s.baseUrl}/`)
+      await page.getByRole('button', { name: /Tenant A/ }).click()
+      await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('live')
+      expect(await page.locator('#location-contacts').textContent()).toBe('3,000')
+      expect(await page.locator('#tags tr[data-tag-name="existing"] .tag-contacts').textContent()).toBe('1')
+
+      // A refused request is explained on the page, and starts nothing.
+      await page.selectOption('select[name="operation"]', 'remove')
+      await page.fill('input[name="tags"]', 'never-made')
+      await page.click('button[type="submit"]')
+      await expect.poll(() => page.locator('#start-result').textContent()).toMatch(/no such tags.*never-made/)
+      expect(await page.locator('#start-result').getAttribute('class')).toBe('error')
+
+      await page.selectOption('select[name="operation"]', 'add')
+      await page.fill('input[name="tags"]', 'spring-sale, vip')
+      await page.click('button[type="submit"]')
+      await expect.poll(() => page.locator('#start-result').getAttribute('data-activity-id')).toBeTruthy()
+      const activityId = (await page.locator('#start-result').getAttribute('data-activity-id')) as string
+      await expect.poll(() => activityRow(page, activityId)).toEqual({ state: 'initialized', percent: '1 %' })
+
+      // Run the activity chunk by chunk; after each step the page shows what the database says.
+      const lease = {
+        owner: 'e2e',
+        now: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 120_000).toISOString(),
+      }
+      const claimed = (await s.database.transaction((tx) => claimRunnableActivity(tx, lease))) as ActivityRow
+      expect(claimed.id).toBe(activityId)
+      const seen: string[] = []
+      for (;;) {
+        const outcome = await runActivityStep(s.database, claimed, lease, {
+          chunkSize: CHUNK,
+          newSubscriberDays: 30,
+        })
+        const row = (await s.request('GET', `/v3/activities/${activityId}`, { version: null })).body
+        const expected = { state: row.state, percent: `${row.percent_done} %` }
+        await expect.poll(() => activityRow(page, activityId)).toEqual(expected)
+        seen.push(`${expected.state} ${expected.percent}`)
+        if (outcome === 'done') break
+      }
+      // 99 % after the last chunk: Constant Contact's percent_done reads 100 only once completed.
+      expect(seen).toEqual([
+        'processing 1 %',
+        'processing 33 %',
+        'processing 66 %',
+        'processing 99 %',
+        'completed 100 %',
+      ])
+
+      // Finishing refreshes the tag counts; the webhook now owes a delivery per changed contact.
+      await expect
+        .poll(() => page.locator('#tags tr[data-tag-name="spring-sale"] .tag-contacts').textContent())
+        .toBe('3,000')
+      expect(await page.locator('#tags tr[data-tag-name="vip"] .tag-contacts').textContent()).toBe('3,000')
+      const webhook = page.locator('#webhooks tbody tr')
+      expect(await webhook.getAttribute('data-health')).toBe('ok')
+      expect(await webhook.locator('td').nth(3).textContent()).toBe('3,000')
+
+      await mkdir(ARTIFACTS, { recursive: true })
+      await page.screenshot({ path: new URL(`dashboard-${dialect}.png`, ARTIFACTS).pathname, fullPage: true })
+      expect(pageErrors).toEqual([])
+      expect(refusedRequests).toEqual([`POST /dashboard/api/locations/${s.locationId}/activities 400`])
+    })
+  })
+}
