@@ -24,6 +24,7 @@ import {
   listContactsFiltered,
   listLiveContacts,
   lockLiveContacts,
+  type NewContactRow,
   setContactSubscription,
   softDeleteContact,
   updateContact as updateContactRow,
@@ -77,7 +78,7 @@ function normalizedTags(raw: readonly string[]): string[] {
 }
 
 /** Columns for the fields the input names; fields it leaves out are not touched. */
-function columnsFor(input: ContactFields, existing: ContactRow | undefined): ContactPatch {
+export function contactColumnsFor(input: ContactFields, existing: ContactRow | undefined): ContactPatch {
   const patch: ContactPatch = {}
   for (const [field, column] of Object.entries(FIELD_COLUMNS)) {
     const value = input[field as keyof typeof FIELD_COLUMNS]
@@ -170,17 +171,15 @@ async function replaceLists(
   await replaceContactLists(tx, locationId, contactId, unique, now)
 }
 
-async function insertNewContact(
-  tx: Db,
+/** The row of a contact created now from `input` (subscribed unless it says otherwise). */
+export function newContactRow(
   locationId: string,
+  id: string,
   input: ContactInput,
-  tags: readonly string[],
-  source: string,
   now: string,
-): Promise<ContactView> {
-  const id = newFirebaseId()
-  const columns = columnsFor(input, undefined)
-  await insertContact(tx, {
+): NewContactRow {
+  const columns = contactColumnsFor(input, undefined)
+  return {
     ...columns,
     location_id: locationId,
     id,
@@ -191,7 +190,19 @@ async function insertNewContact(
     updated_at: now,
     subscribed_at: now,
     unsubscribed_at: input.subscription === 'unsubscribed' ? now : null,
-  })
+  }
+}
+
+async function insertNewContact(
+  tx: Db,
+  locationId: string,
+  input: ContactInput,
+  tags: readonly string[],
+  source: string,
+  now: string,
+): Promise<ContactView> {
+  const id = newFirebaseId()
+  await insertContact(tx, newContactRow(locationId, id, input, now))
   const finalTags = tags.length > 0 ? await replaceTags(tx, locationId, id, tags, source, now) : []
   if (input.listIds !== undefined) await replaceLists(tx, locationId, id, input.listIds, now)
   const row = await findContact(tx, locationId, id)
@@ -246,7 +257,10 @@ async function updateLiveContact(
   source: string,
   now: string,
 ): Promise<ContactView> {
-  await updateContactRow(tx, locationId, existing.id, { ...columnsFor(input, existing), updated_at: now })
+  await updateContactRow(tx, locationId, existing.id, {
+    ...contactColumnsFor(input, existing),
+    updated_at: now,
+  })
   if (input.listIds !== undefined) await replaceLists(tx, locationId, existing.id, input.listIds, now)
   if (input.subscription !== undefined)
     await setContactSubscription(tx, locationId, existing.id, input.subscription, now)

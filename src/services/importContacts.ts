@@ -1,7 +1,22 @@
+import { groupBy } from '../domain/collections.js'
+import type { ContactFields } from '../domain/contacts.js'
 import { type ColumnMapping, importRow, mapColumns } from '../domain/csvImport.js'
+import { newFirebaseId, normalizeEmail } from '../domain/index.js'
+import {
+  type ContactRow,
+  findLiveContactsByEmails,
+  findLiveContactsByPhones,
+  insertContacts,
+  lockLiveContacts,
+  type NewContactRow,
+  refreshContactStatistics,
+  updateContact as updateContactRow,
+} from '../store/contacts.js'
 import type { Database } from '../store/database.js'
-import { editContactTags, upsertContact } from './contacts.js'
-import { ServiceError } from './errors.js'
+import { contactColumnsFor, newContactRow } from './contacts.js'
+import { applyTagEdit } from './tagEdits.js'
+
+const IMPORT_SOURCE = 'tagbase.import'
 
 /** A record of the file (the first one is the header), or one that could not be read. */
 export type ImportRecord = { line: number; values: string[] } | { line: number; unreadable: string }
@@ -22,14 +37,16 @@ const MAX_REPORTED_REJECTIONS = 1000
 /**
  * Imports contact rows as they stream in: the first record names the columns; each row after it
  * is upserted on its email (or phone) and its tags are added (never removed), so running an
- * import twice changes nothing more. A row that cannot be read or imported is reported with its
- * line and reason (the report sorted by line), and the import goes on.
+ * import twice changes nothing more. Rows are written in batches of IMPORT_BATCH_ROWS, one
+ * transaction each. A row that cannot be read or imported is reported with its line and reason
+ * (the report sorted by line), and the import goes on.
  */
 export async function importContacts(
   database: Database,
   locationId: string,
   records: AsyncIterable<ImportRecord>,
   onRow: (summary: ImportSummary) => void = () => {},
+  batchRows: number = IMPORT_BATCH_ROWS,
 ): Promise<ImportSummary> {
   const summary: ImportSummary = {
     headerRead: false,
@@ -44,39 +61,141 @@ export async function importContacts(
     if (summary.rejected.length < MAX_REPORTED_REJECTIONS) summary.rejected.push({ line, reason })
   }
   let mapping: ColumnMapping | undefined
+  let batch: ImportableRow[] = []
+  let batchesWritten = 0
+  const flush = async () => {
+    let rows = batch
+    batch = []
+    while (rows.length > 0) {
+      const { written, created } = await writeImportBatch(database, locationId, rows).catch(
+        (error: Error) => {
+          // Batches before this one are committed; this one is rolled back whole.
+          throw new Error(`import stopped at the rows from line ${rows[0]?.line}: ${error.message}`, {
+            cause: error,
+          })
+        },
+      )
+      summary.created += created
+      summary.updated += written - created
+      rows = rows.slice(written)
+      batchesWritten += 1
+      if (STATISTICS_REFRESH_AFTER_BATCHES.includes(batchesWritten) || batchesWritten % 50 === 0)
+        await refreshContactStatistics(database)
+    }
+    onRow(summary)
+  }
   for await (const record of records) {
     if ('unreadable' in record) reject(record.line, record.unreadable)
     else if (!mapping) {
       mapping = mapColumns(record.values)
       summary.headerRead = true
       summary.ignoredColumns = mapping.ignored
-      continue
-    } else await importOne(database, locationId, record, mapping, summary, reject)
-    onRow(summary)
+    } else {
+      const row = importRow(record.values, mapping)
+      if (!row.ok) reject(record.line, row.reason)
+      else batch.push({ line: record.line, fields: row.fields, tags: row.tags })
+      if (batch.length >= batchRows) await flush()
+    }
   }
+  await flush()
   // A stream parser reads ahead, so an unreadable record can arrive before rows above it.
   summary.rejected.sort((a, b) => a.line - b.line)
   return summary
 }
 
-async function importOne(
+/** Rows written per transaction: few commits, and well within both engines' parameter limits. */
+export const IMPORT_BATCH_ROWS = 500
+
+/** When to refresh the planner's statistics while an import grows the tables (PostgreSQL). */
+const STATISTICS_REFRESH_AFTER_BATCHES = [1, 4, 16]
+
+type ImportableRow = { line: number; fields: ContactFields; tags: string[] }
+
+/** The first row per key, keeping the order given (oldest contact first). */
+function firstByKey(
+  rows: readonly ContactRow[],
+  key: (row: ContactRow) => string | null,
+): Map<string, ContactRow> {
+  const map = new Map<string, ContactRow>()
+  for (const row of rows) {
+    const k = key(row)
+    if (k !== null && !map.has(k)) map.set(k, row)
+  }
+  return map
+}
+
+/**
+ * Writes a prefix of `rows` (at least one) in one transaction, with the result row-by-row upserts
+ * would have: matches are read for the whole batch at once, so the prefix stops before a row
+ * that shares an email or phone with an earlier row of the batch, or matches a contact an
+ * earlier row already changed (that row's match depends on the earlier row's write).
+ * New contacts are one INSERT; tags are added per distinct tag list with the set-based edit
+ * every bulk change uses (one event per contact that changed).
+ */
+async function writeImportBatch(
   database: Database,
   locationId: string,
-  record: { line: number; values: string[] },
-  mapping: ColumnMapping,
-  summary: ImportSummary,
-  reject: (line: number, reason: string) => void,
-): Promise<void> {
-  const row = importRow(record.values, mapping)
-  if (!row.ok) return reject(record.line, row.reason)
-  try {
-    const { created, contact } = await upsertContact(database, locationId, row.fields, 'tagbase.import')
-    if (row.tags.length > 0)
-      await editContactTags(database, locationId, contact.id, 'add', row.tags, 'tagbase.import')
-    if (created) summary.created += 1
-    else summary.updated += 1
-  } catch (error) {
-    if (!(error instanceof ServiceError)) throw error
-    reject(record.line, error.message)
-  }
+  rows: readonly ImportableRow[],
+): Promise<{ written: number; created: number }> {
+  const now = new Date().toISOString()
+  return database.transaction(async (tx) => {
+    const emails = [...new Set(rows.map((r) => normalizeEmail(r.fields.email)).filter((e) => e !== null))]
+    const phones = [...new Set(rows.map((r) => r.fields.phone ?? null).filter((p) => p !== null))]
+    const byEmail = firstByKey(await findLiveContactsByEmails(tx, locationId, emails), (c) => c.email_lower)
+    const byPhone = firstByKey(await findLiveContactsByPhones(tx, locationId, phones), (c) => c.phone)
+
+    const seenEmails = new Set<string>()
+    const seenPhones = new Set<string>()
+    const claimed = new Set<string>()
+    const plan: Array<{ row: ImportableRow; existing: ContactRow | undefined }> = []
+    for (const row of rows) {
+      const email = normalizeEmail(row.fields.email)
+      const phone = row.fields.phone ?? null
+      const existing = (email ? byEmail.get(email) : undefined) ?? (phone ? byPhone.get(phone) : undefined)
+      const dependsOnEarlier =
+        (email !== null && seenEmails.has(email)) ||
+        (phone !== null && seenPhones.has(phone)) ||
+        (existing !== undefined && claimed.has(existing.id))
+      if (dependsOnEarlier) break
+      plan.push({ row, existing })
+      if (email !== null) seenEmails.add(email)
+      if (phone !== null) seenPhones.add(phone)
+      if (existing) claimed.add(existing.id)
+    }
+
+    await lockLiveContacts(tx, locationId, [...claimed])
+    const created: NewContactRow[] = []
+    const contactIds: string[] = []
+    for (const { row, existing } of plan) {
+      if (existing) {
+        const patch = contactColumnsFor(row.fields, existing)
+        // A row that says what the contact already holds is not a change (re-imports stay cheap).
+        if (Object.entries(patch).some(([column, value]) => existing[column as keyof ContactRow] !== value))
+          await updateContactRow(tx, locationId, existing.id, { ...patch, updated_at: now })
+        contactIds.push(existing.id)
+      } else {
+        const contact = newContactRow(locationId, newFirebaseId(), row.fields, now)
+        created.push(contact)
+        contactIds.push(contact.id)
+      }
+    }
+    await insertContacts(tx, created)
+
+    const tagged = plan.map((p, i) => ({ tags: p.row.tags, contactId: contactIds[i] as string }))
+    const byTagList = groupBy(
+      tagged.filter((t) => t.tags.length > 0),
+      (t) => JSON.stringify(t.tags),
+      (t) => t.contactId,
+    )
+    for (const [tags, ids] of byTagList)
+      await applyTagEdit(
+        tx,
+        locationId,
+        ids,
+        { add: JSON.parse(tags) as string[], remove: [] },
+        IMPORT_SOURCE,
+        now,
+      )
+    return { written: plan.length, created: created.length }
+  })
 }

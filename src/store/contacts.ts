@@ -11,6 +11,12 @@ export async function insertContact(db: Db, row: NewContactRow): Promise<void> {
   await db.kysely.insertInto('contacts').values(row).execute()
 }
 
+/** Many new contacts in one statement (callers keep batches within the engines' parameter limits). */
+export async function insertContacts(db: Db, rows: readonly NewContactRow[]): Promise<void> {
+  if (rows.length === 0) return
+  await db.kysely.insertInto('contacts').values(rows).execute()
+}
+
 /** The contact in this location, deleted or not. */
 export async function findContact(db: Db, locationId: string, id: string): Promise<ContactRow | undefined> {
   return db.kysely
@@ -51,6 +57,42 @@ export async function findLiveContactByPhone(
     .orderBy('created_at')
     .orderBy('id')
     .executeTakeFirst()
+}
+
+/** Live contacts of this location with any of these lower-cased emails, oldest first. */
+export async function findLiveContactsByEmails(
+  db: Db,
+  locationId: string,
+  emailsLower: readonly string[],
+): Promise<ContactRow[]> {
+  if (emailsLower.length === 0) return []
+  return db.kysely
+    .selectFrom('contacts')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('email_lower', 'in', emailsLower)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+}
+
+/** Live contacts of this location with any of these phones, oldest first. */
+export async function findLiveContactsByPhones(
+  db: Db,
+  locationId: string,
+  phones: readonly string[],
+): Promise<ContactRow[]> {
+  if (phones.length === 0) return []
+  return db.kysely
+    .selectFrom('contacts')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('phone', 'in', phones)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
 }
 
 export async function updateContact(
@@ -245,4 +287,14 @@ export async function findContactsByIds(
     .where('location_id', '=', locationId)
     .where('id', 'in', ids)
     .execute()
+}
+
+/**
+ * PostgreSQL only: fresh statistics for the tables an import fills. A table filled within
+ * minutes still has the statistics of an empty one, and plans made on them apply a batch's
+ * id list as a filter over the whole tenant instead of seeking each id. SQLite's planner does
+ * without.
+ */
+export async function refreshContactStatistics(db: Db): Promise<void> {
+  if (db.dialect === 'postgres') await sql`ANALYZE contacts, contact_tags`.execute(db.kysely)
 }

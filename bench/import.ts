@@ -1,0 +1,187 @@
+/**
+ * CSV import benchmark (not a test). A file of N rows (name, email, phone, company, 1-3 tags from
+ * a few combinations, as exports from CRMs look) is imported into an empty location.
+ *
+ *   import:   the built `tagbase import FILE --location ID` in its own process, end to end:
+ *             parse, map, upsert on email, add tags, one event per contact.
+ *   reimport: the same file again: every row matches an existing contact, no tag changes.
+ *   raw:      the same rows written as plain SQL from this process on the same database, 1000
+ *             contacts per transaction: contacts, tag rows, one event per contact. No CSV, no
+ *             lookups: the floor for what the import writes.
+ *
+ * ratio = raw time / import time.
+ *
+ *   npm run bench:import [-- --rows 20000 --engines sqlite,postgres]
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { newFirebaseId } from '../src/domain/ids.js'
+import { createLocation } from '../src/services/admin.js'
+import type { Database, DialectName } from '../src/store/database.js'
+import { ensureTagsByName } from '../src/store/tags.js'
+import { openBenchEngine } from './engines.js'
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '20000' },
+    engines: { type: 'string', default: 'sqlite,postgres' },
+  },
+})
+const ROWS = (args.rows as string).split(',').map(Number)
+const ENGINES = (args.engines as string).split(',') as DialectName[]
+const TAG_SETS = [['newsletter'], ['newsletter', 'vip'], ['webinar-2026'], ['lead', 'webinar-2026', 'vip']]
+const CLI = new URL('../dist/cli.js', import.meta.url).pathname
+
+type Row = { first: string; last: string; email: string; phone: string; company: string; tags: string[] }
+
+function makeRows(n: number): Row[] {
+  return Array.from({ length: n }, (_, i) => ({
+    first: `First${i}`,
+    last: `Last${i}`,
+    email: `person${i}@example.com`,
+    phone: `+1555${String(i).padStart(7, '0')}`,
+    company: `Company ${i % 500}`,
+    tags: TAG_SETS[i % TAG_SETS.length] as string[],
+  }))
+}
+
+function csvOf(rows: Row[]): string {
+  const lines = ['First Name,Last Name,Email,Phone,Company,Tags']
+  for (const r of rows) lines.push([r.first, r.last, r.email, r.phone, r.company, r.tags.join(';')].join(','))
+  return `${lines.join('\n')}\n`
+}
+
+function runImport(url: string, file: string, locationId: string): Promise<{ seconds: number; out: string }> {
+  const started = performance.now()
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [CLI, '--json', 'import', file, '--location', locationId],
+      { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error
+          ? reject(new Error(`${error.message}\n${stderr}`))
+          : resolve({ seconds: (performance.now() - started) / 1000, out: stdout }),
+    ),
+  )
+}
+
+/** The import's writes as plain SQL: 1000 contacts per transaction with their tag rows and events. */
+async function rawWrites(database: Database, locationId: string, rows: Row[]): Promise<number> {
+  const started = performance.now()
+  const now = new Date().toISOString()
+  const names = [...new Set(TAG_SETS.flat())]
+  const tags = new Map((await ensureTagsByName(database, locationId, names, now)).map((t) => [t.name, t.id]))
+  for (let start = 0; start < rows.length; start += 1000) {
+    const slice = rows.slice(start, start + 1000).map((r) => ({ ...r, id: newFirebaseId() }))
+    await database.transaction(async (tx) => {
+      await tx.kysely
+        .insertInto('contacts')
+        .values(
+          slice.map((r) => ({
+            location_id: locationId,
+            id: r.id,
+            first_name: r.first,
+            last_name: r.last,
+            name: `${r.first} ${r.last}`,
+            email: r.email,
+            email_lower: r.email,
+            phone: r.phone,
+            company_name: r.company,
+            dnd: 0,
+            extra: '{}',
+            search_text: `${r.first} ${r.last} ${r.email} ${r.phone} ${r.company}`.toLowerCase(),
+            source: 'bench',
+            created_at: now,
+            updated_at: now,
+            subscribed_at: now,
+          })),
+        )
+        .execute()
+      await tx.kysely
+        .insertInto('contact_tags')
+        .values(
+          slice.flatMap((r) =>
+            r.tags.map((t) => ({
+              location_id: locationId,
+              contact_id: r.id,
+              tag_id: tags.get(t) as string,
+              created_at: now,
+            })),
+          ),
+        )
+        .execute()
+      await tx.kysely
+        .insertInto('events')
+        .values(
+          slice.map((r) => ({
+            location_id: locationId,
+            contact_id: r.id,
+            type: 'ContactTagUpdate',
+            tags_added: JSON.stringify(r.tags),
+            tags_removed: '[]',
+            source: 'bench',
+            created_at: now,
+          })),
+        )
+        .execute()
+    })
+  }
+  return (performance.now() - started) / 1000
+}
+
+const pad = (v: string | number, n: number) => String(v).padStart(n)
+console.log(
+  [
+    pad('engine', 8),
+    pad('rows', 7),
+    pad('import s', 9),
+    pad('rows/s', 7),
+    pad('reimport s', 11),
+    pad('rows/s', 7),
+    pad('raw s', 7),
+    pad('raw rows/s', 11),
+    pad('ratio', 6),
+  ].join(' '),
+)
+const dir = mkdtempSync(join(tmpdir(), 'tagbase-bench-import-'))
+try {
+  for (const n of ROWS) {
+    const rows = makeRows(n)
+    const file = join(dir, `contacts-${n}.csv`)
+    writeFileSync(file, csvOf(rows))
+    for (const dialect of ENGINES) {
+      const engine = await openBenchEngine(dialect)
+      try {
+        const target = await createLocation(engine.database, 'import')
+        const first = await runImport(engine.url, file, target.id)
+        const created = JSON.parse(first.out).created
+        if (created !== n) throw new Error(`expected ${n} contacts created, got ${first.out}`)
+        const again = await runImport(engine.url, file, target.id)
+        if (JSON.parse(again.out).updated !== n) throw new Error(`expected ${n} updated, got ${again.out}`)
+        const rawLocation = await createLocation(engine.database, 'raw')
+        const raw = await rawWrites(engine.database, rawLocation.id, rows)
+        console.log(
+          [
+            pad(dialect, 8),
+            pad(n, 7),
+            pad(first.seconds.toFixed(1), 9),
+            pad(Math.round(n / first.seconds), 7),
+            pad(again.seconds.toFixed(1), 11),
+            pad(Math.round(n / again.seconds), 7),
+            pad(raw.toFixed(1), 7),
+            pad(Math.round(n / raw), 11),
+            pad((raw / first.seconds).toFixed(2), 6),
+          ].join(' '),
+        )
+      } finally {
+        await engine.dispose()
+      }
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
