@@ -24,6 +24,8 @@ export type Config = {
   webhookConcurrency: number
   webhookRetry: WebhookRetryPolicy
   webhookRetentionDays: number
+  /** `tagbase worker` serves /metrics, /healthz and /readyz on this port when set. */
+  metricsPort: number | undefined
   /** The operator's page at `/` (DASHBOARD=off removes it). */
   dashboard: boolean
   /** HTTP Basic password for the dashboard; unset: open like /metrics (private network). */
@@ -33,9 +35,7 @@ export type Config = {
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/tagbase.db'
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const port = Number(env.PORT ?? 8080)
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be a port number, got "${env.PORT}"`)
+  const port = portNumber('PORT', env.PORT ?? '8080')
   // Defaults are the ones the code uses when given nothing, so there is one place for each.
   const count = (name: string, fallback: number) => positiveInteger(name, env[name] ?? String(fallback))
   return {
@@ -62,9 +62,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDelayMs: count('WEBHOOK_RETRY_MAX_MS', DEFAULT_WEBHOOK_RETRY_POLICY.maxDelayMs),
     },
     webhookRetentionDays: count('WEBHOOK_RETENTION_DAYS', WEBHOOK_WORKER_DEFAULTS.retentionDays),
+    metricsPort: env.METRICS_PORT ? portNumber('METRICS_PORT', env.METRICS_PORT) : undefined,
     dashboard: onOff('DASHBOARD', env.DASHBOARD ?? 'on'),
     dashboardPassword: env.DASHBOARD_PASSWORD || undefined,
   }
+}
+
+function portNumber(name: string, value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${name} must be a port number, got "${value}"`)
+  return port
 }
 
 function onOff(name: string, value: string): boolean {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTaggingActivity } from '../src/services/activities.js'
+import { createTaggingActivity, getActivity } from '../src/services/activities.js'
 import { ensureTagsByName } from '../src/store/tags.js'
 import { spawnTagbase, tagbase, tagbaseExit } from './helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js'
@@ -112,6 +112,44 @@ for (const dialect of DIALECTS) {
         code: 1,
         stderr: expect.stringContaining('already cancelled'),
       })
+    })
+
+    it("serves a worker's own metrics on METRICS_PORT, and no API there", async () => {
+      const location = await makeLocation(db.database)
+      await seedContacts(db.database, location.id, 120)
+      const [tag] = await ensureTagsByName(db.database, location.id, ['metered'], new Date().toISOString())
+      const worker = spawnTagbase(db, ['worker'], { METRICS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' })
+      try {
+        let output = ''
+        worker.stdout?.on('data', (chunk) => {
+          output += chunk
+        })
+        let address: string | undefined
+        for (let i = 0; i < 300 && !address; i++) {
+          address = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
+          if (!address) await new Promise((r) => setTimeout(r, 100))
+        }
+        expect(address).toBeDefined()
+        const activity = await createTaggingActivity(db.database, location.id, {
+          kind: 'contacts_taggings_add',
+          selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+          tagIds: [tag?.id as string],
+        })
+        let state = activity.state
+        for (let i = 0; i < 300 && state !== 'completed'; i++) {
+          await new Promise((r) => setTimeout(r, 50))
+          state = (await getActivity(db.database, location.id, activity.id)).state
+        }
+        expect(state).toBe('completed')
+        const metrics = await (await fetch(`${address}/metrics`)).text()
+        expect(metrics).toContain('tagbase_tag_rows_written_total{source="activity",operation="add"} 120')
+        expect(metrics).toContain('tagbase_activities{state="completed"}')
+        expect((await fetch(`${address}/readyz`)).status).toBe(200)
+        expect((await fetch(`${address}/contacts/`)).status).toBe(404)
+      } finally {
+        worker.kill('SIGTERM')
+        await once(worker, 'exit')
+      }
     })
 
     it('exits 2 for a wrong command line and 1 for work refused', async () => {

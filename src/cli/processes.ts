@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import pino from 'pino'
 import { loadConfig } from '../config.js'
-import { buildApp } from '../http/app.js'
+import { buildApp, buildOperatorApp } from '../http/app.js'
 import { createRateLimiter } from '../services/rateLimiter.js'
 import type { Database } from '../store/database.js'
 import { ActivityWorker, type ActivityWorkerOptions } from '../worker/activityWorker.js'
@@ -75,11 +75,17 @@ async function work(): Promise<void> {
   const logger = pino({ level: config.logLevel })
   const worker = activityWorkerFor(database, config, logger)
   const webhooks = webhookWorkerFor(database, config, logger)
+  const operator =
+    config.metricsPort === undefined
+      ? undefined
+      : await buildOperatorApp({ database, logger: { level: config.logLevel } })
   onShutdown(async () => {
     logger.info('shutting down')
+    await operator?.close()
     await Promise.all([worker.stop(), webhooks?.stop()])
     await database.close()
   })
+  if (operator) await operator.listen({ port: config.metricsPort, host: config.host })
   logger.info({ owner: worker.owner }, 'activity worker started')
   if (webhooks) logger.info({ owner: webhooks.owner }, 'webhook worker started')
   worker.start()

@@ -58,3 +58,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.dashboard !== false) await app.register(dashboard, options.dashboard ?? {})
   return app
 }
+
+/**
+ * The operator routes alone (/healthz, /readyz, /metrics), for `tagbase worker` processes: their
+ * counters (tag rows written by activities, webhook deliveries) live in the worker's memory.
+ */
+export async function buildOperatorApp(
+  options: Pick<AppOptions, 'database' | 'logger'>,
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false })
+  app.decorate('database', options.database)
+  registerRequestMetrics(app)
+  await app.register(adminApi)
+  return app
+}

@@ -58,4 +58,5 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', async () => app.swagger())
 }

@@ -56,7 +56,12 @@ for (const dialect of DIALECTS) {
       })
 
     it('asks for its password, and serves the page with a strict content policy once given', async () => {
-      for (const headers of [{}, { authorization: basic('wrong') }, { authorization: 'Bearer x' }]) {
+      const attempts: Array<Record<string, string>> = [
+        {},
+        { authorization: basic('wrong') },
+        { authorization: 'Bearer x' },
+      ]
+      for (const headers of attempts) {
         const refused = await fetch(`${s.baseUrl}/`, { headers })
         expect(refused.status).toBe(401)
         expect(refused.headers.get('www-authenticate')).toBe(

@@ -15,7 +15,8 @@ import {
 /**
  * Operator routes, outside both API dialects and without tokens (keep them on a private network):
  * `/healthz` (the process answers), `/readyz` (database reachable, schema current) and `/metrics`
- * (Prometheus text format).
+ * (Prometheus text format). `tagbase serve` has them on its API port; `tagbase worker` on
+ * METRICS_PORT when set.
  */
 export const adminApi: FastifyPluginAsync = async (app) => {
   const databaseGauges = databaseMetrics(app.database)
@@ -33,8 +34,6 @@ export const adminApi: FastifyPluginAsync = async (app) => {
       return reply.code(503).send({ status: 'unavailable', database: 'ok', pendingMigrations: pending })
     return { status: 'ok', database: 'ok', pendingMigrations: [] }
   })
-
-  app.get('/openapi.json', async () => app.swagger())
 
   app.get('/metrics', async (_request, reply) => {
     const merged = Registry.merge([metricsRegistry, databaseGauges])
