@@ -25,5 +25,7 @@ declare module 'fastify' {
     locationFrom?: 'body' | 'query' | 'params'
     /** The body as the OpenAPI document shows it, for a route that checks its body by hand. */
     documentedBody?: Readonly<Record<string, unknown>>
+    /** Answers by status code as the OpenAPI document shows them (documentation only, no serialiser). */
+    documentedResponses?: Readonly<Record<number, unknown>>
   }
 }

@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance, FastifySchema } from 'fastify'
+import { CONSTANT_CONTACT_ERROR_RESPONSES } from './constantcontact/responses.js'
 import { API_VERSION } from './highlevel/auth.js'
+import { HIGHLEVEL_ERROR_RESPONSES } from './highlevel/responses.js'
 
 const OPERATOR_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json'])
 
@@ -54,6 +56,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         }
       const body = route.config?.documentedBody
       if (body && !documented.body) documented.body = body
+      const errors =
+        tag === 'HighLevel'
+          ? HIGHLEVEL_ERROR_RESPONSES
+          : tag === 'Constant Contact'
+            ? CONSTANT_CONTACT_ERROR_RESPONSES
+            : {}
+      const responses = { ...errors, ...route.config?.documentedResponses }
+      if (Object.keys(responses).length > 0 && !documented.response) documented.response = responses
       return { schema: documented as FastifySchema, url }
     },
   })

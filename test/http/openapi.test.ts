@@ -1,6 +1,8 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
+import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import { makeContact } from '../helpers/fixtures.js'
+import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
 
 // The document depends on the routes only, not on the engine: one run on SQLite.
 describe('OpenAPI document', () => {
@@ -45,6 +47,78 @@ describe('OpenAPI document', () => {
     expect(document.paths['/locations/{locationId}/webhooks'].post.tags).toEqual(['HighLevel'])
     expect(document.paths['/readyz'].get.tags).toEqual(['Operations'])
     expect(document.paths['/readyz'].get.security).toBeUndefined()
+  })
+
+  it("documents each dialect's answers, and real answers match what is documented", async () => {
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true })
+    const documentedAs = (path: string, method: string, status: number) => {
+      const schema =
+        document.paths[path][method].responses[String(status)]?.content['application/json'].schema
+      expect(schema, `${method} ${path} ${status} is documented`).toBeDefined()
+      return ajv.compile(schema)
+    }
+    const expectDocumented = (path: string, method: string, answer: { status: number; body: unknown }) => {
+      const validate = documentedAs(path, method, answer.status)
+      expect({ body: answer.body, errors: validate(answer.body) ? null : validate.errors }).toEqual({
+        body: answer.body,
+        errors: null,
+      })
+    }
+
+    const bulkPath = '/contacts/bulk/tags/update/{type}'
+    const contactId = await makeContact(s.database, s.locationId, ['old'])
+    const bulk = (body: unknown, query = '', token?: string | null) =>
+      s.request('POST', `/contacts/bulk/tags/update/add${query}`, {
+        body,
+        ...(token !== undefined ? { token } : {}),
+      })
+    const valid = { locationId: s.locationId, contacts: [contactId, 'not-an-id'], tags: ['new'] }
+    const answers = [
+      await bulk(valid),
+      await bulk(valid, '?dry_run=true'),
+      await bulk({ locationId: s.locationId, contacts: 'x', tags: [] }),
+      await bulk(valid, '', 'pit-unknown'),
+    ]
+    expect(answers.map((a) => a.status)).toEqual([201, 200, 422, 401])
+    for (const answer of answers) expectDocumented(bulkPath, 'post', answer)
+    expect(answers[0]?.body.responses).toHaveLength(2)
+
+    const v3 = (method: string, path: string, body?: unknown) =>
+      s.request(method, `/v3${path}`, { version: null, ...(body !== undefined ? { body } : {}) })
+    const tag = await v3('POST', '/contact_tags', { name: 'documented' })
+    const taggingBody = { source: { all_active_contacts: true }, tag_ids: [tag.body.tag_id] }
+    const created = await v3('POST', '/activities/contacts_taggings_add', taggingBody)
+    expectDocumented('/v3/activities/contacts_taggings_add', 'post', created)
+    expectDocumented(
+      '/v3/activities/contacts_taggings_add',
+      'post',
+      await v3('POST', '/activities/contacts_taggings_add?dry_run=true', taggingBody),
+    )
+    expectDocumented(
+      '/v3/activities/contacts_taggings_add',
+      'post',
+      await v3('POST', '/activities/contacts_taggings_add', { source: {} }),
+    )
+    const done = { status: 200, body: await finishedActivity(s, created.body.activity_id) }
+    expectDocumented('/v3/activities/{activity_id}', 'get', done)
+    expectDocumented(
+      '/v3/activities/{activity_id}',
+      'get',
+      await v3('GET', '/activities/00000000-0000-4000-8000-000000000000'),
+    )
+    const undo = await v3('POST', `/activities/${created.body.activity_id}/undo`)
+    expectDocumented('/v3/activities/{activity_id}/undo', 'post', undo)
+    await finishedActivity(s, undo.body.activity_id)
+    expectDocumented(
+      '/v3/activities/{activity_id}',
+      'get',
+      await v3('GET', `/activities/${undo.body.activity_id}`),
+    )
+    expectDocumented(
+      '/v3/activities/{activity_id}/undo',
+      'post',
+      await v3('POST', `/activities/${undo.body.activity_id}/undo`),
+    )
   })
 
   it('serves an interactive reference at /docs from local assets', async () => {

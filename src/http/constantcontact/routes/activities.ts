@@ -11,6 +11,7 @@ import { createUndoActivity } from '../../../services/undoActivity.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
 import { presentActivity } from '../presenters.js'
+import { ActivityDocument, ConstantContactErrorsDocument, TaggingPreviewDocument } from '../responses.js'
 import {
   ActivitiesQuery,
   DryRunQuery,
@@ -19,11 +20,20 @@ import {
   TaggingActivityDocument,
 } from '../schemas.js'
 
+const NOT_FOUND = { ...ConstantContactErrorsDocument, description: 'No such activity in this account' }
+const CONFLICT = {
+  ...ConstantContactErrorsDocument,
+  description: 'The activity cannot be undone (see README, Undo)',
+}
+
 export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const kind of ['contacts_taggings_add', 'contacts_taggings_remove'] as const) {
     const options = {
       schema: { querystring: DryRunQuery },
-      config: { documentedBody: TaggingActivityDocument },
+      config: {
+        documentedBody: TaggingActivityDocument,
+        documentedResponses: { 201: ActivityDocument, 200: TaggingPreviewDocument },
+      },
     }
     app.post(`/activities/${kind}`, options, async (request, reply) => {
       // The vendor's own examples vary (string booleans, exclude inside source): parsed by hand.
@@ -54,7 +64,10 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/activities/contacts_tags_delete',
-    { schema: { querystring: DryRunQuery }, config: { documentedBody: TagDeleteActivityDocument } },
+    {
+      schema: { querystring: DryRunQuery },
+      config: { documentedBody: TagDeleteActivityDocument, documentedResponses: { 201: ActivityDocument } },
+    },
     async (request, reply) => {
       // Refused rather than ignored: ignoring it would delete tags the caller only meant to preview.
       if (request.query.dry_run)
@@ -74,7 +87,10 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Tagbase's own: reverts a finished add/remove activity (see README, "Undo").
   app.post(
     '/activities/:activity_id/undo',
-    { schema: { params: IdParams.activity } },
+    {
+      schema: { params: IdParams.activity },
+      config: { documentedResponses: { 201: ActivityDocument, 404: NOT_FOUND, 409: CONFLICT } },
+    },
     async (request, reply) => {
       const undo = await createUndoActivity(
         app.database,
@@ -86,10 +102,16 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 
-  app.get('/activities/:activity_id', { schema: { params: IdParams.activity } }, async (request) =>
-    presentActivity(
-      await getActivity(app.database, accountOf(request).locationId, request.params.activity_id),
-    ),
+  app.get(
+    '/activities/:activity_id',
+    {
+      schema: { params: IdParams.activity },
+      config: { documentedResponses: { 200: ActivityDocument, 404: NOT_FOUND } },
+    },
+    async (request) =>
+      presentActivity(
+        await getActivity(app.database, accountOf(request).locationId, request.params.activity_id),
+      ),
   )
 
   app.get('/activities', { schema: { querystring: ActivitiesQuery } }, async (request) => {

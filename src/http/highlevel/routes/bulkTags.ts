@@ -20,12 +20,24 @@ function bulkRuleViolations(
   return problems
 }
 
+import { BulkTagUpdateDocument } from '../responses.js'
+
 export const bulkTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/contacts/bulk/tags/update/:type',
     {
       schema: { params: BulkTagParams, body: BulkTagBody, querystring: DryRunQuery },
-      config: { scope: 'contacts.write', locationFrom: 'body' },
+      config: {
+        scope: 'contacts.write',
+        locationFrom: 'body',
+        documentedResponses: {
+          201: BulkTagUpdateDocument,
+          200: {
+            ...BulkTagUpdateDocument,
+            description: 'dry_run=true: the answer the request would get, plus dryRun: true',
+          },
+        },
+      },
     },
     async (request, reply) => {
       const { type } = request.params
