@@ -27,36 +27,22 @@ export async function findContact(db: Db, locationId: string, id: string): Promi
     .executeTakeFirst()
 }
 
+/** The oldest live contact of this location with this lower-cased email. */
 export async function findLiveContactByEmail(
   db: Db,
   locationId: string,
   emailLower: string,
 ): Promise<ContactRow | undefined> {
-  return db.kysely
-    .selectFrom('contacts')
-    .selectAll()
-    .where('location_id', '=', locationId)
-    .where('email_lower', '=', emailLower)
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .executeTakeFirst()
+  return (await findLiveContactsByEmails(db, locationId, [emailLower]))[0]
 }
 
+/** The oldest live contact of this location with this phone. */
 export async function findLiveContactByPhone(
   db: Db,
   locationId: string,
   phone: string,
 ): Promise<ContactRow | undefined> {
-  return db.kysely
-    .selectFrom('contacts')
-    .selectAll()
-    .where('location_id', '=', locationId)
-    .where('phone', '=', phone)
-    .where('deleted_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .executeTakeFirst()
+  return (await findLiveContactsByPhones(db, locationId, [phone]))[0]
 }
 
 /** Live contacts of this location with any of these lower-cased emails, oldest first. */
