@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaggingActivity, getActivity } from '../src/services/activities.js'
+import { authenticate } from '../src/services/admin.js'
 import { ensureTagsByName } from '../src/store/tags.js'
-import { spawnTagbase, tagbase, tagbaseExit } from './helpers/cli.js'
+import { spawnTagbase, tagbase, tagbaseExit, tagbaseText } from './helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js'
 import { makeLocation } from './helpers/fixtures.js'
 import { seedContacts } from './helpers/seed.js'
@@ -150,6 +151,44 @@ for (const dialect of DIALECTS) {
         worker.kill('SIGTERM')
         await once(worker, 'exit')
       }
+    })
+
+    it('lists locations and tokens (never a secret or hash) and revokes a token for good', async () => {
+      const location = await tagbase(db, 'location', 'create', '--name', 'Listed')
+      expect(await tagbase(db, 'location', 'list')).toEqual(
+        expect.arrayContaining([{ id: location.id, name: 'Listed', createdAt: location.createdAt }]),
+      )
+      const issued = await tagbase(db, 'token', 'create', '--location', location.id, '--name', 'zapier')
+      const listed = await tagbase(db, 'token', 'list', '--location', location.id)
+      expect(listed).toEqual([
+        {
+          id: issued.id,
+          name: 'zapier',
+          scopes: issued.scopes,
+          createdAt: expect.any(String),
+          revokedAt: null,
+        },
+      ])
+      const stored = await db.database.kysely
+        .selectFrom('access_tokens')
+        .select('token_hash')
+        .where('id', '=', issued.id)
+        .executeTakeFirstOrThrow()
+      const text = await tagbaseText(db, 'token', 'list', '--location', location.id)
+      expect(text).not.toContain(issued.token)
+      expect(text).not.toContain(stored.token_hash)
+
+      expect(await authenticate(db.database, issued.token)).toBeDefined()
+      expect(await tagbase(db, 'token', 'revoke', '--location', location.id, '--id', issued.id)).toEqual({
+        id: issued.id,
+        revoked: true,
+      })
+      expect(await authenticate(db.database, issued.token)).toBeUndefined()
+      expect((await tagbase(db, 'token', 'list', '--location', location.id))[0].revokedAt).toEqual(
+        expect.any(String),
+      )
+      const again = await tagbaseExit(db, 'token', 'revoke', '--location', location.id, '--id', issued.id)
+      expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('no active token') })
     })
 
     it('exits 2 for a wrong command line and 1 for work refused', async () => {

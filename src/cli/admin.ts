@@ -1,6 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import { parseScopeList, SCOPES, type Scope } from '../domain/scopes.js'
-import { createAccessToken, createLocation } from '../services/admin.js'
+import {
+  createAccessToken,
+  createLocation,
+  listAllLocations,
+  listTokens,
+  revokeToken,
+} from '../services/admin.js'
 import { print, withDatabase } from './runtime.js'
 
 function scopesOption(raw: string): Scope[] {
@@ -11,7 +17,7 @@ function scopesOption(raw: string): Scope[] {
   return scopes
 }
 
-/** `migrate`, `location create`, `token create`. */
+/** `migrate`, `location create|list`, `token create|list|revoke`. */
 export function registerAdminCommands(program: Command): void {
   program
     .command('migrate')
@@ -28,6 +34,18 @@ export function registerAdminCommands(program: Command): void {
         print(command, { id: row.id, name: row.name, createdAt: row.created_at })
       }),
     )
+  location
+    .command('list')
+    .description('every location, oldest first')
+    .action((_options, command: Command) =>
+      withDatabase(async (database) => {
+        const rows = await listAllLocations(database)
+        print(
+          command,
+          rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at })),
+        )
+      }),
+    )
 
   const token = program.command('token').description('manage access tokens')
   token
@@ -38,6 +56,24 @@ export function registerAdminCommands(program: Command): void {
     .action((options: { location: string; scopes: Scope[]; name: string }, command: Command) =>
       withDatabase(async (database) => {
         print(command, await createAccessToken(database, options.location, options.scopes, options.name))
+      }),
+    )
+  token
+    .command('list')
+    .description("a location's tokens (never their secrets), revoked ones included")
+    .requiredOption('--location <id>', 'location')
+    .action((options: { location: string }, command: Command) =>
+      withDatabase(async (database) => print(command, await listTokens(database, options.location))),
+    )
+  token
+    .command('revoke')
+    .description('revoke a token: its next request is refused')
+    .requiredOption('--location <id>', 'location the token acts for')
+    .requiredOption('--id <tokenId>', 'token id (from token create or token list)')
+    .action((options: { location: string; id: string }, command: Command) =>
+      withDatabase(async (database) => {
+        await revokeToken(database, options.location, options.id)
+        print(command, { id: options.id, revoked: true })
       }),
     )
 }

@@ -1,7 +1,12 @@
 import { hashAccessToken, newAccessTokenSecret, newFirebaseId, type Scope } from '../domain/index.js'
 import type { Database } from '../store/database.js'
-import { findLocation, insertLocation, type LocationRow } from '../store/locations.js'
-import { findActiveTokenByHash, insertAccessToken } from '../store/tokens.js'
+import { findLocation, insertLocation, type LocationRow, listLocations } from '../store/locations.js'
+import {
+  findActiveTokenByHash,
+  insertAccessToken,
+  listAccessTokens,
+  revokeAccessToken as revokeAccessTokenRow,
+} from '../store/tokens.js'
 
 export async function createLocation(database: Database, name: string): Promise<LocationRow> {
   const location = { id: newFirebaseId(), name, created_at: new Date().toISOString() }
@@ -39,4 +44,34 @@ export async function authenticate(database: Database, secret: string): Promise<
   const row = await findActiveTokenByHash(database, hashAccessToken(secret))
   if (!row) return undefined
   return { tokenId: row.id, locationId: row.location_id, scopes: new Set(row.scopes.split(' ')) }
+}
+
+export async function listAllLocations(database: Database): Promise<LocationRow[]> {
+  return listLocations(database)
+}
+
+export type TokenView = {
+  id: string
+  name: string
+  scopes: string[]
+  createdAt: string
+  revokedAt: string | null
+}
+
+/** A location's tokens as operators see them: never the secret, never its hash. */
+export async function listTokens(database: Database, locationId: string): Promise<TokenView[]> {
+  if (!(await findLocation(database, locationId))) throw new Error(`location ${locationId} does not exist`)
+  return (await listAccessTokens(database, locationId)).map((t) => ({
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes.split(' '),
+    createdAt: t.created_at,
+    revokedAt: t.revoked_at,
+  }))
+}
+
+/** Revokes a token at once: its next request is refused (401) in both dialects. */
+export async function revokeToken(database: Database, locationId: string, tokenId: string): Promise<void> {
+  if (!(await revokeAccessTokenRow(database, locationId, tokenId, new Date().toISOString())))
+    throw new Error(`no active token ${tokenId} in location ${locationId}`)
 }

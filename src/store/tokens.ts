@@ -18,6 +18,20 @@ export async function findActiveTokenByHash(db: Db, tokenHash: string): Promise<
     .executeTakeFirst()
 }
 
+/** A location's tokens, oldest first, revoked ones included; never the hash. */
+export async function listAccessTokens(
+  db: Db,
+  locationId: string,
+): Promise<Array<Omit<AccessTokenRow, 'token_hash'>>> {
+  return db.kysely
+    .selectFrom('access_tokens')
+    .select(['location_id', 'id', 'scopes', 'name', 'created_at', 'revoked_at'])
+    .where('location_id', '=', locationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+}
+
 export async function revokeAccessToken(
   db: Db,
   locationId: string,
