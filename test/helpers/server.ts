@@ -5,6 +5,7 @@ import { InProcessRateLimiter, type RateLimiter } from '../../src/services/rateL
 import type { DialectName } from '../../src/store/database.js'
 import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
+import { documentedAnswers } from './documentedAnswers.js'
 import { makeLocation, makeToken } from './fixtures.js'
 
 export type TestServer = TestDatabase & {
@@ -77,6 +78,7 @@ export async function startTestServer(
   const token = await makeToken(testDb.database, location.id)
   const otherToken = await makeToken(testDb.database, otherLocation.id)
   worker.start()
+  const answers = documentedAnswers(app)
 
   return {
     ...testDb,
@@ -98,6 +100,7 @@ export async function startTestServer(
       const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload })
       const text = await response.text()
       const result = { status: response.status, body: text ? JSON.parse(text) : undefined }
+      answers.check(method, path, result.status, result.body)
       // Not enumerable, so assertions on {status, body} stay exact.
       return Object.defineProperty(result, 'headers', {
         value: response.headers,
@@ -112,6 +115,9 @@ export async function startTestServer(
       await worker.stop()
       await rateLimiter.close()
       await testDb.drop()
+      // Fails the suite that received them, once everything is released.
+      if (answers.mismatches.length > 0)
+        throw new Error(`answers differ from the OpenAPI document:\n${answers.mismatches.join('\n')}`)
     },
   }
 }

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { Gauge, Registry } from 'prom-client'
 import { ACTIVITY_STATES } from '../../domain/activities.js'
@@ -21,25 +22,48 @@ import {
 export const adminApi: FastifyPluginAsync = async (app) => {
   const databaseGauges = databaseMetrics(app.database)
 
-  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/healthz', { config: { documentedResponses: { 200: Healthy } } }, async () => ({ status: 'ok' }))
 
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await pingDatabase(app.database)
-    } catch (error) {
-      return reply.code(503).send({ status: 'unavailable', database: 'unreachable', error: String(error) })
-    }
-    const pending = await pendingMigrations(app.database)
-    if (pending.length > 0)
-      return reply.code(503).send({ status: 'unavailable', database: 'ok', pendingMigrations: pending })
-    return { status: 'ok', database: 'ok', pendingMigrations: [] }
-  })
+  app.get(
+    '/readyz',
+    { config: { documentedResponses: { 200: Readiness, 503: NotReady } } },
+    async (_request, reply) => {
+      try {
+        await pingDatabase(app.database)
+      } catch (error) {
+        return reply.code(503).send({ status: 'unavailable', database: 'unreachable', error: String(error) })
+      }
+      const pending = await pendingMigrations(app.database)
+      if (pending.length > 0)
+        return reply.code(503).send({ status: 'unavailable', database: 'ok', pendingMigrations: pending })
+      return { status: 'ok', database: 'ok', pendingMigrations: [] }
+    },
+  )
 
   app.get('/metrics', async (_request, reply) => {
     const merged = Registry.merge([metricsRegistry, databaseGauges])
     return reply.type(merged.contentType).send(await merged.metrics())
   })
 }
+
+const Healthy = Type.Object({ status: Type.Literal('ok') }, { description: 'The process answers' })
+const Readiness = Type.Object(
+  {
+    status: Type.Literal('ok'),
+    database: Type.Literal('ok'),
+    pendingMigrations: Type.Array(Type.String(), { maxItems: 0 }),
+  },
+  { description: 'Database reachable, schema current' },
+)
+const NotReady = Type.Object(
+  {
+    status: Type.Literal('unavailable'),
+    database: Type.Union([Type.Literal('ok'), Type.Literal('unreachable')]),
+    pendingMigrations: Type.Optional(Type.Array(Type.String(), { description: 'Migrations not yet run' })),
+    error: Type.Optional(Type.String()),
+  },
+  { description: 'Not ready: the database does not answer, or migrations are pending' },
+)
 
 /** Counts every answer by route pattern (never the raw URL: ids would explode the label set). */
 export function registerRequestMetrics(app: FastifyInstance): void {

@@ -49,5 +49,83 @@ export const CONSTANT_CONTACT_ERROR_RESPONSES = Object.freeze({
   400: { ...ConstantContactErrorsDocument, description: 'Bad request; every problem listed' },
   401: { ...ConstantContactErrorsDocument, description: 'Missing, unknown or revoked token' },
   403: { ...ConstantContactErrorsDocument, description: 'Token lacks contact_data' },
+  409: {
+    ...ConstantContactErrorsDocument,
+    description: 'A request with this Idempotency-Key is still running',
+  },
+  415: { ...ConstantContactErrorsDocument, description: 'The body is not JSON' },
+  422: { ...ConstantContactErrorsDocument, description: 'Idempotency-Key reused with a different request' },
   429: { ...ConstantContactErrorsDocument, description: 'Rate limit exceeded; see Retry-After' },
+})
+
+const Time = Type.String({ format: 'date-time' })
+const NextLinks = Type.Object(
+  { next: Type.Optional(Link) },
+  { description: 'next is present only when the page was full; follow it for the rest' },
+)
+
+export const TagDocument = Type.Object({
+  tag_id: Type.String(),
+  name: Type.String(),
+  tag_source: Type.Optional(Type.String()),
+  contacts_count: Type.Optional(Type.Integer({ description: 'With include_count=true' })),
+  created_at: Time,
+  updated_at: Time,
+})
+export const TagPageDocument = Type.Object({ tags: Type.Array(TagDocument), _links: NextLinks })
+
+export const ListDocument = Type.Object({
+  list_id: Type.String(),
+  name: Type.String(),
+  description: Type.Optional(Type.String()),
+  favorite: Type.Boolean(),
+  created_at: Time,
+  updated_at: Time,
+  membership_count: Type.Optional(Type.Integer({ description: 'With include_membership_count' })),
+})
+export const ListPageDocument = Type.Object({
+  lists: Type.Array(ListDocument),
+  lists_count: Type.Integer(),
+  _links: NextLinks,
+})
+
+export const ContactDocument = Type.Object({
+  contact_id: Type.String(),
+  email_address: Type.Optional(
+    Type.Object({
+      address: Type.String(),
+      permission_to_send: Type.String(),
+      created_at: Time,
+      updated_at: Time,
+      opt_in_date: Type.Optional(Time),
+      opt_out_date: Type.Optional(Time),
+    }),
+  ),
+  first_name: Type.Optional(Type.String()),
+  last_name: Type.Optional(Type.String()),
+  job_title: Type.Optional(Type.String()),
+  company_name: Type.Optional(Type.String()),
+  phone_numbers: Type.Array(Type.Object({ phone_number: Type.String(), kind: Type.String() })),
+  create_source: Type.String(),
+  update_source: Type.Optional(Type.String()),
+  created_at: Time,
+  updated_at: Time,
+  deleted_at: Type.Optional(Time),
+  list_memberships: Type.Array(Type.String()),
+  taggings: Type.Array(Type.String()),
+})
+export const ContactPageDocument = Type.Object({ contacts: Type.Array(ContactDocument), _links: NextLinks })
+
+/** 204 answers carry no body; documented so the status shows in the reference. */
+export const NoContentDocument = { type: 'null', description: 'Done; no body' } as const
+
+export const notFoundDocument = (what: string) => ({
+  ...ConstantContactErrorsDocument,
+  description: `No such ${what} in this account`,
+})
+export const conflictDocument = (why: string) => ({ ...ConstantContactErrorsDocument, description: why })
+
+export const ActivityListDocument = Type.Object({
+  activities: Type.Array(ActivityDocument, { description: 'Newest first' }),
+  _links: Type.Object({}),
 })

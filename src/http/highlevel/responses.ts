@@ -56,3 +56,93 @@ export const HIGHLEVEL_ERROR_RESPONSES = Object.freeze({
   },
   429: { ...HighLevelErrorDocument, description: 'Rate limit exceeded; see Retry-After' },
 })
+
+export const ContactDocument = Type.Object(
+  {
+    id: Type.String(),
+    locationId: Type.String(),
+    firstName: Type.Optional(Type.String()),
+    lastName: Type.Optional(Type.String()),
+    contactName: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    firstNameLowerCase: Type.Optional(Type.String()),
+    lastNameLowerCase: Type.Optional(Type.String()),
+    fullNameLowerCase: Type.Optional(Type.String()),
+    email: Type.Optional(Type.String()),
+    emailLowerCase: Type.Optional(Type.String()),
+    phone: Type.Optional(Type.String()),
+    companyName: Type.Optional(Type.String()),
+    address1: Type.Optional(Type.String()),
+    city: Type.Optional(Type.String()),
+    state: Type.Optional(Type.String()),
+    postalCode: Type.Optional(Type.String()),
+    country: Type.Optional(Type.String()),
+    website: Type.Optional(Type.String()),
+    timezone: Type.Optional(Type.String()),
+    source: Type.Optional(Type.String()),
+    dateOfBirth: Type.Optional(Type.String()),
+    assignedTo: Type.Optional(Type.String()),
+    dnd: Type.Boolean(),
+    type: Type.String(),
+    tags: TagNames,
+    customFields: Type.Array(Type.Unknown()),
+    dateAdded: Type.String({ format: 'date-time' }),
+    dateUpdated: Type.String({ format: 'date-time' }),
+  },
+  { description: 'A contact; fields without a value are left out' },
+)
+
+const Succeeded = Type.Object({ succeded: Type.Literal(true) })
+export const SucceededDocument = { ...Succeeded, description: 'Done (spelled as in HighLevel)' }
+export const ContactEnvelopeDocument = Type.Object({ contact: ContactDocument })
+export const UpsertedContactDocument = Type.Object({
+  new: Type.Boolean({ description: 'true when the contact was created' }),
+  contact: ContactDocument,
+  traceId: Type.String(),
+})
+export const UpdatedContactDocument = Type.Object({ succeded: Type.Literal(true), contact: ContactDocument })
+export const ContactPageDocument = Type.Object({
+  contacts: Type.Array(ContactDocument),
+  count: Type.Integer(),
+  meta: Type.Object({
+    total: Type.Integer(),
+    startAfterId: Type.Union([Type.String(), Type.Null()]),
+    startAfter: Type.Union([Type.Integer(), Type.Null()]),
+    nextPageUrl: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
+  }),
+})
+export const ContactTagsDocument = Type.Object(
+  { tags: TagNames },
+  { description: "The contact's tags afterwards" },
+)
+
+const LocationTag = Type.Object({ id: Type.String(), name: Type.String(), locationId: Type.String() })
+export const LocationTagDocument = Type.Object({ tag: LocationTag })
+export const LocationTagsDocument = Type.Object({ tags: Type.Array(LocationTag) })
+
+const Webhook = Type.Object({
+  id: Type.String(),
+  locationId: Type.String(),
+  url: Type.String(),
+  appId: Type.String(),
+  events: Type.Array(Type.Literal('ContactTagUpdate')),
+  dateAdded: Type.String({ format: 'date-time' }),
+  consecutiveFailures: Type.Integer(),
+  pausedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  deliveries: Type.Optional(
+    Type.Object(
+      {
+        pending: Type.Integer(),
+        delivering: Type.Integer(),
+        delivered: Type.Integer(),
+        dead: Type.Integer(),
+      },
+      { description: 'Deliveries by state' },
+    ),
+  ),
+})
+export const WebhookDocument = Type.Object({ webhook: Webhook })
+export const WebhooksDocument = Type.Object({ webhooks: Type.Array(Webhook) })
+export const RedrivenDocument = Type.Object({
+  redriven: Type.Integer({ description: 'Dead deliveries queued again' }),
+})

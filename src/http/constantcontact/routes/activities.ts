@@ -11,7 +11,12 @@ import { createUndoActivity } from '../../../services/undoActivity.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
 import { presentActivity } from '../presenters.js'
-import { ActivityDocument, ConstantContactErrorsDocument, TaggingPreviewDocument } from '../responses.js'
+import {
+  ActivityDocument,
+  ActivityListDocument,
+  ConstantContactErrorsDocument,
+  TaggingPreviewDocument,
+} from '../responses.js'
 import {
   ActivitiesQuery,
   DryRunQuery,
@@ -114,16 +119,23 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ),
   )
 
-  app.get('/activities', { schema: { querystring: ActivitiesQuery } }, async (request) => {
-    const { limit, state } = request.query
-    // timed_out is a Constant Contact state Tagbase never enters (leases expire and work resumes).
-    const rows =
-      state === 'timed_out'
-        ? []
-        : await listActivities(app.database, accountOf(request).locationId, {
-            limit,
-            ...(state ? { state } : {}),
-          })
-    return { activities: rows.map(presentActivity), _links: {} }
-  })
+  app.get(
+    '/activities',
+    {
+      schema: { querystring: ActivitiesQuery },
+      config: { documentedResponses: { 200: ActivityListDocument } },
+    },
+    async (request) => {
+      const { limit, state } = request.query
+      // timed_out is a Constant Contact state Tagbase never enters (leases expire and work resumes).
+      const rows =
+        state === 'timed_out'
+          ? []
+          : await listActivities(app.database, accountOf(request).locationId, {
+              limit,
+              ...(state ? { state } : {}),
+            })
+      return { activities: rows.map(presentActivity), _links: {} }
+    },
+  )
 }

@@ -16,6 +16,13 @@ import type { Database } from '../../../store/database.js'
 import { accountOf } from '../auth.js'
 import { decodeCursor, nextLink } from '../paging.js'
 import { type ConstantContactExtra, presentContact } from '../presenters.js'
+import {
+  ContactDocument,
+  ContactPageDocument,
+  conflictDocument,
+  NoContentDocument,
+  notFoundDocument,
+} from '../responses.js'
 import { ContactPostBody, ContactPutBody, ContactsQuery, IdParams } from '../schemas.js'
 
 type ContactBody = Static<typeof ContactPostBody> | Static<typeof ContactPutBody>
@@ -68,42 +75,65 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return views.map((v) => presentContact(v, links.get(v.id) ?? { tagIds: [], listIds: [] }))
   }
 
-  app.post('/contacts', { schema: { body: ContactPostBody } }, async (request, reply) => {
-    const account = accountOf(request)
-    const input = await contactInput(app.database, account, request.body)
-    const created = await createContact(app.database, account.locationId, input, 'constantcontact.contact')
-    return reply.code(201).send((await present(account.locationId, [created]))[0])
-  })
+  app.post(
+    '/contacts',
+    {
+      config: {
+        documentedResponses: {
+          201: ContactDocument,
+          409: conflictDocument('A contact with this email exists'),
+        },
+      },
+      schema: { body: ContactPostBody },
+    },
+    async (request, reply) => {
+      const account = accountOf(request)
+      const input = await contactInput(app.database, account, request.body)
+      const created = await createContact(app.database, account.locationId, input, 'constantcontact.contact')
+      return reply.code(201).send((await present(account.locationId, [created]))[0])
+    },
+  )
 
-  app.get('/contacts', { schema: { querystring: ContactsQuery } }, async (request) => {
-    const { locationId } = accountOf(request)
-    const { status, tags, lists, limit, cursor, include } = request.query
-    const afterId = decodeCursor(cursor)
-    const views = await listContactsByFilter(app.database, locationId, {
-      status,
-      tagIds: splitIds(tags),
-      listIds: splitIds(lists),
-      limit,
-      ...(afterId ? { afterId } : {}),
-    })
-    return {
-      contacts: await present(locationId, views),
-      _links: nextLink(
-        '/v3/contacts',
-        { status, tags, lists, limit, include },
-        views,
+  app.get(
+    '/contacts',
+    { config: { documentedResponses: { 200: ContactPageDocument } }, schema: { querystring: ContactsQuery } },
+    async (request) => {
+      const { locationId } = accountOf(request)
+      const { status, tags, lists, limit, cursor, include } = request.query
+      const afterId = decodeCursor(cursor)
+      const views = await listContactsByFilter(app.database, locationId, {
+        status,
+        tagIds: splitIds(tags),
+        listIds: splitIds(lists),
         limit,
-        views.at(-1)?.id,
-      ),
-    }
-  })
+        ...(afterId ? { afterId } : {}),
+      })
+      return {
+        contacts: await present(locationId, views),
+        _links: nextLink(
+          '/v3/contacts',
+          { status, tags, lists, limit, include },
+          views,
+          limit,
+          views.at(-1)?.id,
+        ),
+      }
+    },
+  )
 
-  app.get('/contacts/:contact_id', { schema: { params: IdParams.contact } }, async (request) => {
-    const { locationId } = accountOf(request)
-    return (
-      await present(locationId, [await getContact(app.database, locationId, request.params.contact_id)])
-    )[0]
-  })
+  app.get(
+    '/contacts/:contact_id',
+    {
+      config: { documentedResponses: { 200: ContactDocument, 404: notFoundDocument('contact') } },
+      schema: { params: IdParams.contact },
+    },
+    async (request) => {
+      const { locationId } = accountOf(request)
+      return (
+        await present(locationId, [await getContact(app.database, locationId, request.params.contact_id)])
+      )[0]
+    },
+  )
 
   /**
    * Replaces the fields the body gives. Unlike Constant Contact, omitted `taggings` and
@@ -111,7 +141,10 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
    */
   app.put(
     '/contacts/:contact_id',
-    { schema: { params: IdParams.contact, body: ContactPutBody } },
+    {
+      config: { documentedResponses: { 200: ContactDocument, 404: notFoundDocument('contact') } },
+      schema: { params: IdParams.contact, body: ContactPutBody },
+    },
     async (request) => {
       const account = accountOf(request)
       const input = await contactInput(app.database, account, request.body)
@@ -126,8 +159,15 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   )
 
-  app.delete('/contacts/:contact_id', { schema: { params: IdParams.contact } }, async (request, reply) => {
-    await deleteContact(app.database, accountOf(request).locationId, request.params.contact_id)
-    return reply.code(204).send()
-  })
+  app.delete(
+    '/contacts/:contact_id',
+    {
+      config: { documentedResponses: { 204: NoContentDocument, 404: notFoundDocument('contact') } },
+      schema: { params: IdParams.contact },
+    },
+    async (request, reply) => {
+      await deleteContact(app.database, accountOf(request).locationId, request.params.contact_id)
+      return reply.code(204).send()
+    },
+  )
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { editContactTags } from '../../../services/contacts.js'
 import { principalOf } from '../auth.js'
+import { ContactTagsDocument } from '../responses.js'
 import { ContactIdParams, TagsBody } from '../schemas.js'
 
 const SOURCE = 'highlevel.contact-tags'
@@ -10,7 +11,7 @@ export const contactTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/contacts/:contactId/tags',
-    { schema, config: { scope: 'contacts.write' } },
+    { schema, config: { documentedResponses: { 201: ContactTagsDocument }, scope: 'contacts.write' } },
     async (request, reply) => {
       const { locationId } = principalOf(request)
       const tags = await editContactTags(
@@ -27,7 +28,7 @@ export const contactTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/contacts/:contactId/tags',
-    { schema, config: { scope: 'contacts.write' } },
+    { schema, config: { documentedResponses: { 200: ContactTagsDocument }, scope: 'contacts.write' } },
     async (request) => {
       const { locationId } = principalOf(request)
       const tags = await editContactTags(

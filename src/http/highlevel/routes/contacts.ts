@@ -10,6 +10,13 @@ import {
 import { principalOf } from '../auth.js'
 import { contactInputFrom, presentContact } from '../presenters.js'
 import {
+  ContactEnvelopeDocument,
+  ContactPageDocument,
+  SucceededDocument,
+  UpdatedContactDocument,
+  UpsertedContactDocument,
+} from '../responses.js'
+import {
   ContactIdParams,
   CreateContactBody,
   ListContactsQuery,
@@ -22,7 +29,14 @@ const SOURCE = 'highlevel.contact'
 export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/contacts/',
-    { schema: { body: CreateContactBody }, config: { scope: 'contacts.write', locationFrom: 'body' } },
+    {
+      schema: { body: CreateContactBody },
+      config: {
+        documentedResponses: { 201: ContactEnvelopeDocument },
+        scope: 'contacts.write',
+        locationFrom: 'body',
+      },
+    },
     async (request, reply) => {
       const contact = await createContact(
         app.database,
@@ -36,7 +50,14 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/contacts/upsert',
-    { schema: { body: UpsertContactBody }, config: { scope: 'contacts.write', locationFrom: 'body' } },
+    {
+      schema: { body: UpsertContactBody },
+      config: {
+        documentedResponses: { 200: UpsertedContactDocument },
+        scope: 'contacts.write',
+        locationFrom: 'body',
+      },
+    },
     async (request) => {
       const { created, contact } = await upsertContact(
         app.database,
@@ -52,7 +73,11 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/contacts/',
     {
       schema: { querystring: ListContactsQuery },
-      config: { scope: 'contacts.readonly', locationFrom: 'query' },
+      config: {
+        documentedResponses: { 200: ContactPageDocument },
+        scope: 'contacts.readonly',
+        locationFrom: 'query',
+      },
     },
     async (request) => {
       const { locationId, query, limit, startAfterId } = request.query
@@ -77,7 +102,10 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/contacts/:contactId',
-    { schema: { params: ContactIdParams }, config: { scope: 'contacts.readonly' } },
+    {
+      schema: { params: ContactIdParams },
+      config: { documentedResponses: { 200: ContactEnvelopeDocument }, scope: 'contacts.readonly' },
+    },
     async (request) => {
       const contact = await getContact(
         app.database,
@@ -90,7 +118,10 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put(
     '/contacts/:contactId',
-    { schema: { params: ContactIdParams, body: UpdateContactBody }, config: { scope: 'contacts.write' } },
+    {
+      schema: { params: ContactIdParams, body: UpdateContactBody },
+      config: { documentedResponses: { 200: UpdatedContactDocument }, scope: 'contacts.write' },
+    },
     async (request) => {
       const contact = await updateContact(
         app.database,
@@ -105,7 +136,10 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/contacts/:contactId',
-    { schema: { params: ContactIdParams }, config: { scope: 'contacts.write' } },
+    {
+      schema: { params: ContactIdParams },
+      config: { documentedResponses: { 200: SucceededDocument }, scope: 'contacts.write' },
+    },
     async (request) => {
       await deleteContact(app.database, principalOf(request).locationId, request.params.contactId)
       return { succeded: true }

@@ -7,6 +7,7 @@ import {
   renameLocationTag,
 } from '../../../services/locationTags.js'
 import { presentTag } from '../presenters.js'
+import { LocationTagDocument, LocationTagsDocument, SucceededDocument } from '../responses.js'
 import { LocationParams, LocationTagParams, TagNameBody } from '../schemas.js'
 
 export const locationTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -15,7 +16,10 @@ export const locationTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/locations/:locationId/tags',
-    { schema: { params: LocationParams }, config: read },
+    {
+      schema: { params: LocationParams },
+      config: { ...read, documentedResponses: { 200: LocationTagsDocument } },
+    },
     async (request) => {
       const tags = await listLocationTags(app.database, request.params.locationId)
       return { tags: tags.map(presentTag) }
@@ -24,7 +28,10 @@ export const locationTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/locations/:locationId/tags',
-    { schema: { params: LocationParams, body: TagNameBody }, config: write },
+    {
+      schema: { params: LocationParams, body: TagNameBody },
+      config: { ...write, documentedResponses: { 200: LocationTagDocument } },
+    },
     async (request) => {
       const tag = await createLocationTag(app.database, request.params.locationId, request.body.name)
       return { tag: presentTag(tag) }
@@ -33,7 +40,10 @@ export const locationTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/locations/:locationId/tags/:tagId',
-    { schema: { params: LocationTagParams }, config: read },
+    {
+      schema: { params: LocationTagParams },
+      config: { ...read, documentedResponses: { 200: LocationTagDocument } },
+    },
     async (request) => {
       const tag = await getLocationTag(app.database, request.params.locationId, request.params.tagId)
       return { tag: presentTag(tag) }
@@ -42,7 +52,10 @@ export const locationTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.put(
     '/locations/:locationId/tags/:tagId',
-    { schema: { params: LocationTagParams, body: TagNameBody }, config: write },
+    {
+      schema: { params: LocationTagParams, body: TagNameBody },
+      config: { ...write, documentedResponses: { 200: LocationTagDocument } },
+    },
     async (request) => {
       const { locationId, tagId } = request.params
       const tag = await renameLocationTag(app.database, locationId, tagId, request.body.name)
@@ -52,7 +65,10 @@ export const locationTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/locations/:locationId/tags/:tagId',
-    { schema: { params: LocationTagParams }, config: write },
+    {
+      schema: { params: LocationTagParams },
+      config: { ...write, documentedResponses: { 200: SucceededDocument } },
+    },
     async (request) => {
       await deleteLocationTag(app.database, request.params.locationId, request.params.tagId)
       return { succeded: true }

@@ -1,3 +1,13 @@
+import {
+  HighLevelErrorDocument,
+  RedrivenDocument,
+  SucceededDocument,
+  WebhookDocument,
+  WebhooksDocument,
+} from '../responses.js'
+
+const WEBHOOK_NOT_FOUND = { ...HighLevelErrorDocument, description: 'No such webhook in this location' }
+
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
   getWebhook,
@@ -21,7 +31,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/locations/:locationId/webhooks',
-    { schema: { params: LocationParams }, config: read },
+    {
+      schema: { params: LocationParams },
+      config: { ...read, documentedResponses: { 200: WebhooksDocument } },
+    },
     async (request) => {
       const webhooks = await listWebhooksWithHealth(app.database, request.params.locationId)
       return { webhooks: webhooks.map(presentWebhook) }
@@ -30,7 +43,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/locations/:locationId/webhooks',
-    { schema: { params: LocationParams, body: WebhookBody }, config: write },
+    {
+      schema: { params: LocationParams, body: WebhookBody },
+      config: { ...write, documentedResponses: { 201: WebhookDocument } },
+    },
     async (request, reply) => {
       const webhook = await registerWebhook(app.database, request.params.locationId, request.body)
       return reply.code(201).send({ webhook: presentWebhook(webhook) })
@@ -39,7 +55,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/locations/:locationId/webhooks/:webhookId',
-    { schema: { params: LocationWebhookParams }, config: read },
+    {
+      schema: { params: LocationWebhookParams },
+      config: { ...read, documentedResponses: { 200: WebhookDocument, 404: WEBHOOK_NOT_FOUND } },
+    },
     async (request) => {
       const { locationId, webhookId } = request.params
       return { webhook: presentWebhook(await getWebhook(app.database, locationId, webhookId)) }
@@ -48,7 +67,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/locations/:locationId/webhooks/:webhookId',
-    { schema: { params: LocationWebhookParams }, config: write },
+    {
+      schema: { params: LocationWebhookParams },
+      config: { ...write, documentedResponses: { 200: SucceededDocument, 404: WEBHOOK_NOT_FOUND } },
+    },
     async (request) => {
       await removeWebhook(app.database, request.params.locationId, request.params.webhookId)
       return { succeded: true }
@@ -57,7 +79,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/locations/:locationId/webhooks/:webhookId/redrive',
-    { schema: { params: LocationWebhookParams }, config: write },
+    {
+      schema: { params: LocationWebhookParams },
+      config: { ...write, documentedResponses: { 200: RedrivenDocument, 404: WEBHOOK_NOT_FOUND } },
+    },
     async (request) => {
       const { locationId, webhookId } = request.params
       return { redriven: await redriveWebhookDeliveries(app.database, locationId, webhookId) }
