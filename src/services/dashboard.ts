@@ -8,12 +8,14 @@ import { countRunnableActivitiesPerLocation, countWebhooksPerLocation } from '..
 import { findTagsByIds, listTags } from '../store/tags.js'
 import {
   type ActivitySummary,
+  cancelActivity,
   createTaggingActivity,
   summarizeActivity,
   type TaggingActivityInput,
   tagIdsForNames,
 } from './activities.js'
 import { ServiceError } from './errors.js'
+import { createUndoActivity } from './undoActivity.js'
 import { listWebhooksWithHealth } from './webhooks.js'
 
 /** How many of a location's newest activities the dashboard follows. */
@@ -152,4 +154,24 @@ export async function startDashboardTagging(
   }
   const tagIds = await tagIdsForNames(database, locationId, kind, request.tags)
   return summarizeActivity(await createTaggingActivity(database, locationId, { kind, selector, tagIds }))
+}
+
+/** The dashboard's Cancel button: stops an unfinished activity; chunks already applied stay. */
+export async function cancelDashboardActivity(
+  database: Database,
+  locationId: string,
+  activityId: string,
+): Promise<ActivitySummary> {
+  await requireDashboardLocation(database, locationId)
+  return summarizeActivity(await cancelActivity(database, locationId, activityId))
+}
+
+/** The dashboard's Undo button: queues an undo of a finished add/remove activity. */
+export async function undoDashboardActivity(
+  database: Database,
+  locationId: string,
+  activityId: string,
+): Promise<ActivitySummary> {
+  await requireDashboardLocation(database, locationId)
+  return summarizeActivity(await createUndoActivity(database, locationId, activityId))
 }

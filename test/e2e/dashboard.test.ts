@@ -121,6 +121,20 @@ for (const dialect of DIALECTS) {
       expect(await webhook.getAttribute('data-health')).toBe('ok')
       expect(await webhook.locator('td').nth(3).textContent()).toBe('3,000')
 
+      // Undo from the page queues an undo (no worker runs here, so it waits); Cancel stops it.
+      await page
+        .locator(`#activities tr[data-activity-id="${activityId}"] button[data-action="undo"]`)
+        .click()
+      await expect.poll(() => page.locator('#activity-result').textContent()).toMatch(/^Undo .* queued$/)
+      const undoRow = page.locator('#activities tbody tr').first()
+      await expect.poll(() => undoRow.getAttribute('data-state')).toBe('initialized')
+      const undoId = (await undoRow.getAttribute('data-activity-id')) as string
+      expect(undoId).not.toBe(activityId)
+      await undoRow.locator('button[data-action="cancel"]').click()
+      await expect.poll(() => activityRow(page, undoId)).toEqual({ state: 'cancelled', percent: '0 %' })
+      // A cancelled activity offers nothing more.
+      expect(await page.locator(`#activities tr[data-activity-id="${undoId}"] button`).count()).toBe(0)
+
       await mkdir(ARTIFACTS, { recursive: true })
       await page.screenshot({ path: new URL(`dashboard-${dialect}.png`, ARTIFACTS).pathname, fullPage: true })
       expect(pageErrors).toEqual([])

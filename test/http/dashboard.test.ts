@@ -145,6 +145,35 @@ for (const dialect of DIALECTS) {
       expect(body.webhooks[0].deliveries.pending).toBe(2)
     })
 
+    it('undoes a finished activity once, and refuses to cancel what has ended', async () => {
+      const started = await dashboard('POST', `/dashboard/api/locations/${s.locationId}/activities`, {
+        operation: 'add',
+        tags: ['undo-me'],
+        source: { allActiveContacts: true },
+      })
+      const id = started.body.activity.activityId
+      await finishedActivity(s, id)
+      const base = `/dashboard/api/locations/${s.locationId}/activities`
+      const cancel = await dashboard('POST', `${base}/${id}/cancel`)
+      expect(cancel).toEqual({
+        status: 409,
+        body: { statusCode: 409, error: 'Conflict', message: 'Activity is already completed' },
+      })
+      const undo = await dashboard('POST', `${base}/${id}/undo`)
+      expect(undo.status).toBe(201)
+      expect(undo.body.activity).toMatchObject({ kind: 'contacts_taggings_undo', undoOf: id })
+      expect(await finishedActivity(s, undo.body.activity.activityId)).toMatchObject({ state: 'completed' })
+      const { body } = await dashboard('GET', `/dashboard/api/locations/${s.locationId}`)
+      expect(body.tags.find((t: { name: string }) => t.name === 'undo-me')).toMatchObject({ contacts: 0 })
+      expect((await dashboard('POST', `${base}/${id}/undo`)).status).toBe(409)
+      expect((await dashboard('POST', `${base}/00000000-0000-4000-8000-000000000000/undo`)).status).toBe(404)
+      // Another tenant's activity is not found from this location.
+      expect(
+        (await dashboard('POST', `/dashboard/api/locations/${s.other.locationId}/activities/${id}/cancel`))
+          .status,
+      ).toBe(404)
+    })
+
     it('refuses bad requests with a message, creating nothing', async () => {
       const before = (await listTags(s.database, s.locationId)).length
       const cases: Array<[unknown, number, RegExp]> = [

@@ -8,14 +8,20 @@ export function sendDashboardError(reply: FastifyReply, statusCode: number, mess
 }
 
 const NOT_FOUND: readonly ServiceErrorCode[] = ['location-not-found', 'activity-not-found', 'tag-not-found']
+// The activity is in a state that refuses the request (finished, running, already undone).
+const CONFLICT: readonly ServiceErrorCode[] = ['activity-finished', 'activity-not-undoable']
+
+function statusOf(code: ServiceErrorCode): number {
+  if (NOT_FOUND.includes(code)) return 404
+  return CONFLICT.includes(code) ? 409 : 400
+}
 
 export function dashboardErrorHandler(
   error: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  if (error instanceof ServiceError)
-    return sendDashboardError(reply, NOT_FOUND.includes(error.code) ? 404 : 400, error.message)
+  if (error instanceof ServiceError) return sendDashboardError(reply, statusOf(error.code), error.message)
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     const problems = fastifyError.validation.map(

@@ -2,16 +2,18 @@ import { readFile } from 'node:fs/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import {
+  cancelDashboardActivity,
   listLocationOverviews,
   readLiveLocationState,
   readLocationDashboard,
   requireDashboardLocation,
   startDashboardTagging,
+  undoDashboardActivity,
 } from '../../services/dashboard.js'
 import { registerDashboardPassword } from './auth.js'
 import { dashboardErrorHandler } from './errors.js'
 import { LIVE_FEED_DEFAULTS, LiveFeed, type LiveFeedOptions } from './liveFeed.js'
-import { LocationParams, StartTaggingBody } from './schemas.js'
+import { ActivityParams, LocationParams, StartTaggingBody } from './schemas.js'
 
 export type DashboardOptions = {
   /** HTTP Basic password for every dashboard route; unset: open, like the other operator routes. */
@@ -80,6 +82,32 @@ export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app
     { schema: { hide: true, params: LocationParams, body: StartTaggingBody } },
     async (request, reply) => {
       const activity = await startDashboardTagging(app.database, request.params.locationId, request.body)
+      app.activityQueued()
+      return reply.code(201).send({ activity })
+    },
+  )
+
+  app.post(
+    '/dashboard/api/locations/:locationId/activities/:activityId/cancel',
+    { schema: { hide: true, params: ActivityParams } },
+    async (request) => ({
+      activity: await cancelDashboardActivity(
+        app.database,
+        request.params.locationId,
+        request.params.activityId,
+      ),
+    }),
+  )
+
+  app.post(
+    '/dashboard/api/locations/:locationId/activities/:activityId/undo',
+    { schema: { hide: true, params: ActivityParams } },
+    async (request, reply) => {
+      const activity = await undoDashboardActivity(
+        app.database,
+        request.params.locationId,
+        request.params.activityId,
+      )
       app.activityQueued()
       return reply.code(201).send({ activity })
     },

@@ -117,6 +117,45 @@ function progressBar(activity) {
   )
 }
 
+const UNDOABLE = new Set(['contacts_taggings_add', 'contacts_taggings_remove'])
+
+/** Cancel while it runs; Undo once an add/remove completed (the server refuses a second undo). */
+function activityAction(activity) {
+  const action = !TERMINAL.has(activity.state)
+    ? 'cancel'
+    : activity.state === 'completed' && UNDOABLE.has(activity.kind)
+      ? 'undo'
+      : null
+  if (!action) return ''
+  return el(
+    'button',
+    {
+      type: 'button',
+      className: 'action',
+      dataset: { action },
+      onclick: () => actOnActivity(activity.activityId, action),
+    },
+    action === 'cancel' ? 'Cancel' : 'Undo',
+  )
+}
+
+async function actOnActivity(activityId, action) {
+  const output = $('#activity-result')
+  output.className = ''
+  output.textContent = ''
+  try {
+    const { activity } = await api(
+      `/locations/${encodeURIComponent(state.locationId)}/activities/${encodeURIComponent(activityId)}/${action}`,
+      { method: 'POST', body: '{}' },
+    )
+    output.textContent =
+      action === 'cancel' ? `Activity ${activityId} cancelled` : `Undo ${activity.activityId} queued`
+  } catch (error) {
+    output.className = 'error'
+    output.textContent = error.message
+  }
+}
+
 function renderActivities(activities) {
   $('#activities tbody').replaceChildren(
     ...activities.map((a) =>
@@ -133,6 +172,7 @@ function renderActivities(activities) {
           `${formatNumber(a.itemsCompleted)} / ${formatNumber(a.itemsTotal)}`,
         ),
         el('td', {}, formatTime(a.createdAt)),
+        el('td', {}, activityAction(a)),
       ),
     ),
   )
