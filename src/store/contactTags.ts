@@ -112,18 +112,32 @@ export async function detachTags(
 }
 
 /** How many live contacts carry each tag. */
+/**
+ * Live holders per tag: every holder, counted on the tag index alone, minus the deleted ones
+ * (found through the deleted-contacts index). Joining every tag row to its contact instead costs
+ * a lookup per row: 2 s for 600 000 rows on SQLite.
+ */
 export async function countLiveContactsPerTag(db: Db, locationId: string): Promise<Map<string, number>> {
-  const rows = await db.kysely
-    .selectFrom('contact_tags')
-    .innerJoin('contacts', (join) =>
-      join
-        .onRef('contacts.location_id', '=', 'contact_tags.location_id')
-        .onRef('contacts.id', '=', 'contact_tags.contact_id'),
-    )
-    .select((eb) => ['contact_tags.tag_id', eb.fn.countAll<number>().as('n')])
-    .where('contact_tags.location_id', '=', locationId)
-    .where('contacts.deleted_at', 'is', null)
-    .groupBy('contact_tags.tag_id')
-    .execute()
-  return new Map(rows.map((r) => [r.tag_id, Number(r.n)]))
+  const [holders, deletedHolders] = await Promise.all([
+    db.kysely
+      .selectFrom('contact_tags')
+      .select((eb) => ['tag_id', eb.fn.countAll<number>().as('n')])
+      .where('location_id', '=', locationId)
+      .groupBy('tag_id')
+      .execute(),
+    db.kysely
+      .selectFrom('contacts')
+      .innerJoin('contact_tags', (join) =>
+        join
+          .onRef('contact_tags.location_id', '=', 'contacts.location_id')
+          .onRef('contact_tags.contact_id', '=', 'contacts.id'),
+      )
+      .select((eb) => ['contact_tags.tag_id', eb.fn.countAll<number>().as('n')])
+      .where('contacts.location_id', '=', locationId)
+      .where('contacts.deleted_at', 'is not', null)
+      .groupBy('contact_tags.tag_id')
+      .execute(),
+  ])
+  const deleted = new Map(deletedHolders.map((r) => [r.tag_id, Number(r.n)]))
+  return new Map(holders.map((r) => [r.tag_id, Number(r.n) - (deleted.get(r.tag_id) ?? 0)]))
 }

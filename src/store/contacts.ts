@@ -203,10 +203,33 @@ export async function countLiveContacts(
   locationId: string,
   query: string | undefined,
 ): Promise<number> {
+  if (query === undefined || query.length === 0) return countAllLiveContacts(db, locationId)
   const row = await liveContactsMatching(db, locationId, query)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow()
   return Number(row.n)
+}
+
+/**
+ * Every contact of the tenant, counted on the primary key alone, minus the deleted ones (their
+ * own partial index): no row is read. Filtering on deleted_at instead reads every row (0.5 s for
+ * 200 000 contacts on SQLite).
+ */
+async function countAllLiveContacts(db: Db, locationId: string): Promise<number> {
+  const [all, deleted] = await Promise.all([
+    db.kysely
+      .selectFrom('contacts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('location_id', '=', locationId)
+      .executeTakeFirstOrThrow(),
+    db.kysely
+      .selectFrom('contacts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('location_id', '=', locationId)
+      .where('deleted_at', 'is not', null)
+      .executeTakeFirstOrThrow(),
+  ])
+  return Number(all.n) - Number(deleted.n)
 }
 
 export type ContactStatusFilter = 'all' | 'active' | 'unsubscribed' | 'deleted'
@@ -276,11 +299,12 @@ export async function findContactsByIds(
 }
 
 /**
- * PostgreSQL only: fresh statistics for the tables an import fills. A table filled within
- * minutes still has the statistics of an empty one, and plans made on them apply a batch's
- * id list as a filter over the whole tenant instead of seeking each id. SQLite's planner does
- * without.
+ * Fresh statistics for the tables an import fills. A table filled within minutes still has the
+ * statistics of an empty one: PostgreSQL's plans then apply a batch's id list as a filter over
+ * the whole tenant, and SQLite's pick an index that reads every row to count a tenant's tags.
  */
 export async function refreshContactStatistics(db: Db): Promise<void> {
   if (db.dialect === 'postgres') await sql`ANALYZE contacts, contact_tags`.execute(db.kysely)
+  // SQLite re-analyses (sampled, see openSqlite) only the tables that grew enough to need it.
+  else await sql`PRAGMA optimize`.execute(db.kysely)
 }

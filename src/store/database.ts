@@ -60,6 +60,10 @@ function openSqlite(filename: string, log?: (event: LogEvent) => void): Kysely<S
   connection.pragma('synchronous = NORMAL')
   connection.pragma('foreign_keys = ON')
   connection.pragma('busy_timeout = 5000')
+  // Planner statistics, sampled so it stays quick on big files: on open, the tables that need
+  // them (SQLite's advice for long-lived connections); imports refresh them as they grow.
+  connection.pragma('analysis_limit = 1000')
+  connection.pragma('optimize = 0x10002')
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }), ...(log ? { log } : {}) })
 }
 

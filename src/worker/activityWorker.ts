@@ -7,6 +7,7 @@ import {
   type Lease,
   releaseActivityLease,
 } from '../store/activities.js'
+import { refreshContactStatistics } from '../store/contacts.js'
 import type { Database } from '../store/database.js'
 import { leaseFrom, PollingLoop } from './pollingLoop.js'
 
@@ -95,6 +96,11 @@ export class ActivityWorker {
         const outcome = await runActivityStep(this.database, activity, this.lease(), this.settings)
         if (outcome === 'done') {
           this.logger.info({ activityId: activity.id }, 'activity ended')
+          // An activity can grow the tag rows a lot; plans made on stale statistics would then
+          // read whole tenants (counting tags, listing contacts).
+          await refreshContactStatistics(this.database).catch((error: unknown) =>
+            this.logger.warn({ err: error }, 'refreshing planner statistics failed'),
+          )
           return
         }
         if (outcome === 'lost') {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deleteContact } from '../../src/services/contacts.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { listTags } from '../../src/store/tags.js'
 import { DIALECTS } from '../helpers/databases.js'
@@ -99,6 +100,12 @@ for (const dialect of DIALECTS) {
       await makeContact(s.database, s.locationId, ['alpha', 'beta'])
       await makeContact(s.database, s.locationId, ['alpha'])
       await makeContact(s.database, s.other.locationId, ['alpha', 'secret'])
+      // A deleted contact keeps its tag rows but is counted nowhere.
+      await deleteContact(
+        s.database,
+        s.locationId,
+        await makeContact(s.database, s.locationId, ['alpha', 'beta']),
+      )
       await registerWebhook(s.database, s.locationId, { url: 'http://127.0.0.1:9/hook' })
       const { status, body } = await dashboard('GET', `/dashboard/api/locations/${s.locationId}`)
       expect(status).toBe(200)
