@@ -18,6 +18,10 @@ import { createTaggingActivity } from '../src/services/activities.js'
 import { createLocation } from '../src/services/admin.js'
 import { webhookSigner } from '../src/services/webhookDelivery.js'
 import { registerWebhook } from '../src/services/webhooks.js'
+
+// The benchmark's receiver listens on loopback.
+const ALLOW_INTERNAL_TARGETS = { allowInternal: true }
+
 import type { DialectName } from '../src/store/database.js'
 import { ensureTagsByName } from '../src/store/tags.js'
 import { countDeliveriesByState } from '../src/store/webhookDeliveries.js'
@@ -91,7 +95,12 @@ async function main() {
       try {
         const { database } = engine
         const location = await createLocation(database, 'Bench')
-        const webhook = await registerWebhook(database, location.id, { url: receiver.url })
+        const webhook = await registerWebhook(
+          database,
+          location.id,
+          { url: receiver.url },
+          ALLOW_INTERNAL_TARGETS,
+        )
         await seedContacts(database, location.id, size)
         const [tag] = await ensureTagsByName(database, location.id, ['bench-hook'], new Date().toISOString())
         // Queue the events (not timed): one activity over every contact.
@@ -107,6 +116,7 @@ async function main() {
           concurrency: IN_FLIGHT,
           perEndpoint: IN_FLIGHT,
           pollMs: 20,
+          targets: ALLOW_INTERNAL_TARGETS,
         })
         const started = performance.now()
         worker.start()

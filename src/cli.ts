@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { registerActivityCommands } from './cli/activities.js'
 import { registerAdminCommands } from './cli/admin.js'
 import { registerImportCommand } from './cli/import.js'
+import { registerOperatorCommands } from './cli/operator.js'
 import { registerProcessCommands } from './cli/processes.js'
 import { EXIT, UsageError } from './cli/runtime.js'
 import { registerWebhookCommands } from './cli/webhooks.js'
@@ -20,6 +21,7 @@ registerAdminCommands(program)
 registerActivityCommands(program)
 registerImportCommand(program)
 registerWebhookCommands(program)
+registerOperatorCommands(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {

@@ -1,6 +1,7 @@
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from './domain/rateLimits.js'
 import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from './domain/webhooks.js'
 import { DEFAULT_ACTIVITY_SETTINGS } from './services/runActivity.js'
+import { type DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from './store/database.js'
 import { DEFAULT_ACTIVITY_LEASE_MS } from './worker/activityWorker.js'
 import { WEBHOOK_WORKER_DEFAULTS } from './worker/webhookWorker.js'
 
@@ -9,6 +10,7 @@ export type Config = {
   port: number
   host: string
   databaseUrl: string
+  databaseTimeouts: DatabaseTimeouts
   logLevel: string
   /** Run an activity worker inside `tagbase serve` (ACTIVITY_WORKER=off leaves it to `tagbase worker`). */
   workerInServe: boolean
@@ -24,6 +26,8 @@ export type Config = {
   webhookConcurrency: number
   webhookRetry: WebhookRetryPolicy
   webhookRetentionDays: number
+  /** Webhooks may target loopback/private/link-local addresses (WEBHOOK_ALLOW_INTERNAL_TARGETS=on); off by default. */
+  webhookAllowInternalTargets: boolean
   /** `tagbase worker` serves /metrics, /healthz and /readyz on this port when set. */
   metricsPort: number | undefined
   /** The operator's page at `/` (DASHBOARD=off removes it). */
@@ -42,6 +46,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    databaseTimeouts: {
+      connectMs: count('DATABASE_CONNECT_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.connectMs),
+      queryMs: count('DATABASE_QUERY_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.queryMs),
+      busyMs: count('DATABASE_BUSY_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.busyMs),
+    },
     logLevel: env.LOG_LEVEL ?? 'info',
     workerInServe: onOff('ACTIVITY_WORKER', env.ACTIVITY_WORKER ?? 'on'),
     activityChunkSize: count('ACTIVITY_CHUNK_SIZE', DEFAULT_ACTIVITY_SETTINGS.chunkSize),
@@ -62,6 +71,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDelayMs: count('WEBHOOK_RETRY_MAX_MS', DEFAULT_WEBHOOK_RETRY_POLICY.maxDelayMs),
     },
     webhookRetentionDays: count('WEBHOOK_RETENTION_DAYS', WEBHOOK_WORKER_DEFAULTS.retentionDays),
+    webhookAllowInternalTargets: onOff(
+      'WEBHOOK_ALLOW_INTERNAL_TARGETS',
+      env.WEBHOOK_ALLOW_INTERNAL_TARGETS ?? 'off',
+    ),
     metricsPort: env.METRICS_PORT ? portNumber('METRICS_PORT', env.METRICS_PORT) : undefined,
     dashboard: onOff('DASHBOARD', env.DASHBOARD ?? 'on'),
     dashboardPassword: env.DASHBOARD_PASSWORD || undefined,

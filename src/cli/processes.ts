@@ -2,10 +2,12 @@ import type { Command } from 'commander'
 import pino from 'pino'
 import { loadConfig } from '../config.js'
 import { buildApp, buildOperatorApp } from '../http/app.js'
+import { ensureOperatorCredential } from '../services/operatorAccess.js'
 import { createRateLimiter } from '../services/rateLimiter.js'
 import type { Database } from '../store/database.js'
 import { ActivityWorker, type ActivityWorkerOptions } from '../worker/activityWorker.js'
 import { WebhookDeliveryWorker, type WebhookWorkerOptions } from '../worker/webhookWorker.js'
+import { dashboardLoginUrl } from './operator.js'
 import { openMigrated } from './runtime.js'
 
 type Config = ReturnType<typeof loadConfig>
@@ -26,6 +28,7 @@ function webhookWorkerFor(database: Database, config: Config, logger: WebhookWor
     concurrency: config.webhookConcurrency,
     retry: config.webhookRetry,
     retentionMs: config.webhookRetentionDays * 86_400_000,
+    targets: { allowInternal: config.webhookAllowInternalTargets },
     logger,
   })
 }
@@ -40,19 +43,35 @@ function onShutdown(close: () => Promise<void>): void {
   process.once('SIGTERM', shutdown)
 }
 
+/** A dropped pooled connection is logged and replaced; it never ends the process. */
+function logConnectionErrors(logger: pino.Logger): (error: Error) => void {
+  return (error) => logger.warn({ err: error }, 'database connection failed; dropped from the pool')
+}
+
+/**
+ * The dashboard always needs a credential. On the first start there is none: issue one and print
+ * its login link once (only its hash is kept); later starts say how to get a new one.
+ */
+async function announceFirstLogin(database: Database, config: Config): Promise<void> {
+  const secret = await ensureOperatorCredential(database)
+  if (secret)
+    process.stdout.write(
+      `Dashboard login link (shown once; \`tagbase operator token\` issues a new one):\n  ${dashboardLoginUrl(secret, config)}\n`,
+    )
+}
+
 async function serve(): Promise<void> {
   const config = loadConfig()
-  const database = await openMigrated()
+  const logger = pino({ level: config.logLevel })
+  const database = await openMigrated(logConnectionErrors(logger))
   let worker: ActivityWorker | undefined
-  const rateLimiter = await createRateLimiter(
-    { redisUrl: config.redisUrl, policy: config.rateLimit },
-    pino({ level: config.logLevel }),
-  )
+  const rateLimiter = await createRateLimiter({ redisUrl: config.redisUrl, policy: config.rateLimit }, logger)
   const app = await buildApp({
     database,
     logger: { level: config.logLevel },
     onActivityQueued: () => worker?.wake(),
     rateLimiter,
+    webhookTargets: { allowInternal: config.webhookAllowInternalTargets },
     dashboard: config.dashboard ? { password: config.dashboardPassword } : false,
   })
   if (config.workerInServe) worker = activityWorkerFor(database, config, app.log)
@@ -65,14 +84,15 @@ async function serve(): Promise<void> {
     await database.close()
   })
   await app.listen({ port: config.port, host: config.host })
+  if (config.dashboard) await announceFirstLogin(database, config)
   worker?.start()
   webhooks?.start()
 }
 
 async function work(): Promise<void> {
   const config = loadConfig()
-  const database = await openMigrated()
   const logger = pino({ level: config.logLevel })
+  const database = await openMigrated(logConnectionErrors(logger))
   const worker = activityWorkerFor(database, config, logger)
   const webhooks = webhookWorkerFor(database, config, logger)
   const operator =

@@ -9,16 +9,23 @@ export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 } as const)
 /** A command line that cannot be run as given (found after parsing): exit 2 with the message. */
 export class UsageError extends Error {}
 
-/** Opens the configured database with the schema brought up to date. */
-export async function openMigrated(): Promise<Database> {
-  const database = openDatabase(loadConfig().databaseUrl)
+/**
+ * Opens the configured database with the schema brought up to date. Migrations run on a handle of
+ * their own without statement time limits (a migration of a big table may take minutes); the
+ * returned handle has the configured limits, and reports dropped connections to `onConnectionError`.
+ */
+export async function openMigrated(onConnectionError?: (error: Error) => void): Promise<Database> {
+  const config = loadConfig()
+  const migrating = openDatabase(config.databaseUrl, { timeouts: { queryMs: 0 } })
   try {
-    await migrateToLatest(database)
-  } catch (error) {
-    await database.close()
-    throw error
+    await migrateToLatest(migrating)
+  } finally {
+    await migrating.close()
   }
-  return database
+  return openDatabase(config.databaseUrl, {
+    timeouts: config.databaseTimeouts,
+    ...(onConnectionError ? { onConnectionError } : {}),
+  })
 }
 
 export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { loadConfig } from '../config.js'
 import {
   listWebhooksWithHealth,
   redriveWebhookDeliveries,
@@ -19,7 +20,9 @@ export function registerWebhookCommands(program: Command): void {
     .option('--app-id <appId>', 'appId put in every payload (default: the webhook id)')
     .action((options: { location: string; url: string; appId?: string }, command: Command) =>
       withDatabase(async (database) => {
-        const row = await registerWebhook(database, options.location, options)
+        const row = await registerWebhook(database, options.location, options, {
+          allowInternal: loadConfig().webhookAllowInternalTargets,
+        })
         print(command, {
           id: row.id,
           locationId: row.location_id,

@@ -1,11 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { InProcessRateLimiter, type RateLimiter } from '../services/rateLimiter.js'
+import { CLOSED_WEBHOOK_TARGETS, type WebhookTargetPolicy } from '../services/webhookTargets.js'
 import type { Database } from '../store/database.js'
 import './decorations.js'
 import { adminApi, registerRequestMetrics } from './admin/index.js'
 import { constantContactApi } from './constantcontact/index.js'
 import { type DashboardOptions, dashboard } from './dashboard/index.js'
+import { sendFrameworkError } from './frameworkErrors.js'
 import { highLevelApi } from './highlevel/index.js'
 import { registerOpenApi } from './openapi.js'
 import { validatorCompiler } from './validation.js'
@@ -17,6 +19,8 @@ export type AppOptions = {
   onActivityQueued?: () => void
   /** Per-token limits; in-process with the default policy when not given. */
   rateLimiter?: RateLimiter
+  /** Which webhook targets registration accepts; internal addresses are refused unless allowed. */
+  webhookTargets?: WebhookTargetPolicy
   /** The operator's page at `/` (on by default); false leaves `/` unrouted. */
   dashboard?: DashboardOptions | false
 }
@@ -44,12 +48,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     // A full bulk request (1000 ids, 100 tags of 255 chars) is well under 1 MiB.
     bodyLimit: 1024 * 1024,
+    // Errors raised before a route is found (bad %-encoding, an over-long path segment) leave in
+    // the format of the dialect the path belongs to, like every other error.
+    frameworkErrors: sendFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   acceptEmptyJsonBodies(app)
   app.decorate('database', options.database)
   app.decorate('activityQueued', options.onActivityQueued ?? (() => {}))
   app.decorate('rateLimiter', options.rateLimiter ?? new InProcessRateLimiter())
+  app.decorate('webhookTargets', options.webhookTargets ?? CLOSED_WEBHOOK_TARGETS)
   registerRequestMetrics(app)
   await registerOpenApi(app)
   await app.register(adminApi)

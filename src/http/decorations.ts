@@ -1,6 +1,7 @@
 import type { Scope } from '../domain/scopes.js'
 import type { Principal } from '../services/admin.js'
 import type { RateLimiter } from '../services/rateLimiter.js'
+import type { WebhookTargetPolicy } from '../services/webhookTargets.js'
 import type { Database } from '../store/database.js'
 
 declare module 'fastify' {
@@ -11,10 +12,14 @@ declare module 'fastify' {
     activityQueued: () => void
     /** Per-token request counting, shared by both dialects. */
     rateLimiter: RateLimiter
+    /** Which webhook URLs registration accepts (internal addresses only when the operator allows). */
+    webhookTargets: WebhookTargetPolicy
   }
   interface FastifyRequest {
     /** Who the bearer token says is calling; set by the dialect's auth hook. */
     principal: Principal | null
+    /** Which dashboard credential opened the request (dashboard routes only). */
+    operatorCredential: string | null
     /** The Idempotency-Key this request claimed; its answer is recorded when sent. */
     idempotencyKey: string | null
   }

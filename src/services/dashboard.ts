@@ -1,4 +1,5 @@
 import type { ContactSelector } from '../domain/selectors.js'
+import { maskUrlSecrets } from '../domain/urls.js'
 import { listActivities as listActivityRows } from '../store/activities.js'
 import { countLiveContacts } from '../store/contacts.js'
 import { countLiveContactsPerTag } from '../store/contactTags.js'
@@ -91,7 +92,8 @@ export async function readLiveLocationState(
     activities: activities.map(summarizeActivity),
     webhooks: webhooks.map((w) => ({
       id: w.id,
-      url: w.url,
+      // Credentials and query secrets in the URL are the tenant's; an operator sees them masked.
+      url: maskUrlSecrets(w.url),
       appId: w.app_id,
       deliveries: w.deliveries,
       consecutiveFailures: w.consecutive_failures,

@@ -83,6 +83,9 @@ type RedisWithConsume = Redis & {
   ): Promise<[number, number, number]>
 }
 
+/** How long Redis is left alone after it failed to answer (then one request tries it again). */
+export const REDIS_COOL_DOWN_MS = 5000
+
 /**
  * Counts in Redis, shared by every process using the same REDIS_URL. When Redis cannot answer
  * within a short timeout the request is judged by an in-process counter instead, so a Redis
@@ -92,12 +95,18 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly redis: RedisWithConsume
   private readonly fallback: InProcessRateLimiter
   private nextWarningAt = 0
+  /**
+   * Circuit breaker: after a failed or timed-out call Redis is skipped until this time, so a
+   * frozen Redis costs one request one timeout per cool-down instead of every request one each.
+   */
+  private skipRedisUntil = 0
 
   constructor(
     url: string,
     readonly policy: RateLimitPolicy = DEFAULT_RATE_LIMIT_POLICY,
     private readonly logger?: Pick<Logger, 'warn'>,
     private readonly keyPrefix = 'tagbase:ratelimit:',
+    private readonly coolDownMs = REDIS_COOL_DOWN_MS,
   ) {
     this.redis = new Redis(url, {
       // Never queue commands while disconnected: a request must not wait for Redis to return.
@@ -113,6 +122,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   async consume(tokenId: string, nowMs = Date.now()): Promise<RateLimitDecision> {
     const windows = rateLimitWindowsAt(nowMs, this.policy)
+    if (Date.now() < this.skipRedisUntil) return this.fallback.consumeNow(tokenId, nowMs)
     try {
       const [burst, daily] = await this.redis.tagbaseConsume(
         `${this.keyPrefix}${tokenId}:burst:${windows.burst}`,
@@ -124,6 +134,7 @@ export class RedisRateLimiter implements RateLimiter {
       )
       return decideRateLimit({ burst, daily }, this.policy, windows, nowMs)
     } catch (error) {
+      this.skipRedisUntil = Date.now() + this.coolDownMs
       // Once per minute at most: during an outage every request lands here.
       if (nowMs >= this.nextWarningAt) {
         this.nextWarningAt = nowMs + 60_000

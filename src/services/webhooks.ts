@@ -17,6 +17,7 @@ import {
   type WebhookRow,
 } from '../store/webhooks.js'
 import { ServiceError } from './errors.js'
+import { checkWebhookTarget, type WebhookTargetPolicy } from './webhookTargets.js'
 
 export type WebhookView = WebhookRow & { deliveries: DeliveryCounts }
 
@@ -29,9 +30,11 @@ export async function registerWebhook(
   database: Database,
   locationId: string,
   input: { url: string; appId?: string },
+  targets: WebhookTargetPolicy,
 ): Promise<WebhookRow> {
   if (!isWebhookUrl(input.url))
     throw new ServiceError('invalid-webhook', 'url must be an absolute http or https URL', { field: 'url' })
+  await checkWebhookTarget(input.url, targets)
   if (input.appId !== undefined && !isWebhookAppId(input.appId))
     throw new ServiceError('invalid-webhook', 'appId must be 1 to 64 letters, digits or underscores', {
       field: 'appId',

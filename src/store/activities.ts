@@ -158,6 +158,56 @@ export async function releaseActivityLease(
     .execute()
 }
 
+/**
+ * A step of the activity failed for reasons of its own and rolled back: count the failure and
+ * give the lease back with `retryAt` as its expiry, so other activities (other tenants' first)
+ * are claimed before this one is tried again. Only the lease holder may.
+ */
+export async function recordActivityStepFailure(
+  db: Db,
+  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  owner: string,
+  failure: { now: string; retryAt: string; attempts: number },
+): Promise<void> {
+  await db.kysely
+    .updateTable('activities')
+    .set({
+      failed_attempts: failure.attempts,
+      lease_owner: null,
+      lease_expires_at: failure.retryAt,
+      updated_at: failure.now,
+    })
+    .where('location_id', '=', activity.location_id)
+    .where('id', '=', activity.id)
+    .where('lease_owner', '=', owner)
+    .execute()
+}
+
+/** The activity failed too often: it ends as failed, with why in its errors. Only the lease holder may. */
+export async function markActivityFailed(
+  db: Db,
+  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  owner: string,
+  failure: { now: string; attempts: number; errors: readonly string[] },
+): Promise<void> {
+  await db.kysely
+    .updateTable('activities')
+    .set({
+      state: 'failed',
+      failed_attempts: failure.attempts,
+      errors: JSON.stringify(failure.errors),
+      completed_at: failure.now,
+      updated_at: failure.now,
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('location_id', '=', activity.location_id)
+    .where('id', '=', activity.id)
+    .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
+    .where('lease_owner', '=', owner)
+    .execute()
+}
+
 /** Cancels a not yet finished activity; whatever chunk is in flight is rolled back by its worker. */
 export async function cancelActivity(
   db: Db,

@@ -240,6 +240,8 @@ export type ContactFilter = {
   tagIds?: readonly string[]
   /** Members of any of these lists. */
   listIds?: readonly string[]
+  /** The contact whose email is this, compared case-insensitively (pass it lower-cased). */
+  emailLower?: string
   afterId?: string
   limit: number
 }
@@ -262,6 +264,7 @@ export async function listContactsFiltered(
   if (tagIds.length > 0) query = query.where((eb) => carriesAnyTag(eb, locationId, tagIds))
   const listIds = filter.listIds ?? []
   if (listIds.length > 0) query = query.where((eb) => inAnyList(eb, locationId, listIds))
+  if (filter.emailLower !== undefined) query = query.where('contacts.email_lower', '=', filter.emailLower)
   if (filter.afterId !== undefined) query = query.where('contacts.id', '>', filter.afterId)
   return query.orderBy('contacts.id').limit(filter.limit).execute()
 }

@@ -3,7 +3,10 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely'
 import pg from 'pg'
+import { ResilientPool } from './resilientPool.js'
 import type { Schema } from './schema.js'
+
+export { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -25,7 +28,36 @@ export interface DatabaseOptions {
   searchPath?: string
   /** Sees every executed statement (tests use it to EXPLAIN the real queries). */
   onQuery?: (query: CompiledQuery) => void
+  /** Time limits; see DEFAULT_DATABASE_TIMEOUTS. */
+  timeouts?: Partial<DatabaseTimeouts>
+  /** PostgreSQL application_name, as pg_stat_activity shows it (default `tagbase`). */
+  applicationName?: string
+  /** A pooled connection failed (terminated, reset); it is dropped and the process goes on. */
+  onConnectionError?: (error: Error) => void
 }
+
+export type DatabaseTimeouts = {
+  /** PostgreSQL: opening a connection, or waiting for a free one in the pool. */
+  connectMs: number
+  /**
+   * PostgreSQL: one statement (server-side statement_timeout; the client gives up 500 ms later
+   * when the server does not answer at all). 0 turns both off (migrations).
+   */
+  queryMs: number
+  /** SQLite: how long a statement waits for another process's lock before giving up. */
+  busyMs: number
+}
+
+/**
+ * Short enough that an API request facing a dead or silent database answers 503 within 5 s
+ * (connect 2 s, or one statement 3.5 s), long enough for the longest statement the product runs
+ * (an activity chunk of 5000 contacts: well under a second on the benchmarks' machine).
+ */
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = Object.freeze({
+  connectMs: 2000,
+  queryMs: 3000,
+  busyMs: 3000,
+})
 
 export function dialectOf(url: string): DialectName {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres'
@@ -43,7 +75,11 @@ export function sqliteFilename(url: string): string {
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
   const dialect = dialectOf(url)
   const log = options.onQuery ? (event: LogEvent) => options.onQuery?.(event.query) : undefined
-  const kysely = dialect === 'sqlite' ? openSqlite(sqliteFilename(url), log) : openPostgres(url, options, log)
+  const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...options.timeouts }
+  const kysely =
+    dialect === 'sqlite'
+      ? openSqlite(sqliteFilename(url), timeouts, log)
+      : openPostgres(url, options, timeouts, log)
   return {
     kysely,
     dialect,
@@ -52,14 +88,19 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   }
 }
 
-function openSqlite(filename: string, log?: (event: LogEvent) => void): Kysely<Schema> {
+function openSqlite(
+  filename: string,
+  timeouts: DatabaseTimeouts,
+  log?: (event: LogEvent) => void,
+): Kysely<Schema> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
   const connection = new SQLite(filename)
   // WAL lets readers in other processes (the CLI) work while the server writes.
   connection.pragma('journal_mode = WAL')
   connection.pragma('synchronous = NORMAL')
   connection.pragma('foreign_keys = ON')
-  connection.pragma('busy_timeout = 5000')
+  // Past this another process's lock (an import, the CLI) answers 503 rather than waiting on.
+  connection.pragma(`busy_timeout = ${Math.trunc(timeouts.busyMs)}`)
   // Planner statistics, sampled so it stays quick on big files: on open, the tables that need
   // them (SQLite's advice for long-lived connections); imports refresh them as they grow.
   connection.pragma('analysis_limit = 1000')
@@ -80,13 +121,25 @@ const pgTypes = {
 function openPostgres(
   url: string,
   options: DatabaseOptions,
+  timeouts: DatabaseTimeouts,
   log?: (event: LogEvent) => void,
 ): Kysely<Schema> {
   const pool = new pg.Pool({
     connectionString: url,
     types: pgTypes,
     max: options.poolSize ?? 10,
+    connectionTimeoutMillis: timeouts.connectMs,
+    application_name: options.applicationName ?? 'tagbase',
+    // A peer that vanished without a reset (a dropped route, a frozen host) is noticed by TCP.
+    keepAlive: true,
+    ...(timeouts.queryMs > 0
+      ? { statement_timeout: timeouts.queryMs, query_timeout: timeouts.queryMs + 500 }
+      : {}),
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   })
-  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) })
+  const resilient = new ResilientPool(pool, options.onConnectionError ?? (() => {}))
+  return new Kysely<Schema>({
+    dialect: new PostgresDialect({ pool: resilient }),
+    ...(log ? { log } : {}),
+  })
 }

@@ -121,6 +121,8 @@ export interface ActivitiesTable {
   /** For an undo activity: the activity it reverts. */
   undo_of: string | null
   errors: string
+  /** Steps that failed for the activity's own reasons; bounded (see ACTIVITY_MAX_FAILED_ATTEMPTS). */
+  failed_attempts: Generated<number>
   lease_owner: string | null
   lease_expires_at: string | null
   created_at: string
@@ -172,6 +174,14 @@ export interface SigningKeysTable {
   created_at: string
 }
 
+export interface OperatorCredentialsTable {
+  id: string
+  /** sha256 of the secret, hex. */
+  secret_hash: string
+  created_at: string
+  revoked_at: string | null
+}
+
 export interface Schema {
   locations: LocationsTable
   contacts: ContactsTable
@@ -186,4 +196,5 @@ export interface Schema {
   webhooks: WebhooksTable
   webhook_deliveries: WebhookDeliveriesTable
   signing_keys: SigningKeysTable
+  operator_credentials: OperatorCredentialsTable
 }

@@ -5,10 +5,12 @@ import {
   type ActivityRow,
   claimRunnableActivity,
   type Lease,
+  markActivityFailed,
+  recordActivityStepFailure,
   releaseActivityLease,
 } from '../store/activities.js'
 import { refreshContactStatistics } from '../store/contacts.js'
-import type { Database } from '../store/database.js'
+import { type Database, isDatabaseUnavailable } from '../store/database.js'
 import { leaseFrom, PollingLoop } from './pollingLoop.js'
 
 export type ActivityWorkerOptions = Partial<ActivitySettings> & {
@@ -24,6 +26,14 @@ export type ActivityWorkerOptions = Partial<ActivitySettings> & {
 const silentLogger = { info() {}, warn() {}, error() {} }
 
 export const DEFAULT_ACTIVITY_LEASE_MS = 30_000
+
+/**
+ * An activity whose steps fail this many times for reasons of its own (not an unavailable
+ * database) ends as failed; between tries it waits 1 s, 2 s, 4 s, ... so it never holds up others.
+ */
+export const ACTIVITY_MAX_FAILED_ATTEMPTS = 5
+const ACTIVITY_RETRY_BASE_MS = 1000
+const ACTIVITY_RETRY_MAX_MS = 60_000
 
 /**
  * Runs activities step by step under a lease. Any number of workers, in any number of processes,
@@ -109,12 +119,39 @@ export class ActivityWorker {
         }
       }
     } catch (error) {
-      // The failed step rolled back; give the activity back so it is retried from its cursor.
+      // The failed step rolled back. If the database is to blame, the lease simply runs out (or is
+      // released) and the activity resumes from its cursor; if the activity is, it is counted.
       this.logger.error({ err: error, activityId: activity.id }, 'activity step failed')
-      await releaseActivityLease(this.database, activity, this.owner, new Date().toISOString()).catch(
-        () => {},
+      if (isDatabaseUnavailable(error)) {
+        await releaseActivityLease(this.database, activity, this.owner, new Date().toISOString()).catch(
+          () => {},
+        )
+        throw error
+      }
+      await this.recordFailure(activity, error).catch((recordError: unknown) =>
+        this.logger.error({ err: recordError, activityId: activity.id }, 'recording the failure failed'),
       )
-      throw error
     }
+  }
+
+  private async recordFailure(activity: ActivityRow, error: unknown): Promise<void> {
+    const attempts = activity.failed_attempts + 1
+    const now = Date.now()
+    if (attempts >= ACTIVITY_MAX_FAILED_ATTEMPTS) {
+      const reason = error instanceof Error ? error.message : String(error)
+      await markActivityFailed(this.database, activity, this.owner, {
+        now: new Date(now).toISOString(),
+        attempts,
+        errors: [`The activity failed after ${attempts} attempts: ${reason.slice(0, 300)}`],
+      })
+      this.logger.warn({ activityId: activity.id, attempts }, 'activity failed for good')
+      return
+    }
+    const delay = Math.min(ACTIVITY_RETRY_MAX_MS, ACTIVITY_RETRY_BASE_MS * 2 ** (attempts - 1))
+    await recordActivityStepFailure(this.database, activity, this.owner, {
+      now: new Date(now).toISOString(),
+      retryAt: new Date(now + delay).toISOString(),
+      attempts,
+    })
   }
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
+import { Agent, fetch } from 'undici'
 import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from '../domain/webhooks.js'
 import { webhookDeliveries } from '../services/metrics.js'
 import {
@@ -9,6 +10,12 @@ import {
   SIGNATURE_HEADER,
   webhookSigner,
 } from '../services/webhookDelivery.js'
+import {
+  CLOSED_WEBHOOK_TARGETS,
+  guardedLookup,
+  refusedLiteralTarget,
+  type WebhookTargetPolicy,
+} from '../services/webhookTargets.js'
 import type { Database } from '../store/database.js'
 import {
   type DeliveryLease,
@@ -36,6 +43,8 @@ export type WebhookWorkerOptions = {
   /** Successful deliveries are kept this long (for health reporting), then deleted. */
   retentionMs?: number
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>
+  /** Internal targets are refused unless allowed (WEBHOOK_ALLOW_INTERNAL_TARGETS). */
+  targets?: WebhookTargetPolicy
 }
 
 const silentLogger = { info() {}, warn() {}, error() {} }
@@ -74,6 +83,9 @@ export class WebhookDeliveryWorker {
   private nextStatisticsAt = 0
   private sign: ((body: string) => string) | undefined
   private readonly loop: PollingLoop
+  private readonly targets: WebhookTargetPolicy
+  /** Connects only to addresses the target policy allows, checked after DNS resolution. */
+  private dispatcher: Agent
 
   constructor(
     private readonly database: Database,
@@ -89,6 +101,8 @@ export class WebhookDeliveryWorker {
     this.retry = { ...DEFAULT_WEBHOOK_RETRY_POLICY, ...options.retry }
     this.retentionMs = options.retentionMs ?? WEBHOOK_WORKER_DEFAULTS.retentionDays * 86_400_000
     this.logger = options.logger ?? silentLogger
+    this.targets = options.targets ?? CLOSED_WEBHOOK_TARGETS
+    this.dispatcher = new Agent({ connect: { lookup: guardedLookup(this.targets) } })
     this.loop = new PollingLoop(
       options.pollMs ?? 500,
       async () => {
@@ -96,11 +110,16 @@ export class WebhookDeliveryWorker {
         return (await this.dispatchDue()) > 0
       },
       (error) => this.logger.error({ err: error, owner: this.owner }, 'webhook worker iteration failed'),
-      () => this.drain(),
+      async () => {
+        await this.drain()
+        await this.dispatcher.close()
+      },
     )
   }
 
   start(): void {
+    if (this.dispatcher.closed)
+      this.dispatcher = new Agent({ connect: { lookup: guardedLookup(this.targets) } })
     this.loop.start()
   }
 
@@ -217,9 +236,12 @@ export class WebhookDeliveryWorker {
   }
 
   private async send(url: string, body: string): Promise<AttemptOutcome> {
+    const refusal = refusedLiteralTarget(url, this.targets)
+    if (refusal) return { ok: false, status: null, error: refusal }
     const signature = (this.sign as (body: string) => string)(body)
     try {
       const response = await fetch(url, {
+        dispatcher: this.dispatcher,
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -8,6 +8,7 @@ import { DIALECTS } from '../helpers/databases.js'
 import { makeContact } from '../helpers/fixtures.js'
 import { seedContacts } from '../helpers/seed.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
 
 /** Debian's chromium package; the test fails (never skips) when it is missing. */
 const CHROMIUM = process.env.TAGBASE_TEST_CHROMIUM ?? '/usr/bin/chromium'
@@ -35,7 +36,12 @@ for (const dialect of DIALECTS) {
       await s.worker.stop()
       await seedContacts(s.database, s.locationId, CONTACTS - 1)
       await makeContact(s.database, s.locationId, ['existing'])
-      await registerWebhook(s.database, s.locationId, { url: 'http://127.0.0.1:9/unreachable' })
+      await registerWebhook(
+        s.database,
+        s.locationId,
+        { url: 'http://127.0.0.1:9/unreachable' },
+        ALLOW_INTERNAL_TARGETS,
+      )
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: [
@@ -63,7 +69,9 @@ for (const dialect of DIALECTS) {
     })
 
     it('starts an activity from the page and shows its progress live until 100 %', async () => {
-      await page.goto(`${s.baseUrl}/`)
+      // The login link `tagbase serve` prints: it sets the operator cookie and opens the page.
+      await page.goto(`${s.baseUrl}/dashboard/login?token=${encodeURIComponent(s.operatorToken)}`)
+      expect(new URL(page.url()).pathname).toBe('/')
       await page.getByRole('button', { name: /Tenant A/ }).click()
       await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('live')
       expect(await page.locator('#location-contacts').textContent()).toBe('3,000')

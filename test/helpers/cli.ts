@@ -14,7 +14,14 @@ export function cliEnv(db: TestDatabase, extra: Record<string, string> = {}): No
   const url = db.searchPath
     ? `${db.url}?options=${encodeURIComponent(`-c search_path=${db.searchPath}`)}`
     : db.url
-  return { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...extra }
+  // The tests' webhook receivers listen on loopback.
+  return {
+    ...process.env,
+    DATABASE_URL: url,
+    LOG_LEVEL: 'warn',
+    WEBHOOK_ALLOW_INTERNAL_TARGETS: 'on',
+    ...extra,
+  }
 }
 
 /** Runs one `tagbase --json` command and parses the JSON it prints. */

@@ -1,18 +1,23 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/http/app.js'
 import type { DashboardOptions } from '../../src/http/dashboard/index.js'
+import { issueOperatorCredential } from '../../src/services/operatorAccess.js'
 import { InProcessRateLimiter, type RateLimiter } from '../../src/services/rateLimiter.js'
+import type { WebhookTargetPolicy } from '../../src/services/webhookTargets.js'
 import type { DialectName } from '../../src/store/database.js'
 import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
 import { documentedAnswers } from './documentedAnswers.js'
 import { makeLocation, makeToken } from './fixtures.js'
+import { ALLOW_INTERNAL_TARGETS } from './targets.js'
 
 export type TestServer = TestDatabase & {
   app: FastifyInstance
   baseUrl: string
   locationId: string
   token: string
+  /** An operator token that opens the dashboard (as `tagbase serve` issues at first start). */
+  operatorToken: string
   /** A second tenant, for isolation checks. */
   other: { locationId: string; token: string }
   request(
@@ -30,6 +35,8 @@ export type TestServerOptions = {
   /** Limits per token; generous by default so suites that send many requests are not throttled. */
   rateLimiter?: RateLimiter
   dashboard?: DashboardOptions | false
+  /** Loopback webhook receivers are allowed unless a test checks the refusal. */
+  webhookTargets?: WebhookTargetPolicy
 }
 
 export type RequestOptions = {
@@ -67,6 +74,7 @@ export async function startTestServer(
     database: testDb.database,
     onActivityQueued: () => worker.wake(),
     rateLimiter,
+    webhookTargets: options.webhookTargets ?? ALLOW_INTERNAL_TARGETS,
     ...(options.dashboard !== undefined ? { dashboard: options.dashboard } : {}),
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -77,6 +85,7 @@ export async function startTestServer(
   const otherLocation = await makeLocation(testDb.database, 'Tenant B')
   const token = await makeToken(testDb.database, location.id)
   const otherToken = await makeToken(testDb.database, otherLocation.id)
+  const operatorToken = await issueOperatorCredential(testDb.database)
   worker.start()
   const answers = documentedAnswers(app)
 
@@ -86,6 +95,7 @@ export async function startTestServer(
     baseUrl,
     locationId: location.id,
     token,
+    operatorToken,
     other: { locationId: otherLocation.id, token: otherToken },
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers }

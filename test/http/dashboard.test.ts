@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteContact } from '../../src/services/contacts.js'
+import { issueOperatorCredential } from '../../src/services/operatorAccess.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { listTags } from '../../src/store/tags.js'
 import { DIALECTS } from '../helpers/databases.js'
 import { makeContact } from '../helpers/fixtures.js'
 import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
+import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
 
 const PASSWORD = 'correct horse'
 const basic = (password: string) => `Basic ${Buffer.from(`operator:${password}`).toString('base64')}`
@@ -53,7 +55,8 @@ for (const dialect of DIALECTS) {
         token: null,
         version: null,
         headers: { authorization: basic(password) },
-        body,
+        // State changes take JSON only, as the page sends them.
+        body: body ?? (method === 'POST' ? {} : undefined),
       })
 
     it('asks for its password, and serves the page with a strict content policy once given', async () => {
@@ -106,7 +109,12 @@ for (const dialect of DIALECTS) {
         s.locationId,
         await makeContact(s.database, s.locationId, ['alpha', 'beta']),
       )
-      await registerWebhook(s.database, s.locationId, { url: 'http://127.0.0.1:9/hook' })
+      await registerWebhook(
+        s.database,
+        s.locationId,
+        { url: 'http://127.0.0.1:9/hook' },
+        ALLOW_INTERNAL_TARGETS,
+      )
       const { status, body } = await dashboard('GET', `/dashboard/api/locations/${s.locationId}`)
       expect(status).toBe(200)
       expect(body.contacts).toBe(2)
@@ -267,22 +275,120 @@ describe('dashboard switched off', () => {
   })
 })
 
-describe('dashboard without a password', () => {
+describe('dashboard credentials and request rules', () => {
   let s: TestServer
   beforeAll(async () => {
-    s = await startTestServer('sqlite')
+    s = await startTestServer('sqlite', {
+      dashboard: { liveFeed: { pollMs: 50, maxStreamsPerCredential: 2, maxStreams: 3 } },
+    })
+    await registerWebhook(
+      s.database,
+      s.locationId,
+      { url: 'https://ops:hunter2@hooks.example.com/in?token=s3cret&x=1' },
+      ALLOW_INTERNAL_TARGETS,
+    )
   })
   afterAll(() => s.close())
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-  it('is open, like the other operator routes', async () => {
-    expect((await fetch(`${s.baseUrl}/dashboard/api/locations`)).status).toBe(200)
+  it('answers nothing without a credential, and never to a tenant API token', async () => {
+    for (const path of ['/', '/dashboard/api/locations', `/dashboard/api/locations/${s.locationId}/live`]) {
+      const attempts: Array<Record<string, string>> = [
+        {},
+        bearer(s.token),
+        bearer('tbo-guess'),
+        { cookie: 'tagbase_operator=tbo-x' },
+      ]
+      for (const headers of attempts) {
+        const answer = await fetch(`${s.baseUrl}${path}`, { headers })
+        expect(answer.status).toBe(401)
+        expect(answer.headers.get('www-authenticate')).toBeNull()
+        expect(answer.headers.get('x-frame-options')).toBe('DENY')
+        expect(((await answer.json()) as { message: string }).message).toMatch(/operator token/)
+      }
+    }
+  })
+
+  it('logs in through the link: a strict HttpOnly cookie, then the page and its data open', async () => {
+    const refused = await fetch(`${s.baseUrl}/dashboard/login?token=tbo-wrong`, { redirect: 'manual' })
+    expect(refused.status).toBe(401)
+    const login = await fetch(`${s.baseUrl}/dashboard/login?token=${s.operatorToken}`, { redirect: 'manual' })
+    expect(login.status).toBe(303)
+    expect(login.headers.get('location')).toBe('/')
+    const cookie = login.headers.get('set-cookie') as string
+    expect(cookie).toMatch(/^tagbase_operator=tbo-[^;]+; Path=\/; HttpOnly; SameSite=Strict/)
+    const page = await fetch(`${s.baseUrl}/`, { headers: { cookie: cookie.split(';')[0] as string } })
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    const api = await fetch(`${s.baseUrl}/dashboard/api/locations`, { headers: bearer(s.operatorToken) })
+    expect(api.status).toBe(200)
+  })
+
+  it('shows webhook URLs with their credentials and query values masked', async () => {
+    const answer = await fetch(`${s.baseUrl}/dashboard/api/locations/${s.locationId}`, {
+      headers: bearer(s.operatorToken),
+    })
+    const text = await answer.text()
+    expect(text).not.toContain('hunter2')
+    expect(text).not.toContain('s3cret')
+    expect(JSON.parse(text).webhooks[0].url).toBe('https://***:***@hooks.example.com/in?token=***&x=***')
+  })
+
+  it('changes nothing from another site: JSON bodies only, same origin only', async () => {
+    const url = `${s.baseUrl}/dashboard/api/locations/${s.locationId}/activities`
+    const body = JSON.stringify({ operation: 'add', tags: ['csrf'], source: { allActiveContacts: true } })
+    const send = (headers: Record<string, string>) =>
+      fetch(url, { method: 'POST', body, headers: { ...bearer(s.operatorToken), ...headers } })
+    expect((await send({ 'content-type': 'text/plain' })).status).toBe(415)
+    expect((await send({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(
+      403,
+    )
+    expect((await send({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status).toBe(
+      403,
+    )
+    expect((await send({ 'content-type': 'application/json', 'sec-fetch-site': 'same-site' })).status).toBe(
+      403,
+    )
+    expect(
+      (await send({ 'content-type': 'application/json', origin: s.baseUrl, 'sec-fetch-site': 'same-origin' }))
+        .status,
+    ).toBe(201)
+  })
+
+  it('caps live streams per credential and in all', async () => {
+    const open = async (token: string) => {
+      const abort = new AbortController()
+      const response = await fetch(`${s.baseUrl}/dashboard/api/locations/${s.locationId}/live`, {
+        headers: bearer(token),
+        signal: abort.signal,
+      })
+      return { status: response.status, abort: () => abort.abort() }
+    }
+    const first = await open(s.operatorToken)
+    const second = await open(s.operatorToken)
+    const third = await open(s.operatorToken)
+    expect([first.status, second.status, third.status]).toEqual([200, 200, 429])
+    first.abort()
+    await expect.poll(async () => (await open(s.operatorToken)).status).toBe(200)
+    second.abort()
+  })
+
+  it('stops answering to an operator token once a new one is issued', async () => {
+    const fresh = await issueOperatorCredential(s.database)
+    const old = await fetch(`${s.baseUrl}/dashboard/api/locations`, { headers: bearer(s.operatorToken) })
+    expect(old.status).toBe(401)
+    const now = await fetch(`${s.baseUrl}/dashboard/api/locations`, { headers: bearer(fresh) })
+    expect(now.status).toBe(200)
+    s.operatorToken = fresh
   })
 })
 
 describe('closing the server', () => {
   it('ends the open live streams instead of waiting on them', async () => {
     const s = await startTestServer('sqlite')
-    const response = await fetch(`${s.baseUrl}/dashboard/api/locations/${s.locationId}/live`)
+    const response = await fetch(`${s.baseUrl}/dashboard/api/locations/${s.locationId}/live`, {
+      headers: { authorization: `Bearer ${s.operatorToken}` },
+    })
     const readUntil = eventReader(response.body as ReadableStream<Uint8Array>)
     expect((await readUntil(() => true))[0]?.event).toBe('state')
     await s.close()

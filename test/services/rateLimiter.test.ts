@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { InProcessRateLimiter, type RateLimiter, RedisRateLimiter } from '../../src/services/rateLimiter.js'
 import { REDIS_URL } from '../helpers/databases.js'
+import { TcpProxy } from '../helpers/tcpProxy.js'
 
 const policy = { burstMax: 10, burstIntervalMs: 60_000, dailyMax: 25 }
 
@@ -59,5 +61,39 @@ describe('Redis rate limiter', () => {
     // A stalled request would hang past the test timeout: no command waits for a connection.
     const decisions = await Promise.all(Array.from({ length: 11 }, () => limiter.consume('t', NOW)))
     expect(decisions.filter((d) => d.allowed)).toHaveLength(10)
+  })
+
+  it('after one timeout of a frozen Redis, skips it for the cool-down instead of making every request wait', async () => {
+    const redisPort = Number(new URL(REDIS_URL).port || 6379)
+    const proxy = await TcpProxy.start(redisPort)
+    const prefix = `tagbase-test:${randomUUID()}:`
+    const limiter = new RedisRateLimiter(`redis://127.0.0.1:${proxy.port}`, policy, undefined, prefix, 1500)
+    opened.push(limiter)
+    const direct = new Redis(REDIS_URL)
+    try {
+      expect(await limiter.waitUntilReady(5000)).toBe(true)
+      expect((await limiter.consume('t', NOW)).allowed).toBe(true)
+      expect(await direct.keys(`${prefix}*`)).toHaveLength(2)
+
+      proxy.blackhole() // connected, but nothing comes back: a frozen server
+      const started = performance.now()
+      const decisions = []
+      for (let i = 0; i < 20; i++) decisions.push(await limiter.consume('t', NOW))
+      // One command timeout (250 ms) in all, not twenty of them (5 s).
+      expect(performance.now() - started).toBeLessThan(1000)
+      expect(decisions.filter((d) => d.allowed)).toHaveLength(10) // the in-process limit holds
+
+      await proxy.restore()
+      await new Promise((r) => setTimeout(r, 1600)) // the cool-down ends; ioredis has reconnected
+      await expect
+        .poll(async () => {
+          await limiter.consume('u', NOW)
+          return (await direct.keys(`${prefix}u:*`)).length
+        })
+        .toBe(2)
+    } finally {
+      direct.disconnect()
+      await proxy.close()
+    }
   })
 })

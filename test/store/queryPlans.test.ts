@@ -18,6 +18,7 @@ import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation } from '../helpers/fixtures.js'
 import { seedContacts } from '../helpers/seed.js'
+import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
 
 const CONTACTS = 5000
 
@@ -295,7 +296,12 @@ for (const dialect of DIALECTS) {
     it('enqueue, endpoint selection, lease and prune', async () => {
       const location = await makeLocation(db.t.database)
       const ids = await seedContacts(db.t.database, location.id, CONTACTS)
-      const webhook = await registerWebhook(db.t.database, location.id, { url: 'http://127.0.0.1:9/hook' })
+      const webhook = await registerWebhook(
+        db.t.database,
+        location.id,
+        { url: 'http://127.0.0.1:9/hook' },
+        ALLOW_INTERNAL_TARGETS,
+      )
       const tag = async (contactIds: string[], name: string) =>
         bulkUpdateTags(db.t.database, {
           locationId: location.id,

@@ -10,6 +10,7 @@ import { spawnTagbase } from '../helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation } from '../helpers/fixtures.js'
 import { seedContacts } from '../helpers/seed.js'
+import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver.js'
 
 const CONTACTS = 200
@@ -46,7 +47,12 @@ for (const dialect of DIALECTS) {
     it('delivers every event; only what the killed process had in flight arrives twice', async () => {
       const locationId = (await makeLocation(t.database)).id
       const contacts = await seedContacts(t.database, locationId, CONTACTS)
-      const webhook = await registerWebhook(t.database, locationId, { url: receiver.url })
+      const webhook = await registerWebhook(
+        t.database,
+        locationId,
+        { url: receiver.url },
+        ALLOW_INTERNAL_TARGETS,
+      )
       for (const tag of ['first', 'second'])
         await bulkUpdateTags(t.database, {
           locationId,

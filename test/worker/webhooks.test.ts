@@ -13,6 +13,7 @@ import { tagbase, tagbaseText } from '../helpers/cli.js'
 import { DIALECTS } from '../helpers/databases.js'
 import { seedContacts } from '../helpers/seed.js'
 import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
+import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
 import {
   type Receipt,
   type ReceiverBehaviour,
@@ -31,6 +32,7 @@ function testWorker(s: TestServer, overrides: ConstructorParameters<typeof Webho
     concurrency: 8,
     perEndpoint: 4,
     retry: { maxAttempts: 1000, baseDelayMs: 10, maxDelayMs: 150 },
+    targets: ALLOW_INTERNAL_TARGETS,
     ...overrides,
   })
 }

@@ -3,6 +3,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { RateLimitDecision } from '../../domain/rateLimits.js'
 import type { SelectorProblem } from '../../domain/selectors.js'
 import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
+import { isDatabaseUnavailable } from '../../store/database.js'
+import { RETRY_AFTER_UNAVAILABLE_SECONDS } from '../unavailable.js'
 
 /** Constant Contact's error body: a JSON array of `{error_key, error_message}`. */
 export type ConstantContactError = { error_key: string; error_message: string }
@@ -25,6 +27,7 @@ const KEYS = {
   415: 'http.status.unsupported_media_type',
   429: 'http.status.too_many_requests',
   500: 'http.status.internal_error',
+  503: 'http.status.service_unavailable',
 } as const
 
 function single(status: keyof typeof KEYS, message: string): ConstantContactHttpError {
@@ -34,6 +37,8 @@ function single(status: keyof typeof KEYS, message: string): ConstantContactHttp
 export const unauthorized = () => single(401, 'The access token used is invalid.')
 export const forbiddenScope = () =>
   single(403, 'Forbidden request. You lack the necessary scopes (contact_data) for this request.')
+export const serviceUnavailable = () =>
+  single(503, 'The service is temporarily unavailable. Retry the request later.')
 export const notFound = (what: string) => single(404, `${what} was not found.`)
 export const conflict = (message: string) => single(409, message)
 export const tooManyRequests = (decision: Pick<RateLimitDecision, 'exceeded'>) =>
@@ -94,6 +99,8 @@ function describe(problem: ErrorObject, part: string): string {
   switch (problem.keyword) {
     case 'additionalProperty':
     case 'additionalProperties':
+      if (part === 'querystring')
+        return `query parameter ${String(params.additionalProperty)} is not supported`
       return `${field === part ? '' : `${field}.`}${String(params.additionalProperty)} is not a supported field`
     case 'required':
       return `${field === part ? '' : `${field}.`}${String(params.missingProperty)} is required`
@@ -114,6 +121,11 @@ export function constantContactErrorHandler(
 ) {
   if (error instanceof ConstantContactHttpError) return sendConstantContactError(reply, error)
   if (error instanceof ServiceError) return sendConstantContactError(reply, fromServiceError(error))
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, 'database unavailable')
+    reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_SECONDS))
+    return sendConstantContactError(reply, serviceUnavailable())
+  }
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     const part = fastifyError.validationContext ?? 'body'

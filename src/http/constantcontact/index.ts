@@ -1,8 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { registerIdempotencyKeys } from '../idempotency.js'
+import {
+  describeInputProblem,
+  refuseUndeclaredQueryParameters,
+  registerInputBoundary,
+} from '../inputBoundary.js'
 import { registerRateLimits } from '../rateLimit.js'
 import { registerConstantContactAuth } from './auth.js'
 import {
+  badRequest,
   ConstantContactHttpError,
   conflict,
   constantContactErrorHandler,
@@ -23,8 +29,10 @@ export const constantContactApi: FastifyPluginAsync = async (app) => {
   app.setNotFoundHandler((request, reply) =>
     sendConstantContactError(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)),
   )
+  refuseUndeclaredQueryParameters(app)
   registerConstantContactAuth(app)
   registerRateLimits(app, tooManyRequests)
+  registerInputBoundary(app, (problem) => badRequest([{ message: describeInputProblem(problem) }]))
   app.decorateRequest('idempotencyKey', null)
   registerIdempotencyKeys(app, {
     mismatch: () =>

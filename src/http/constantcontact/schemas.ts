@@ -90,6 +90,13 @@ export const ContactsQuery = Type.Object({
     [Type.Literal('all'), Type.Literal('active'), Type.Literal('unsubscribed'), Type.Literal('deleted')],
     { default: 'all' },
   ),
+  email: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 254,
+      description: 'Only the contact with this email address (exact, case-insensitive)',
+    }),
+  ),
   tags: Type.Optional(Type.String()),
   lists: Type.Optional(Type.String()),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),

@@ -1,8 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isOperatorSecret } from '../../services/operatorAccess.js'
 import { sendDashboardError } from './errors.js'
 
 const REALM = 'Basic realm="Tagbase dashboard", charset="UTF-8"'
+export const OPERATOR_COOKIE = 'tagbase_operator'
+export const LOGIN_PATH = '/dashboard/login'
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest()
@@ -17,16 +20,106 @@ function basicPassword(header: string | undefined): string | undefined {
   return colon < 0 ? undefined : decoded.slice(colon + 1)
 }
 
+function bearerSecret(header: string | undefined): string | undefined {
+  return header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined
+}
+
+function cookieSecret(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=')
+    if (name === OPERATOR_COOKIE) return value.join('=')
+  }
+  return undefined
+}
+
+export type DashboardCredentialOptions = {
+  /** DASHBOARD_PASSWORD: HTTP Basic with this password also opens the dashboard. */
+  password?: string | undefined
+}
+
+/** Which credential opened the request (for per-credential caps), or undefined. */
+async function credentialOf(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  expectedPassword: Buffer | undefined,
+): Promise<string | undefined> {
+  const { authorization, cookie } = request.headers
+  const given = basicPassword(authorization)
+  if (expectedPassword && given !== undefined && timingSafeEqual(digest(given), expectedPassword))
+    return 'password'
+  for (const secret of [bearerSecret(authorization), cookieSecret(cookie)]) {
+    if (secret && (await isOperatorSecret(app.database, secret)))
+      return `operator:${digest(secret).toString('hex').slice(0, 16)}`
+  }
+  return undefined
+}
+
 /**
- * HTTP Basic authentication for every dashboard route when a password is configured: the browser
- * asks once and resends it, EventSource included. Compared as digests, in constant time.
+ * Every dashboard route needs a credential: an operator token (printed once by `tagbase serve`,
+ * reissued by `tagbase operator token`) as a cookie set by the login link or as a Bearer header,
+ * or DASHBOARD_PASSWORD over HTTP Basic when one is configured. There is no open mode.
  */
-export function registerDashboardPassword(app: FastifyInstance, password: string): void {
-  const expected = digest(password)
+export function registerDashboardCredentials(
+  app: FastifyInstance,
+  options: DashboardCredentialOptions,
+): void {
+  const expectedPassword = options.password ? digest(options.password) : undefined
+  app.decorateRequest('operatorCredential', null)
   app.addHook('onRequest', async (request, reply) => {
-    const given = basicPassword(request.headers.authorization)
-    if (given !== undefined && timingSafeEqual(digest(given), expected)) return
-    reply.header('www-authenticate', REALM)
-    return sendDashboardError(reply, 401, 'The dashboard needs its password (DASHBOARD_PASSWORD)')
+    if (request.routeOptions.url === LOGIN_PATH) return
+    const credential = await credentialOf(app, request, expectedPassword)
+    if (credential) {
+      request.operatorCredential = credential
+      return
+    }
+    if (expectedPassword) reply.header('www-authenticate', REALM)
+    return sendDashboardError(
+      reply,
+      401,
+      expectedPassword
+        ? 'The dashboard needs its password (DASHBOARD_PASSWORD) or an operator token'
+        : 'The dashboard needs an operator token: open the login link `tagbase serve` printed, or run `tagbase operator token` for a new one',
+    )
+  })
+}
+
+/** GET /dashboard/login?token=…: checks the operator token, keeps it in a cookie, goes to the page. */
+export async function logIn(app: FastifyInstance, token: string, reply: FastifyReply, secure: boolean) {
+  if (!(await isOperatorSecret(app.database, token)))
+    return sendDashboardError(
+      reply,
+      401,
+      'This login link is not valid (any more); run `tagbase operator token`',
+    )
+  const attributes = [
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    'Max-Age=2592000',
+    ...(secure ? ['Secure'] : []),
+  ]
+  return reply
+    .header('set-cookie', `${OPERATOR_COOKIE}=${token}; ${attributes.join('; ')}`)
+    .header('cache-control', 'no-store')
+    .redirect('/', 303)
+}
+
+/**
+ * Requests that change something must come from the dashboard's own page: JSON bodies only (a
+ * cross-site form can send text/plain or form encodings without a preflight) and, where the
+ * browser says where the request comes from (Origin, Sec-Fetch-Site), from this origin.
+ */
+export function refuseCrossSiteWrites(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'GET' || request.method === 'HEAD') return
+    const site = request.headers['sec-fetch-site']
+    if (site !== undefined && site !== 'same-origin' && site !== 'none')
+      return sendDashboardError(reply, 403, 'Cross-site requests may not change anything here')
+    const origin = request.headers.origin
+    if (origin !== undefined && origin !== `${request.protocol}://${request.host}`)
+      return sendDashboardError(reply, 403, 'Cross-origin requests may not change anything here')
+    const type = request.headers['content-type'] ?? ''
+    if (!/^application\/json\s*(;|$)/i.test(type))
+      return sendDashboardError(reply, 415, 'Send a JSON body (Content-Type: application/json)')
   })
 }

@@ -1,6 +1,8 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
+import { isDatabaseUnavailable } from '../../store/database.js'
+import { RETRY_AFTER_UNAVAILABLE_SECONDS } from '../unavailable.js'
 
 /** The dashboard's own error body: Fastify's shape, which its page shows as `message`. */
 export function sendDashboardError(reply: FastifyReply, statusCode: number, message: string): FastifyReply {
@@ -22,6 +24,10 @@ export function dashboardErrorHandler(
   reply: FastifyReply,
 ) {
   if (error instanceof ServiceError) return sendDashboardError(reply, statusOf(error.code), error.message)
+  if (isDatabaseUnavailable(error)) {
+    reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_SECONDS))
+    return sendDashboardError(reply, 503, 'The database is unavailable; retry later')
+  }
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     const problems = fastifyError.validation.map(

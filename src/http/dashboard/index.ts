@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
 import {
   cancelDashboardActivity,
@@ -10,15 +11,15 @@ import {
   startDashboardTagging,
   undoDashboardActivity,
 } from '../../services/dashboard.js'
-import { registerDashboardPassword } from './auth.js'
-import { dashboardErrorHandler } from './errors.js'
-import { LIVE_FEED_DEFAULTS, LiveFeed, type LiveFeedOptions } from './liveFeed.js'
+import { LOGIN_PATH, logIn, refuseCrossSiteWrites, registerDashboardCredentials } from './auth.js'
+import { dashboardErrorHandler, sendDashboardError } from './errors.js'
+import { LIVE_FEED_DEFAULTS, type LiveFeedOptions, LiveHub } from './liveFeed.js'
 import { ActivityParams, LocationParams, StartTaggingBody } from './schemas.js'
 
 export type DashboardOptions = {
-  /** HTTP Basic password for every dashboard route; unset: open, like the other operator routes. */
-  password?: string
-  liveFeed?: LiveFeedOptions
+  /** HTTP Basic password that opens the dashboard besides operator tokens (DASHBOARD_PASSWORD). */
+  password?: string | undefined
+  liveFeed?: Partial<LiveFeedOptions>
 }
 
 /** The page's files, served from memory; nothing else under /dashboard/ is a file. */
@@ -41,6 +42,16 @@ async function loadAssets(): Promise<Map<string, Buffer>> {
 const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+/** On every dashboard answer, errors included. */
+const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+} as const
+
 /**
  * The operator's dashboard: a page at `/` and the JSON it reads under `/dashboard/api/` —
  * locations, tags with counts, activities with live progress (server-sent events), webhook
@@ -48,21 +59,30 @@ const CONTENT_SECURITY_POLICY =
  */
 export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app, options) => {
   const assets = await loadAssets()
-  const feeds = new Set<LiveFeed<unknown>>()
+  const live = new LiveHub<unknown>(app.log, { ...LIVE_FEED_DEFAULTS, ...options.liveFeed })
   app.setErrorHandler(dashboardErrorHandler)
-  if (options.password) registerDashboardPassword(app, options.password)
-  // Streams never end on their own; closing the server ends them.
-  app.addHook('preClose', async () => {
-    for (const feed of feeds) feed.close()
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS)
+    reply.header('cache-control', 'no-store')
   })
+  registerDashboardCredentials(app, { password: options.password })
+  refuseCrossSiteWrites(app)
+  // Streams never end on their own; closing the server ends them.
+  app.addHook('preClose', async () => live.close())
 
   const sendAsset = (name: keyof typeof ASSETS) => async (_request: unknown, reply: FastifyReply) =>
-    reply
-      .type(ASSETS[name])
-      .header('cache-control', 'no-cache')
-      .header('content-security-policy', CONTENT_SECURITY_POLICY)
-      .header('x-content-type-options', 'nosniff')
-      .send(assets.get(name))
+    reply.type(ASSETS[name]).header('cache-control', 'no-cache').send(assets.get(name))
+
+  app.get(
+    LOGIN_PATH,
+    {
+      schema: {
+        hide: true,
+        querystring: Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => logIn(app, request.query.token, reply, request.protocol === 'https'),
+  )
   app.get('/', { schema: { hide: true } }, sendAsset('index.html'))
   app.get('/dashboard/dashboard.js', { schema: { hide: true } }, sendAsset('dashboard.js'))
   app.get('/dashboard/dashboard.css', { schema: { hide: true } }, sendAsset('dashboard.css'))
@@ -118,21 +138,13 @@ export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app
     { schema: { hide: true, params: LocationParams } },
     async (request, reply) => {
       const { locationId } = request.params
+      const credential = request.operatorCredential ?? 'unknown'
+      if (!live.admits(credential))
+        return sendDashboardError(reply, 429, 'Too many live streams are open; close other dashboard tabs')
       await requireDashboardLocation(app.database, locationId)
       reply.hijack()
-      const feed = new LiveFeed(
-        reply.raw,
-        () => readLiveLocationState(app.database, locationId),
-        request.log,
-        options.liveFeed ?? LIVE_FEED_DEFAULTS,
-      )
-      feeds.add(feed)
-      // The response closes when the browser goes away (or the server closes the feed).
-      reply.raw.once('close', () => {
-        feed.close()
-        feeds.delete(feed)
-      })
-      feed.start()
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(name, value)
+      live.follow(locationId, credential, reply.raw, () => readLiveLocationState(app.database, locationId))
     },
   )
 }

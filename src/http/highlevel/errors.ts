@@ -3,6 +3,8 @@ import type { ErrorObject } from 'ajv'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { RateLimitDecision } from '../../domain/rateLimits.js'
 import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
+import { isDatabaseUnavailable } from '../../store/database.js'
+import { RETRY_AFTER_UNAVAILABLE_SECONDS } from '../unavailable.js'
 import { TOO_MANY_ITEMS_HINT } from '../validation.js'
 
 /**
@@ -39,6 +41,8 @@ export const unauthorized = () => new HighLevelHttpError(401, 'Invalid token: ac
 export const forbiddenLocation = () =>
   new HighLevelHttpError(403, 'The token does not have access to this location.')
 export const forbiddenScope = () => new HighLevelHttpError(403, 'The token is not authorized for this scope.')
+export const serviceUnavailable = () =>
+  new HighLevelHttpError(503, 'The service is temporarily unavailable; retry the request later')
 export const unprocessable = (messages: string[]) => new HighLevelHttpError(422, messages)
 export const tooManyRequests = (decision: Pick<RateLimitDecision, 'exceeded'>) =>
   new HighLevelHttpError(
@@ -107,6 +111,10 @@ export function describeValidationProblem(problem: ErrorObject, part: string): s
     : path || (part === 'body' ? 'request body' : part)
   const params = problem.params as Record<string, unknown>
   switch (problem.keyword) {
+    case 'additionalProperties':
+      return part === 'querystring'
+        ? `query parameter ${String(params.additionalProperty)} is not supported`
+        : `property ${[path, params.additionalProperty].filter(Boolean).join('.')} should not exist`
     case 'required': {
       const missing = [path, params.missingProperty].filter(Boolean).join('.')
       return `${missing} should not be empty`
@@ -153,6 +161,11 @@ export function highLevelErrorHandler(
 ) {
   if (error instanceof HighLevelHttpError) return sendHighLevelError(reply, error)
   if (error instanceof ServiceError) return sendHighLevelError(reply, fromServiceError(error))
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, 'database unavailable')
+    reply.header('retry-after', String(RETRY_AFTER_UNAVAILABLE_SECONDS))
+    return sendHighLevelError(reply, serviceUnavailable())
+  }
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     const part = fastifyError.validationContext ?? 'body'

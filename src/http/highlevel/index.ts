@@ -1,5 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { registerIdempotencyKeys } from '../idempotency.js'
+import {
+  describeInputProblem,
+  refuseUndeclaredQueryParameters,
+  registerInputBoundary,
+} from '../inputBoundary.js'
 import { registerRateLimits } from '../rateLimit.js'
 import { registerHighLevelAuth } from './auth.js'
 import {
@@ -24,8 +29,10 @@ export const highLevelApi: FastifyPluginAsync = async (app) => {
       new HighLevelHttpError(404, `Cannot ${request.method} ${request.url.split('?')[0]}`),
     ),
   )
+  refuseUndeclaredQueryParameters(app)
   registerHighLevelAuth(app)
   registerRateLimits(app, tooManyRequests)
+  registerInputBoundary(app, (problem) => unprocessable([describeInputProblem(problem)]))
   app.decorateRequest('idempotencyKey', null)
   registerIdempotencyKeys(app, {
     mismatch: () => unprocessable(['Idempotency-Key was already used with a different request']),

@@ -99,10 +99,11 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: { documentedResponses: { 200: ContactPageDocument } }, schema: { querystring: ContactsQuery } },
     async (request) => {
       const { locationId } = accountOf(request)
-      const { status, tags, lists, limit, cursor, include } = request.query
+      const { status, email, tags, lists, limit, cursor, include } = request.query
       const afterId = decodeCursor(cursor)
       const views = await listContactsByFilter(app.database, locationId, {
         status,
+        ...(email !== undefined ? { emailLower: email.trim().toLowerCase() } : {}),
         tagIds: splitIds(tags),
         listIds: splitIds(lists),
         limit,
@@ -112,7 +113,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
         contacts: await present(locationId, views),
         _links: nextLink(
           '/v3/contacts',
-          { status, tags, lists, limit, include },
+          { status, email, tags, lists, limit, include },
           views,
           limit,
           views.at(-1)?.id,

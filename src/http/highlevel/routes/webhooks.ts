@@ -48,7 +48,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { ...write, documentedResponses: { 201: WebhookDocument } },
     },
     async (request, reply) => {
-      const webhook = await registerWebhook(app.database, request.params.locationId, request.body)
+      const webhook = await registerWebhook(
+        app.database,
+        request.params.locationId,
+        request.body,
+        app.webhookTargets,
+      )
       return reply.code(201).send({ webhook: presentWebhook(webhook) })
     },
   )

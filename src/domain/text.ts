@@ -1,0 +1,34 @@
+/**
+ * Text both engines store and return alike. PostgreSQL refuses U+0000 in text; a lone UTF-16
+ * surrogate has no UTF-8 form (Node writes U+FFFD for it, SQLite may keep the raw code unit),
+ * so either would be stored differently, or not at all, depending on the engine.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what is looked for.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text)
+}
+
+/** Deepest nesting a request value may have; no route takes more than a few levels. */
+export const MAX_INPUT_DEPTH = 32
+
+export type UnstorableInput = { path: string; reason: 'text' | 'depth' }
+
+/**
+ * The first string (value or object key) in `value` that is not storable text, or the first
+ * place nested deeper than MAX_INPUT_DEPTH, named by its path (`contacts.2`); undefined if none.
+ */
+export function findUnstorableInput(value: unknown, path = '', depth = 0): UnstorableInput | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : { path, reason: 'text' }
+  if (value === null || typeof value !== 'object') return undefined
+  if (depth >= MAX_INPUT_DEPTH) return { path, reason: 'depth' }
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value)
+  for (const [key, child] of entries) {
+    const childPath = path ? `${path}.${key}` : key
+    if (!isStorableText(key)) return { path: childPath, reason: 'text' }
+    const found = findUnstorableInput(child, childPath, depth + 1)
+    if (found) return found
+  }
+  return undefined
+}

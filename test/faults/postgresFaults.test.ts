@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/http/app.js'
+import { InProcessRateLimiter } from '../../src/services/rateLimiter.js'
+import { type Database, openDatabase } from '../../src/store/database.js'
+import { ActivityWorker } from '../../src/worker/activityWorker.js'
+import { createTestDatabase, POSTGRES_URL, type TestDatabase } from '../helpers/databases.js'
+import { makeLocation, makeToken } from '../helpers/fixtures.js'
+import { seedContacts } from '../helpers/seed.js'
+import { TcpProxy } from '../helpers/tcpProxy.js'
+
+/**
+ * Real faults between the service and PostgreSQL: backends terminated by the server
+ * (pg_terminate_backend: a failover, an idle reaper) and a TCP proxy the test controls that
+ * resets, refuses and blackholes. The service must keep running, answer 503 in each dialect's
+ * format while the database is away, recover by itself, and apply nothing twice.
+ */
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Terminates every backend the service opened under `applicationName`; returns how many. */
+function terminateBackends(applicationName: string): Promise<number> {
+  return admin(async (client) => {
+    const { rows } = await client.query(
+      'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1',
+      [applicationName],
+    )
+    return rows.length
+  })
+}
+
+type Service = {
+  app: FastifyInstance
+  database: Database
+  baseUrl: string
+  locationId: string
+  token: string
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; ms: number }>
+  close(): Promise<void>
+}
+
+/** The API over `url` (the real server or the proxy), on the test schema of `t`. */
+async function startService(t: TestDatabase, url: string, applicationName: string): Promise<Service> {
+  const connectionErrors: Error[] = []
+  const database = openDatabase(url, {
+    searchPath: t.searchPath as string,
+    poolSize: 5,
+    applicationName,
+    onConnectionError: (error) => connectionErrors.push(error),
+  })
+  const app = await buildApp({
+    database,
+    rateLimiter: new InProcessRateLimiter({ burstMax: 1e6, burstIntervalMs: 10_000, dailyMax: 1e9 }),
+    dashboard: false,
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const baseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  const location = await makeLocation(t.database, `Faults ${randomUUID().slice(0, 6)}`)
+  const token = await makeToken(t.database, location.id)
+  return {
+    app,
+    database,
+    baseUrl,
+    locationId: location.id,
+    token,
+    async call(method, path, body) {
+      const started = performance.now()
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          version: '2021-07-28',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await response.text()
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+        ms: performance.now() - started,
+      }
+    },
+    async close() {
+      await app.close()
+      await database.close()
+    },
+  }
+}
+
+const bulkAdd = (s: Service, contacts: string[], tags: string[]) =>
+  s.call('POST', '/contacts/bulk/tags/update/add', { contacts, tags, locationId: s.locationId })
+
+async function tagHolders(t: TestDatabase, locationId: string, tagName: string): Promise<number> {
+  const row = await t.database.kysely
+    .selectFrom('contact_tags')
+    .innerJoin('tags', (j) =>
+      j
+        .onRef('tags.location_id', '=', 'contact_tags.location_id')
+        .onRef('tags.id', '=', 'contact_tags.tag_id'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('contact_tags.location_id', '=', locationId)
+    .where('tags.name', '=', tagName)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Events of `locationId` that added `tagName`, by contact. */
+async function additionEventsPerContact(t: TestDatabase, locationId: string, tagName: string) {
+  const rows = await t.database.kysely
+    .selectFrom('events')
+    .select(['contact_id', 'tags_added'])
+    .where('location_id', '=', locationId)
+    .execute()
+  const counts = new Map<string, number>()
+  for (const row of rows)
+    if ((JSON.parse(row.tags_added) as string[]).includes(tagName))
+      counts.set(row.contact_id, (counts.get(row.contact_id) ?? 0) + 1)
+  return counts
+}
+
+const isHighLevel503 = (body: any) =>
+  body?.statusCode === 503 && typeof body.message === 'string' && body.error === 'Service Unavailable'
+const isConstantContact503 = (body: any) =>
+  Array.isArray(body) && body[0]?.error_key === 'http.status.service_unavailable'
+
+describe('PostgreSQL backends terminated under the service', () => {
+  let t: TestDatabase
+  let s: Service
+  const name = `tagbase-faults-${randomUUID().slice(0, 8)}`
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres')
+    s = await startService(t, POSTGRES_URL, name)
+  })
+  afterAll(async () => {
+    await s.close()
+    await t.drop()
+  })
+
+  it('drops terminated idle connections and goes on answering (no unhandled error event)', async () => {
+    const contacts = await seedContacts(t.database, s.locationId, 20)
+    for (let round = 0; round < 3; round++) {
+      // Fill the pool with several idle connections, then have the server kill them all.
+      const warm = await Promise.all(
+        Array.from({ length: 5 }, () => s.call('GET', `/contacts/?locationId=${s.locationId}`)),
+      )
+      expect(warm.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+      expect(await terminateBackends(name)).toBeGreaterThan(0)
+      await new Promise((r) => setTimeout(r, 100))
+      const after = await bulkAdd(s, contacts, [`round${round}`])
+      expect(after.status).toBe(201)
+      expect(after.body.succeded).toBe(true)
+    }
+    expect(await tagHolders(t, s.locationId, 'round2')).toBe(20)
+  })
+
+  it('mid-request: every answer is 201 or a 503 in the dialect format, and retried adds apply exactly once', async () => {
+    const contacts = await seedContacts(t.database, s.locationId, 1000)
+    let killing = true
+    const killer = (async () => {
+      while (killing) {
+        await terminateBackends(name)
+        await new Promise((r) => setTimeout(r, 15))
+      }
+    })()
+    const statuses: number[] = []
+    try {
+      for (let batch = 0; batch < 10; batch++) {
+        const ids = contacts.slice(batch * 100, batch * 100 + 100)
+        for (let attempt = 0; ; attempt++) {
+          const answer = await bulkAdd(s, ids, ['midrequest'])
+          statuses.push(answer.status)
+          if (answer.status === 201) break
+          expect(answer.status).toBe(503)
+          expect(isHighLevel503(answer.body)).toBe(true)
+          expect(attempt).toBeLessThan(200)
+        }
+      }
+    } finally {
+      killing = false
+      await killer
+    }
+    expect(statuses.every((code) => code === 201 || code === 503)).toBe(true)
+    expect(statuses.filter((code) => code === 503).length).toBeGreaterThan(0) // the faults did hit requests
+    expect(await tagHolders(t, s.locationId, 'midrequest')).toBe(1000)
+    const events = await additionEventsPerContact(t, s.locationId, 'midrequest')
+    expect(events.size).toBe(1000)
+    expect([...events.values()].every((n) => n === 1)).toBe(true)
+  })
+
+  it('mid-activity: terminated worker connections lose nothing and apply nothing twice', async () => {
+    const workerName = `${name}-worker`
+    const workerDb = openDatabase(POSTGRES_URL, {
+      searchPath: t.searchPath as string,
+      poolSize: 3,
+      applicationName: workerName,
+    })
+    const worker = new ActivityWorker(workerDb, { chunkSize: 250, pollMs: 20, leaseMs: 2000 })
+    const contacts = await seedContacts(t.database, s.locationId, 6000)
+    const started = await s.call('POST', '/v3/activities/contacts_taggings_add', {
+      source: { all_active_contacts: true },
+      tag_ids: [(await s.call('POST', '/v3/contact_tags', { name: 'activity-fault' })).body.tag_id as string],
+    })
+    expect(started.status).toBe(201)
+    worker.start()
+    let kills = 0
+    try {
+      for (;;) {
+        const { body } = await s.call('GET', `/v3/activities/${started.body.activity_id}`)
+        if (body.state === 'completed') break
+        expect(['initialized', 'processing']).toContain(body.state)
+        if (kills < 15) kills += (await terminateBackends(workerName)) > 0 ? 1 : 0
+        await new Promise((r) => setTimeout(r, 40))
+      }
+    } finally {
+      await worker.stop()
+      await workerDb.close()
+    }
+    expect(kills).toBeGreaterThan(3)
+    expect(await tagHolders(t, s.locationId, 'activity-fault')).toBe(contacts.length + 1020)
+    const events = await additionEventsPerContact(t, s.locationId, 'activity-fault')
+    expect(events.size).toBe(contacts.length + 1020)
+    expect([...events.values()].every((n) => n === 1)).toBe(true)
+  })
+})
+
+describe('PostgreSQL behind a proxy that resets, refuses and blackholes', () => {
+  let t: TestDatabase
+  let proxy: TcpProxy
+  let s: Service
+  let contacts: string[]
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres')
+    proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432), new URL(POSTGRES_URL).hostname)
+    const url = new URL(POSTGRES_URL)
+    url.host = `127.0.0.1:${proxy.port}`
+    s = await startService(t, url.toString(), `tagbase-proxy-${randomUUID().slice(0, 8)}`)
+    contacts = await seedContacts(t.database, s.locationId, 50)
+  })
+  afterAll(async () => {
+    await s.close()
+    await proxy.close()
+    await t.drop()
+  })
+
+  async function expectAnswering(): Promise<number> {
+    const started = performance.now()
+    await expect
+      .poll(async () => (await bulkAdd(s, contacts.slice(0, 5), ['back'])).status, {
+        timeout: 10_000,
+        interval: 100,
+      })
+      .toBe(201)
+    return performance.now() - started
+  }
+
+  for (const fault of ['blackhole', 'refuse', 'reset'] as const) {
+    it(`${fault}: 503 in each dialect's format within 5 s, /readyz 503 within 2 s, then recovers within 5 s`, async () => {
+      expect((await bulkAdd(s, contacts, ['before'])).status).toBe(201)
+      if (fault === 'blackhole') proxy.blackhole()
+      else if (fault === 'refuse') await proxy.refuse()
+      else proxy.resetAll()
+
+      const [highLevel, constantContact, ready] = await Promise.all([
+        bulkAdd(s, contacts, ['during']),
+        s.call('GET', '/v3/contact_tags'),
+        s.call('GET', '/readyz'),
+      ])
+      if (fault === 'reset') {
+        // A reset breaks the connections in use; new ones go through at once.
+        expect([201, 503]).toContain(highLevel.status)
+        expect([200, 503]).toContain(constantContact.status)
+      } else {
+        expect(highLevel.status).toBe(503)
+        expect(isHighLevel503(highLevel.body)).toBe(true)
+        expect(highLevel.ms).toBeLessThan(5000)
+        expect(constantContact.status).toBe(503)
+        expect(isConstantContact503(constantContact.body)).toBe(true)
+        expect(constantContact.ms).toBeLessThan(5000)
+        expect(ready.status).toBe(503)
+        expect(ready.ms).toBeLessThan(2000)
+        await proxy.restore()
+      }
+      expect(await expectAnswering()).toBeLessThan(5000)
+      expect((await s.call('GET', '/readyz')).status).toBe(200)
+      // Whatever answered 503 applied nothing; whatever answered 200 applied once.
+      const during = await tagHolders(t, s.locationId, 'during')
+      expect(during).toBe(highLevel.status === 201 ? 50 : 0)
+      await s.call('POST', '/contacts/bulk/tags/update/remove', {
+        contacts,
+        tags: ['during', 'before', 'back'],
+        locationId: s.locationId,
+      })
+    })
+  }
+})
