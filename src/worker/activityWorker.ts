@@ -21,6 +21,8 @@ export type ActivityWorkerOptions = Partial<ActivitySettings> & {
   /** Idle wait between looks for new work (`wake()` cuts it short). */
   pollMs?: number
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>
+  /** First wait before an activity that failed is tried again (doubles per failure, up to 60 s). */
+  retryBaseMs?: number
 }
 
 const silentLogger = { info() {}, warn() {}, error() {} }
@@ -46,6 +48,7 @@ export class ActivityWorker {
   private readonly leaseMs: number
   private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>
   private readonly loop: PollingLoop
+  private readonly retryBaseMs: number
 
   constructor(
     private readonly database: Database,
@@ -58,6 +61,7 @@ export class ActivityWorker {
     }
     this.leaseMs = options.leaseMs ?? DEFAULT_ACTIVITY_LEASE_MS
     this.logger = options.logger ?? silentLogger
+    this.retryBaseMs = options.retryBaseMs ?? ACTIVITY_RETRY_BASE_MS
     this.loop = new PollingLoop(
       options.pollMs ?? 250,
       () => this.runOne(),
@@ -147,7 +151,7 @@ export class ActivityWorker {
       this.logger.warn({ activityId: activity.id, attempts }, 'activity failed for good')
       return
     }
-    const delay = Math.min(ACTIVITY_RETRY_MAX_MS, ACTIVITY_RETRY_BASE_MS * 2 ** (attempts - 1))
+    const delay = Math.min(ACTIVITY_RETRY_MAX_MS, this.retryBaseMs * 2 ** (attempts - 1))
     await recordActivityStepFailure(this.database, activity, this.owner, {
       now: new Date(now).toISOString(),
       retryAt: new Date(now + delay).toISOString(),
