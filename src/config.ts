@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from './domain/rateLimits.js'
 import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from './domain/webhooks.js'
 import { DEFAULT_ACTIVITY_SETTINGS } from './services/runActivity.js'
+import type { SigningKeySource } from './services/signingKeySecrets.js'
 import { type DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from './store/database.js'
 import { DEFAULT_ACTIVITY_LEASE_MS } from './worker/activityWorker.js'
 import { WEBHOOK_WORKER_DEFAULTS } from './worker/webhookWorker.js'
@@ -26,6 +28,8 @@ export type Config = {
   webhookConcurrency: number
   webhookRetry: WebhookRetryPolicy
   webhookRetentionDays: number
+  /** Webhook signing key: from WEBHOOK_SIGNING_KEY_FILE / WEBHOOK_SIGNING_KEY, or stored (encrypted with SECRETS_KEY). */
+  signingKey: SigningKeySource
   /** Webhooks may target loopback/private/link-local addresses (WEBHOOK_ALLOW_INTERNAL_TARGETS=on); off by default. */
   webhookAllowInternalTargets: boolean
   /** `tagbase worker` serves /metrics, /healthz and /readyz on this port when set. */
@@ -71,6 +75,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDelayMs: count('WEBHOOK_RETRY_MAX_MS', DEFAULT_WEBHOOK_RETRY_POLICY.maxDelayMs),
     },
     webhookRetentionDays: count('WEBHOOK_RETENTION_DAYS', WEBHOOK_WORKER_DEFAULTS.retentionDays),
+    signingKey: {
+      pem: env.WEBHOOK_SIGNING_KEY_FILE
+        ? readFileSync(env.WEBHOOK_SIGNING_KEY_FILE, 'utf8')
+        : env.WEBHOOK_SIGNING_KEY || undefined,
+      encryptionKey: env.SECRETS_KEY || undefined,
+    },
     webhookAllowInternalTargets: onOff(
       'WEBHOOK_ALLOW_INTERNAL_TARGETS',
       env.WEBHOOK_ALLOW_INTERNAL_TARGETS ?? 'off',

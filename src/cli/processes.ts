@@ -29,6 +29,7 @@ function webhookWorkerFor(database: Database, config: Config, logger: WebhookWor
     retry: config.webhookRetry,
     retentionMs: config.webhookRetentionDays * 86_400_000,
     targets: { allowInternal: config.webhookAllowInternalTargets },
+    signingKey: config.signingKey,
     logger,
   })
 }

@@ -5,6 +5,7 @@ import {
   redriveWebhookDeliveries,
   registerWebhook,
   removeWebhook,
+  rotateWebhookSigningKey,
   webhookSigningKey,
 } from '../services/webhooks.js'
 import { print, withDatabase } from './runtime.js'
@@ -77,7 +78,17 @@ export function registerWebhookCommands(program: Command): void {
     .description('print the PEM public key receivers verify x-ghl-signature with')
     .action(() =>
       withDatabase(async (database) => {
-        process.stdout.write((await webhookSigningKey(database)).publicKeyPem)
+        process.stdout.write((await webhookSigningKey(database, loadConfig().signingKey)).publicKeyPem)
+      }),
+    )
+  webhook
+    .command('rotate-key')
+    .description(
+      'replace the stored signing key with a new one and print its public key; give receivers the new key and restart workers',
+    )
+    .action(() =>
+      withDatabase(async (database) => {
+        process.stdout.write((await rotateWebhookSigningKey(database, loadConfig().signingKey)).publicKeyPem)
       }),
     )
 }

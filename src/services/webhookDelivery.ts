@@ -13,6 +13,7 @@ import type { Database } from '../store/database.js'
 import { findEventsByIds, listEventsOfContactsAfter, tagChangeOf } from '../store/events.js'
 import { markAttemptFailed, markDelivered, type WebhookDeliveryRow } from '../store/webhookDeliveries.js'
 import { findWebhook, recordEndpointFailure, recordEndpointSuccess } from '../store/webhooks.js'
+import { PLAIN_SIGNING_KEY, type SigningKeySource } from './signingKeySecrets.js'
 import { webhookSigningKey } from './webhooks.js'
 
 export const SIGNATURE_HEADER = 'x-ghl-signature'
@@ -82,8 +83,11 @@ export async function prepareDeliveries(
 }
 
 /** A signer over the exact body bytes with the instance key (Ed25519; base64 signature). */
-export async function webhookSigner(database: Database): Promise<(body: string) => string> {
-  const key: KeyObject = createPrivateKey((await webhookSigningKey(database)).privateKeyPem)
+export async function webhookSigner(
+  database: Database,
+  source: SigningKeySource = PLAIN_SIGNING_KEY,
+): Promise<(body: string) => string> {
+  const key: KeyObject = createPrivateKey((await webhookSigningKey(database, source)).privateKeyPem)
   return (body) => sign(null, Buffer.from(body, 'utf8'), key).toString('base64')
 }
 

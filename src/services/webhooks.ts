@@ -1,8 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { newFirebaseId } from '../domain/ids.js'
 import { isWebhookAppId, isWebhookUrl } from '../domain/webhooks.js'
 import type { Database } from '../store/database.js'
-import { findSigningKey, insertSigningKeyIfAbsent } from '../store/signingKeys.js'
+import { findSigningKey, insertSigningKeyIfAbsent, replaceSigningKey } from '../store/signingKeys.js'
 import {
   countDeliveriesByState,
   type DeliveryCounts,
@@ -17,6 +17,13 @@ import {
   type WebhookRow,
 } from '../store/webhooks.js'
 import { ServiceError } from './errors.js'
+import {
+  decryptSecret,
+  encryptSecret,
+  isEncryptedSecret,
+  PLAIN_SIGNING_KEY,
+  type SigningKeySource,
+} from './signingKeySecrets.js'
 import { checkWebhookTarget, type WebhookTargetPolicy } from './webhookTargets.js'
 
 export type WebhookView = WebhookRow & { deliveries: DeliveryCounts }
@@ -99,18 +106,69 @@ export type SigningKey = { privateKeyPem: string; publicKeyPem: string }
  * The instance's Ed25519 webhook signing key, created on first use and kept in the database so
  * every process signs with the same key (and receivers configure one public key).
  */
-export async function webhookSigningKey(database: Database): Promise<SigningKey> {
+export async function webhookSigningKey(
+  database: Database,
+  source: SigningKeySource = PLAIN_SIGNING_KEY,
+): Promise<SigningKey> {
+  if (source.pem) {
+    const privateKey = createPrivateKey(source.pem)
+    if (privateKey.asymmetricKeyType !== 'ed25519')
+      throw new Error('the webhook signing key must be an Ed25519 private key')
+    return {
+      privateKeyPem: source.pem,
+      publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString(),
+    }
+  }
   let row = await findSigningKey(database, SIGNING_KEY_ID)
   if (!row) {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const pair = newSigningKeyPair()
     await insertSigningKeyIfAbsent(database, {
       id: SIGNING_KEY_ID,
-      private_key_pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      public_key_pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      private_key_pem: storedForm(pair.privateKeyPem, source),
+      public_key_pem: pair.publicKeyPem,
       created_at: new Date().toISOString(),
     })
     row = await findSigningKey(database, SIGNING_KEY_ID)
   }
   if (!row) throw new Error('webhook signing key could not be stored')
-  return { privateKeyPem: row.private_key_pem, publicKeyPem: row.public_key_pem }
+  const privateKeyPem = decryptSecret(row.private_key_pem, source.encryptionKey)
+  // A key stored before SECRETS_KEY was set is encrypted from now on.
+  if (source.encryptionKey && !isEncryptedSecret(row.private_key_pem))
+    await replaceSigningKey(database, {
+      ...row,
+      private_key_pem: encryptSecret(privateKeyPem, source.encryptionKey),
+    })
+  return { privateKeyPem, publicKeyPem: row.public_key_pem }
+}
+
+function newSigningKeyPair(): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  }
+}
+
+function storedForm(privateKeyPem: string, source: SigningKeySource): string {
+  return source.encryptionKey ? encryptSecret(privateKeyPem, source.encryptionKey) : privateKeyPem
+}
+
+/**
+ * Replaces the stored signing key with a new one and returns it: receivers must be given the new
+ * public key, and running workers restarted (they keep the key they loaded). Not for a key
+ * supplied by the operator (WEBHOOK_SIGNING_KEY_FILE): replace that file instead.
+ */
+export async function rotateWebhookSigningKey(
+  database: Database,
+  source: SigningKeySource,
+): Promise<SigningKey> {
+  if (source.pem) throw new Error('the signing key comes from WEBHOOK_SIGNING_KEY(_FILE); replace it there')
+  const pair = newSigningKeyPair()
+  await replaceSigningKey(database, {
+    id: SIGNING_KEY_ID,
+    private_key_pem: storedForm(pair.privateKeyPem, source),
+    public_key_pem: pair.publicKeyPem,
+    created_at: new Date().toISOString(),
+  })
+  return pair
 }

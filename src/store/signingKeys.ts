@@ -16,3 +16,18 @@ export async function insertSigningKeyIfAbsent(db: Db, row: SigningKeyRow): Prom
     .onConflict((oc) => oc.column('id').doNothing())
     .execute()
 }
+
+/** Writes the key with this id, replacing any (rotation, or encrypting a plain copy in place). */
+export async function replaceSigningKey(db: Db, row: SigningKeyRow): Promise<void> {
+  await db.kysely
+    .insertInto('signing_keys')
+    .values(row)
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({
+        private_key_pem: row.private_key_pem,
+        public_key_pem: row.public_key_pem,
+        created_at: row.created_at,
+      }),
+    )
+    .execute()
+}

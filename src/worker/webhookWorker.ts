@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { Agent, fetch } from 'undici'
 import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from '../domain/webhooks.js'
 import { webhookDeliveries } from '../services/metrics.js'
+import type { SigningKeySource } from '../services/signingKeySecrets.js'
 import {
   type AttemptOutcome,
   prepareDeliveries,
@@ -45,6 +46,8 @@ export type WebhookWorkerOptions = {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>
   /** Internal targets are refused unless allowed (WEBHOOK_ALLOW_INTERNAL_TARGETS). */
   targets?: WebhookTargetPolicy
+  /** Where the signing key comes from (a file, or the database encrypted); the database's plain copy by default. */
+  signingKey?: SigningKeySource
 }
 
 const silentLogger = { info() {}, warn() {}, error() {} }
@@ -84,6 +87,7 @@ export class WebhookDeliveryWorker {
   private sign: ((body: string) => string) | undefined
   private readonly loop: PollingLoop
   private readonly targets: WebhookTargetPolicy
+  private readonly signingKey: SigningKeySource | undefined
   /** Connects only to addresses the target policy allows, checked after DNS resolution. */
   private dispatcher: Agent
 
@@ -102,6 +106,7 @@ export class WebhookDeliveryWorker {
     this.retentionMs = options.retentionMs ?? WEBHOOK_WORKER_DEFAULTS.retentionDays * 86_400_000
     this.logger = options.logger ?? silentLogger
     this.targets = options.targets ?? CLOSED_WEBHOOK_TARGETS
+    this.signingKey = options.signingKey
     this.dispatcher = new Agent({ connect: { lookup: guardedLookup(this.targets) } })
     this.loop = new PollingLoop(
       options.pollMs ?? 500,
@@ -139,7 +144,7 @@ export class WebhookDeliveryWorker {
   async dispatchDue(): Promise<number> {
     const free = this.concurrency - this.inFlight
     if (free <= 0) return 0
-    this.sign ??= await webhookSigner(this.database)
+    this.sign ??= await webhookSigner(this.database, this.signingKey)
     let started = 0
     const endpoints = await selectEndpointsWithDueDeliveries(this.database, new Date().toISOString(), free)
     if (endpoints.length > 0 && Date.now() >= this.nextStatisticsAt) {

@@ -195,7 +195,11 @@ function encodeOdd(text: string): string {
   try {
     return encodeURIComponent(text)
   } catch {
-    return text.replace(/[\ud800-\udfff]/g, '\u0000').split('\u0000').map(encodeURIComponent).join('%ED%A0%80')
+    return text
+      .replace(/[\ud800-\udfff]/g, '\u0000')
+      .split('\u0000')
+      .map(encodeURIComponent)
+      .join('%ED%A0%80')
   }
 }
 
