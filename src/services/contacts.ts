@@ -23,7 +23,7 @@ import {
   insertContact,
   listContactsFiltered,
   listLiveContacts,
-  lockLiveContacts,
+  lockAndReadLiveContacts,
   type NewContactRow,
   setContactSubscription,
   softDeleteContact,
@@ -227,8 +227,8 @@ export async function createContact(
 async function requireLiveContact(tx: Db, locationId: string, contactId: string): Promise<ContactRow> {
   if (!isFirebaseId(contactId))
     throw new ServiceError('invalid-contact-id', 'contact id is not a valid firebase id')
-  const [locked] = await lockLiveContacts(tx, locationId, [contactId])
-  if (locked) return (await findContact(tx, locationId, contactId)) as ContactRow
+  const [locked] = await lockAndReadLiveContacts(tx, locationId, [contactId])
+  if (locked) return locked
   const [home] = await findContactHomes(tx, [contactId])
   if (home && home.location_id === locationId) throw new ServiceError('contact-deleted', 'Contact is deleted')
   // A contact of another location is reported as missing: tenants learn nothing of each other.
@@ -301,11 +301,13 @@ export async function upsertContact(
     const match =
       (email ? await findLiveContactByEmail(tx, locationId, email) : undefined) ??
       (input.phone ? await findLiveContactByPhone(tx, locationId, input.phone) : undefined)
-    if (match) {
-      await lockLiveContacts(tx, locationId, [match.id])
+    // Lock first, then write from what the lock read: the match may have changed (or been
+    // deleted) since it was found.
+    const [current] = match ? await lockAndReadLiveContacts(tx, locationId, [match.id]) : []
+    if (current) {
       return {
         created: false,
-        contact: await updateLiveContact(tx, locationId, match, input, tags, source, now),
+        contact: await updateLiveContact(tx, locationId, current, input, tags, source, now),
       }
     }
     return { created: true, contact: await insertNewContact(tx, locationId, input, tags ?? [], source, now) }

@@ -7,7 +7,7 @@ import {
   findLiveContactsByEmails,
   findLiveContactsByPhones,
   insertContacts,
-  lockLiveContacts,
+  lockAndReadLiveContacts,
   type NewContactRow,
   refreshContactStatistics,
   updateContact as updateContactRow,
@@ -163,10 +163,15 @@ async function writeImportBatch(
       if (existing) claimed.add(existing.id)
     }
 
-    await lockLiveContacts(tx, locationId, [...claimed])
+    // Lock, then write from what the lock read: a matched contact may have changed since the
+    // lookup, or been deleted (then the row makes a new contact, as it would have then).
+    const current = new Map(
+      (await lockAndReadLiveContacts(tx, locationId, [...claimed])).map((c) => [c.id, c] as const),
+    )
     const created: NewContactRow[] = []
     const contactIds: string[] = []
-    for (const { row, existing } of plan) {
+    for (const { row, existing: matched } of plan) {
+      const existing = matched ? current.get(matched.id) : undefined
       if (existing) {
         const patch = contactColumnsFor(row.fields, existing)
         // A row that says what the contact already holds is not a change (re-imports stay cheap).

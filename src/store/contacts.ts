@@ -112,6 +112,28 @@ export async function softDeleteContact(
 }
 
 /**
+ * The live contacts of this location among `ids`, read whole under the same row locks as
+ * lockLiveContacts: on PostgreSQL the read waits for a concurrent writer and returns what it
+ * committed, so a change computed from these rows never overwrites another process's update.
+ */
+export async function lockAndReadLiveContacts(
+  db: Db,
+  locationId: string,
+  ids: readonly string[],
+): Promise<ContactRow[]> {
+  if (ids.length === 0) return []
+  return db.kysely
+    .selectFrom('contacts')
+    .selectAll()
+    .where('location_id', '=', locationId)
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .$if(db.dialect === 'postgres', (q) => q.forUpdate())
+    .execute()
+}
+
+/**
  * Ids among `ids` that are live contacts of this location. On PostgreSQL the rows are locked
  * (in id order, so concurrent bulk requests cannot deadlock) until the transaction ends, which
  * makes the tags read afterwards the tags the change is applied to. SQLite transactions are
