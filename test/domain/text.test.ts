@@ -10,7 +10,7 @@ describe('storable text', () => {
 
   it('finds the first bad string or key, or too deep a nesting, by path', () => {
     expect(findUnstorableInput({ a: ['ok', { b: 'x\u0000' }] })).toEqual({ path: 'a.1.b', reason: 'text' })
-    expect(findUnstorableInput({ ['k\ud800']: 1 })).toEqual({ path: 'k\ud800', reason: 'text' })
+    expect(findUnstorableInput({ 'k\ud800': 1 })).toEqual({ path: 'k\ud800', reason: 'text' })
     expect(findUnstorableInput({ a: 1, b: [true, null, 'fine'] })).toBeUndefined()
     let deep: unknown = 'x'
     for (let i = 0; i < MAX_INPUT_DEPTH + 1; i++) deep = [deep]

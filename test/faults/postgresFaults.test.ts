@@ -4,12 +4,17 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/http/app.js'
 import { InProcessRateLimiter } from '../../src/services/rateLimiter.js'
+import { registerWebhook } from '../../src/services/webhooks.js'
 import { type Database, openDatabase } from '../../src/store/database.js'
+import { countDeliveriesByState } from '../../src/store/webhookDeliveries.js'
 import { ActivityWorker } from '../../src/worker/activityWorker.js'
+import { WebhookDeliveryWorker } from '../../src/worker/webhookWorker.js'
 import { createTestDatabase, POSTGRES_URL, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation, makeToken } from '../helpers/fixtures.js'
 import { seedContacts } from '../helpers/seed.js'
+import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
 import { TcpProxy } from '../helpers/tcpProxy.js'
+import { startWebhookReceiver } from '../helpers/webhookReceiver.js'
 
 /**
  * Real faults between the service and PostgreSQL: backends terminated by the server
@@ -232,6 +237,68 @@ describe('PostgreSQL backends terminated under the service', () => {
     const events = await additionEventsPerContact(t, s.locationId, 'activity-fault')
     expect(events.size).toBe(contacts.length + 1020)
     expect([...events.values()].every((n) => n === 1)).toBe(true)
+  })
+})
+
+describe('webhook deliveries while PostgreSQL terminates the worker connections', () => {
+  let t: TestDatabase
+  let s: Service
+  const name = `tagbase-hooks-${randomUUID().slice(0, 8)}`
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres')
+    s = await startService(t, POSTGRES_URL, `${name}-api`)
+  })
+  afterAll(async () => {
+    await s.close()
+    await t.drop()
+  })
+
+  it('delivers every event; one is received twice only when its bookkeeping was lost', async () => {
+    const receiver = await startWebhookReceiver()
+    const hook = await registerWebhook(
+      t.database,
+      s.locationId,
+      { url: receiver.url },
+      ALLOW_INTERNAL_TARGETS,
+    )
+    const contacts = await seedContacts(t.database, s.locationId, 300)
+    expect((await bulkAdd(s, contacts, ['hooked'])).status).toBe(201)
+    const workerDb = openDatabase(POSTGRES_URL, {
+      searchPath: t.searchPath as string,
+      poolSize: 3,
+      applicationName: name,
+    })
+    const worker = new WebhookDeliveryWorker(workerDb, {
+      pollMs: 10,
+      concurrency: 8,
+      timeoutMs: 2000,
+      targets: ALLOW_INTERNAL_TARGETS,
+      retry: { maxAttempts: 1000, baseDelayMs: 10, maxDelayMs: 50 },
+    })
+    worker.start()
+    let kills = 0
+    try {
+      for (let i = 0; i < 400; i++) {
+        const counts = await countDeliveriesByState(t.database, s.locationId, hook.id)
+        if (counts.delivered === 300) break
+        if (kills < 20 && i % 3 === 0) kills += (await terminateBackends(name)) > 0 ? 1 : 0
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    } finally {
+      await worker.stop()
+      await workerDb.close()
+      await receiver.close()
+    }
+    expect(kills).toBeGreaterThan(3)
+    expect(await countDeliveriesByState(t.database, s.locationId, hook.id)).toMatchObject({
+      delivered: 300,
+      dead: 0,
+    })
+    const received = new Set(receiver.receipts.map((r) => r.body.webhookId))
+    expect(received.size).toBe(300)
+    // At least once: a duplicate is the price of a send whose recording was cut off, never more
+    // than one per delivery lease lost.
+    expect(receiver.receipts.length - 300).toBeLessThanOrEqual(8 * kills)
   })
 })
 

@@ -82,6 +82,8 @@ export async function startTestServer(
   if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port')
   const baseUrl = `http://127.0.0.1:${address.port}`
   const location = await makeLocation(testDb.database, 'Tenant A')
+  // Created in different milliseconds, so oldest-first listings have one order.
+  await new Promise((r) => setTimeout(r, 3))
   const otherLocation = await makeLocation(testDb.database, 'Tenant B')
   const token = await makeToken(testDb.database, location.id)
   const otherToken = await makeToken(testDb.database, otherLocation.id)

@@ -55,7 +55,12 @@ export const CONSTANT_CONTACT_ERROR_RESPONSES = Object.freeze({
   },
   415: { ...ConstantContactErrorsDocument, description: 'The body is not JSON' },
   422: { ...ConstantContactErrorsDocument, description: 'Idempotency-Key reused with a different request' },
+  413: { ...ConstantContactErrorsDocument, description: 'The body is larger than 1 MiB' },
   429: { ...ConstantContactErrorsDocument, description: 'Rate limit exceeded; see Retry-After' },
+  503: {
+    ...ConstantContactErrorsDocument,
+    description: 'The database is unavailable; nothing was applied. Retry after Retry-After seconds',
+  },
 })
 
 const Time = Type.String({ format: 'date-time' })

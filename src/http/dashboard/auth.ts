@@ -32,6 +32,14 @@ function cookieSecret(header: string | undefined): string | undefined {
   return undefined
 }
 
+const LOGIN_HELP_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tagbase dashboard: log in</title></head>
+<body><h1>Tagbase dashboard</h1>
+<p>Open the login link that <code>tagbase serve</code> printed when it first started.</p>
+<p>No link at hand? Run <code>tagbase operator token</code> on the server for a new one
+(earlier links stop working).</p></body></html>
+`
+
 export type DashboardCredentialOptions = {
   /** DASHBOARD_PASSWORD: HTTP Basic with this password also opens the dashboard. */
   password?: string | undefined
@@ -73,6 +81,9 @@ export function registerDashboardCredentials(
       return
     }
     if (expectedPassword) reply.header('www-authenticate', REALM)
+    // A person opening the page gets a page that says how to log in.
+    if (request.routeOptions.url === '/' && !expectedPassword)
+      return reply.code(401).type('text/html; charset=utf-8').send(LOGIN_HELP_PAGE)
     return sendDashboardError(
       reply,
       401,

@@ -47,14 +47,23 @@ export const BulkTagUpdateDocument = Type.Object(
 
 /** Answers every HighLevel route can give besides its own: refused token, Version, scope, body. */
 export const HIGHLEVEL_ERROR_RESPONSES = Object.freeze({
-  400: { ...HighLevelErrorDocument, description: 'Bad request (e.g. missing Version header)' },
+  400: {
+    ...HighLevelErrorDocument,
+    description: 'Bad request (missing Version header, malformed JSON or URL encoding)',
+  },
   401: { ...HighLevelErrorDocument, description: 'Missing, unknown or revoked token' },
   403: { ...HighLevelErrorDocument, description: 'Token lacks the scope, or names another location' },
   422: {
     ...HighLevelErrorDocument,
-    description: 'The request failed validation; message lists every problem',
+    description:
+      'The request failed validation (including query parameters the route does not support, NUL characters and unpaired surrogates); message lists every problem',
   },
+  413: { ...HighLevelErrorDocument, description: 'The body is larger than 1 MiB' },
   429: { ...HighLevelErrorDocument, description: 'Rate limit exceeded; see Retry-After' },
+  503: {
+    ...HighLevelErrorDocument,
+    description: 'The database is unavailable; nothing was applied. Retry after Retry-After seconds',
+  },
 })
 
 export const ContactDocument = Type.Object(
