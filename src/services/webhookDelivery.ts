@@ -18,7 +18,12 @@ import { webhookSigningKey } from './webhooks.js'
 
 export const SIGNATURE_HEADER = 'x-ghl-signature'
 
-export type PreparedDelivery = { delivery: WebhookDeliveryRow; url: string; body: string }
+/**
+ * A delivery ready to send, or (`failure`) one whose payload cannot be built from its stored
+ * rows: that counts as a failed attempt, so bad data ends in a dead delivery after the bounded
+ * tries instead of failing the whole group forever.
+ */
+export type PreparedDelivery = { delivery: WebhookDeliveryRow; url: string; body: string; failure?: string }
 
 /**
  * The requests for deliveries leased together (one webhook's): each the ContactTagUpdate payload
@@ -64,20 +69,30 @@ export async function prepareDeliveries(
     const event = events.get(delivery.event_id)
     const contact = contacts.get(delivery.contact_id)
     if (!event || !contact) continue
-    const later = (laterByContact.get(contact.id) ?? [])
-      .filter((e) => e.id > event.id)
-      .sort((a, b) => b.id - a.id)
-      .map(tagChangeOf)
-    const payload = contactTagUpdatePayload(
-      contact,
-      tagsAfterEvent(currentTags.get(contact.id) ?? [], later),
-      {
-        appId: webhook.app_id,
-        webhookId: deliveryWebhookId(webhook.id, event.id),
-        timestamp: now,
-      },
-    )
-    prepared.push({ delivery, url: webhook.url, body: JSON.stringify(payload) })
+    try {
+      const later = (laterByContact.get(contact.id) ?? [])
+        .filter((e) => e.id > event.id)
+        .sort((a, b) => b.id - a.id)
+        .map(tagChangeOf)
+      const payload = contactTagUpdatePayload(
+        contact,
+        tagsAfterEvent(currentTags.get(contact.id) ?? [], later),
+        {
+          appId: webhook.app_id,
+          webhookId: deliveryWebhookId(webhook.id, event.id),
+          timestamp: now,
+        },
+      )
+      prepared.push({ delivery, url: webhook.url, body: JSON.stringify(payload) })
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      prepared.push({
+        delivery,
+        url: webhook.url,
+        body: '',
+        failure: `payload could not be built: ${reason.slice(0, 200)}`,
+      })
+    }
   }
   return prepared
 }

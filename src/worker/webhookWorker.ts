@@ -190,7 +190,12 @@ export class WebhookDeliveryWorker {
       // Deliveries whose webhook was removed (they went with it) or whose event is gone are skipped.
       const prepared = await prepareDeliveries(this.database, leased, new Date().toISOString())
       const attempts = await Promise.all(
-        prepared.map(async ({ delivery, url, body }) => ({ delivery, outcome: await this.send(url, body) })),
+        prepared.map(async ({ delivery, url, body, failure }) => ({
+          delivery,
+          outcome: failure
+            ? ({ ok: false, status: null, error: failure } as const)
+            : await this.send(url, body),
+        })),
       )
       const results = await recordAttempts(this.database, this.owner, attempts, this.retry)
       for (const result of results) webhookDeliveries.inc({ result })
