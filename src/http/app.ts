@@ -40,10 +40,29 @@ function acceptEmptyJsonBodies(app: FastifyInstance): void {
   })
 }
 
+/**
+ * Request logs show the path with query values that carry secrets (the dashboard login link's
+ * operator token) replaced, so log files never hold a credential.
+ */
+function withSecretsRedacted(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (logger === false || logger === undefined || logger === true) return logger
+  if (typeof logger !== 'object' || 'info' in logger) return logger
+  return {
+    ...logger,
+    serializers: {
+      req: (request: { method: string; url: string; hostname?: string }) => ({
+        method: request.method,
+        url: request.url.replace(/([?&]token=)[^&]*/g, '$1***'),
+        hostname: request.hostname,
+      }),
+    },
+  }
+}
+
 /** Wires the store into Fastify and mounts each API dialect; no business logic lives here. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withSecretsRedacted(options.logger ?? false),
     // HighLevel documents some paths with a trailing slash (POST /contacts/) and clients send both.
     routerOptions: { ignoreTrailingSlash: true },
     // A full bulk request (1000 ids, 100 tags of 255 chars) is well under 1 MiB.

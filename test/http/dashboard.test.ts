@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/http/app.js'
 import { deleteContact } from '../../src/services/contacts.js'
 import { issueOperatorCredential } from '../../src/services/operatorAccess.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { listTags } from '../../src/store/tags.js'
-import { DIALECTS } from '../helpers/databases.js'
+import { createTestDatabase, DIALECTS } from '../helpers/databases.js'
 import { makeContact } from '../helpers/fixtures.js'
 import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
 import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
@@ -393,5 +394,26 @@ describe('closing the server', () => {
     expect((await readUntil(() => true))[0]?.event).toBe('state')
     await s.close()
     await expect(readUntil(() => false)).rejects.toThrow(/stream ended/)
+  })
+})
+
+describe('request logs', () => {
+  it('never hold the operator token of a login link', async () => {
+    const t = await createTestDatabase('sqlite')
+    const lines: string[] = []
+    const app = await buildApp({
+      database: t.database,
+      logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } },
+    })
+    try {
+      const token = await issueOperatorCredential(t.database)
+      const answer = await app.inject({ method: 'GET', url: `/dashboard/login?token=${token}` })
+      expect(answer.statusCode).toBe(303)
+      expect(lines.join('')).toContain('/dashboard/login?token=***')
+      expect(lines.join('')).not.toContain(token)
+    } finally {
+      await app.close()
+      await t.drop()
+    }
   })
 })
