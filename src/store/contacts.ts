@@ -112,49 +112,41 @@ export async function softDeleteContact(
 }
 
 /**
- * The live contacts of this location among `ids`, read whole under the same row locks as
- * lockLiveContacts: on PostgreSQL the read waits for a concurrent writer and returns what it
- * committed, so a change computed from these rows never overwrites another process's update.
+ * The live contacts of this location among `ids`, in id order. On PostgreSQL the rows are locked
+ * (in id order, so concurrent bulk requests cannot deadlock) until the transaction ends, which
+ * makes what is read afterwards — or here, with lockAndReadLiveContacts — the state the change is
+ * applied to; a read under the lock waits for a concurrent writer and returns what it committed.
+ * SQLite transactions are already serialised.
  */
-export async function lockAndReadLiveContacts(
-  db: Db,
-  locationId: string,
-  ids: readonly string[],
-): Promise<ContactRow[]> {
-  if (ids.length === 0) return []
+function liveContactsLocked(db: Db, locationId: string, ids: readonly string[]) {
   return db.kysely
     .selectFrom('contacts')
-    .selectAll()
     .where('location_id', '=', locationId)
     .where('id', 'in', ids)
     .where('deleted_at', 'is', null)
     .orderBy('id')
     .$if(db.dialect === 'postgres', (q) => q.forUpdate())
-    .execute()
 }
 
-/**
- * Ids among `ids` that are live contacts of this location. On PostgreSQL the rows are locked
- * (in id order, so concurrent bulk requests cannot deadlock) until the transaction ends, which
- * makes the tags read afterwards the tags the change is applied to. SQLite transactions are
- * already serialised.
- */
+/** Locks the live contacts among `ids` (see liveContactsLocked) and returns their ids. */
 export async function lockLiveContacts(
   db: Db,
   locationId: string,
   ids: readonly string[],
 ): Promise<string[]> {
   if (ids.length === 0) return []
-  const rows = await db.kysely
-    .selectFrom('contacts')
-    .select('id')
-    .where('location_id', '=', locationId)
-    .where('id', 'in', ids)
-    .where('deleted_at', 'is', null)
-    .orderBy('id')
-    .$if(db.dialect === 'postgres', (q) => q.forUpdate())
-    .execute()
+  const rows = await liveContactsLocked(db, locationId, ids).select('id').execute()
   return rows.map((r) => r.id)
+}
+
+/** Locks the live contacts among `ids` and reads them whole: write from these, never from an earlier read. */
+export async function lockAndReadLiveContacts(
+  db: Db,
+  locationId: string,
+  ids: readonly string[],
+): Promise<ContactRow[]> {
+  if (ids.length === 0) return []
+  return liveContactsLocked(db, locationId, ids).selectAll().execute()
 }
 
 /** Where ids live, across all locations: used only to say why an id cannot be tagged here. */
