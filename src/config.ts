@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs'
+import { DEFAULT_ACTIVITY_LEASE_MS, DEFAULT_ACTIVITY_SETTINGS } from './domain/activities.js'
 import { DEFAULT_RATE_LIMIT_POLICY, type RateLimitPolicy } from './domain/rateLimits.js'
-import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from './domain/webhooks.js'
-import { DEFAULT_ACTIVITY_SETTINGS } from './services/runActivity.js'
-import type { SigningKeySource } from './services/signingKeySecrets.js'
+import {
+  DEFAULT_WEBHOOK_RETRY_POLICY,
+  type SigningKeySource,
+  WEBHOOK_WORKER_DEFAULTS,
+  type WebhookRetryPolicy,
+} from './domain/webhooks.js'
 import { type DatabaseTimeouts, DEFAULT_DATABASE_TIMEOUTS } from './store/database.js'
-import { DEFAULT_ACTIVITY_LEASE_MS } from './worker/activityWorker.js'
-import { WEBHOOK_WORKER_DEFAULTS } from './worker/webhookWorker.js'
 
 /** Settings read from the environment; every one has a default that works on a fresh machine. */
 export type Config = {

@@ -45,3 +45,18 @@ export function percentDone(state: ActivityState, total: number | null, complete
   if (!total || total <= 0) return state === 'initialized' ? 1 : 0
   return Math.max(1, Math.min(99, Math.floor((completed / total) * 100)))
 }
+
+export type ActivitySettings = {
+  /** Contacts per transaction. */
+  chunkSize: number
+  /** `new_subscriber` covers contacts subscribed within this many days before the activity started. */
+  newSubscriberDays: number
+}
+
+export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = Object.freeze({
+  chunkSize: 5000,
+  newSubscriberDays: 30,
+})
+
+/** How long a worker's claim on an activity lasts without progress before another may take it over. */
+export const DEFAULT_ACTIVITY_LEASE_MS = 30_000

@@ -143,3 +143,20 @@ export function contactTagUpdatePayload(
     if (payload[key] === null || payload[key] === undefined) delete payload[key]
   return payload
 }
+
+/** What a webhook delivery worker does when configured with nothing. */
+export const WEBHOOK_WORKER_DEFAULTS = Object.freeze({
+  concurrency: 16,
+  perEndpoint: 4,
+  timeoutMs: 10_000,
+  retentionDays: 7,
+})
+
+/**
+ * Where the webhook signing key comes from, besides the database's plain copy:
+ * - `pem`: supplied by the operator (WEBHOOK_SIGNING_KEY_FILE or WEBHOOK_SIGNING_KEY); nothing
+ *   secret is stored in the database then.
+ * - `encryptionKey`: the database copy is kept encrypted (AES-256-GCM) with a key derived from
+ *   this secret (SECRETS_KEY); a plain copy found is encrypted in place on first use.
+ */
+export type SigningKeySource = { pem?: string | undefined; encryptionKey?: string | undefined }

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { type ActivityKind, type ActivityState, percentDone } from '../domain/activities.js'
+import {
+  type ActivityKind,
+  type ActivityState,
+  DEFAULT_ACTIVITY_SETTINGS,
+  percentDone,
+} from '../domain/activities.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import { normalizeTagList } from '../domain/tags.js'
 import {
@@ -13,7 +18,6 @@ import type { Database } from '../store/database.js'
 import { countTagChanges, latestContactCreationOrder } from '../store/selection.js'
 import { ensureTagsByName, findTagsByIds, findTagsByName } from '../store/tags.js'
 import { ServiceError } from './errors.js'
-import { DEFAULT_ACTIVITY_SETTINGS } from './runActivity.js'
 
 export type TaggingActivityInput = {
   kind: 'contacts_taggings_add' | 'contacts_taggings_remove'

@@ -1,4 +1,4 @@
-import type { ActivityKind } from '../domain/activities.js'
+import { type ActivityKind, type ActivitySettings, DEFAULT_ACTIVITY_SETTINGS } from '../domain/activities.js'
 import { groupBy } from '../domain/collections.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import {
@@ -25,18 +25,6 @@ import { deleteTag, findTagsByIds, type TagRow } from '../store/tags.js'
 import { tagRowsWritten } from './metrics.js'
 import { runUndoChunk, startUndo } from './undoActivity.js'
 import { countUpdates, type WrittenRows } from './writtenRows.js'
-
-export type ActivitySettings = {
-  /** Contacts per transaction. */
-  chunkSize: number
-  /** `new_subscriber` covers contacts subscribed within this many days before the activity started. */
-  newSubscriberDays: number
-}
-
-export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = Object.freeze({
-  chunkSize: 5000,
-  newSubscriberDays: 30,
-})
 
 /** What one step did: there is more to do, the activity ended, or this worker no longer owns it. */
 export type StepOutcome = 'more' | 'done' | 'lost'

@@ -1,13 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 
-/**
- * Where the webhook signing key comes from, besides the database's plain copy:
- * - `pem`: supplied by the operator (WEBHOOK_SIGNING_KEY_FILE or WEBHOOK_SIGNING_KEY); nothing
- *   secret is stored in the database then.
- * - `encryptionKey`: the database copy is kept encrypted (AES-256-GCM) with a key derived from
- *   this secret (SECRETS_KEY); a plain copy found is encrypted in place on first use.
- */
-export type SigningKeySource = { pem?: string | undefined; encryptionKey?: string | undefined }
+import type { SigningKeySource } from '../domain/webhooks.js'
+
+export type { SigningKeySource }
 
 export const PLAIN_SIGNING_KEY: SigningKeySource = Object.freeze({})
 

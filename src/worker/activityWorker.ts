@@ -1,6 +1,11 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { type ActivitySettings, DEFAULT_ACTIVITY_SETTINGS, runActivityStep } from '../services/runActivity.js'
+import {
+  type ActivitySettings,
+  DEFAULT_ACTIVITY_LEASE_MS,
+  DEFAULT_ACTIVITY_SETTINGS,
+} from '../domain/activities.js'
+import { runActivityStep } from '../services/runActivity.js'
 import {
   type ActivityRow,
   claimRunnableActivity,
@@ -26,8 +31,6 @@ export type ActivityWorkerOptions = Partial<ActivitySettings> & {
 }
 
 const silentLogger = { info() {}, warn() {}, error() {} }
-
-export const DEFAULT_ACTIVITY_LEASE_MS = 30_000
 
 /**
  * An activity whose steps fail this many times for reasons of its own (not an unavailable

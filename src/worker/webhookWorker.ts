@@ -1,7 +1,11 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { Agent, fetch } from 'undici'
-import { DEFAULT_WEBHOOK_RETRY_POLICY, type WebhookRetryPolicy } from '../domain/webhooks.js'
+import {
+  DEFAULT_WEBHOOK_RETRY_POLICY,
+  WEBHOOK_WORKER_DEFAULTS,
+  type WebhookRetryPolicy,
+} from '../domain/webhooks.js'
 import { webhookDeliveries } from '../services/metrics.js'
 import type { SigningKeySource } from '../services/signingKeySecrets.js'
 import {
@@ -52,12 +56,6 @@ export type WebhookWorkerOptions = {
 
 const silentLogger = { info() {}, warn() {}, error() {} }
 
-export const WEBHOOK_WORKER_DEFAULTS = Object.freeze({
-  concurrency: 16,
-  perEndpoint: 4,
-  timeoutMs: 10_000,
-  retentionDays: 7,
-})
 const PRUNE_INTERVAL_MS = 600_000
 const PRUNE_BATCH = 5000
 /** While there is work, the queue's planner statistics are refreshed at most this often. */
