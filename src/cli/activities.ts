@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { type Command, InvalidArgumentError } from 'commander'
+import { isTerminalActivityState } from '../domain/activities.js'
 import { type ActivityState, isActivityState, SELECTOR_LIMITS } from '../domain/index.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import {
@@ -102,7 +103,7 @@ async function follow(
     const total = rows.reduce((n, r) => n + (r.items_total ?? 0), 0)
     const done = rows.reduce((n, r) => n + r.items_completed, 0)
     if (draw) process.stderr.write(`\r${progressLine(done, total, startedMs)}`)
-    if (rows.every((r) => ['completed', 'failed', 'cancelled'].includes(r.state))) {
+    if (rows.every((r) => isTerminalActivityState(r.state))) {
       if (draw) process.stderr.write('\n')
       return rows
     }

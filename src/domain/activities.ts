@@ -16,6 +16,10 @@ export const TERMINAL_ACTIVITY_STATES: readonly ActivityState[] = Object.freeze(
 ])
 export const RUNNABLE_ACTIVITY_STATES: readonly ActivityState[] = Object.freeze(['initialized', 'processing'])
 
+export function isTerminalActivityState(state: string): boolean {
+  return (TERMINAL_ACTIVITY_STATES as readonly string[]).includes(state)
+}
+
 export function isActivityState(value: string): value is ActivityState {
   return Object.values(ACTIVITY_STATES).includes(value as ActivityState)
 }

@@ -3,7 +3,9 @@ import {
   type ActivityKind,
   type ActivityState,
   DEFAULT_ACTIVITY_SETTINGS,
+  isTerminalActivityState,
   percentDone,
+  UNDOABLE_ACTIVITY_KINDS,
 } from '../domain/activities.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import { normalizeTagList } from '../domain/tags.js'
@@ -177,6 +179,10 @@ export type ActivitySummary = {
   itemsSkipped?: number
   createdAt: string
   completedAt: string | null
+  /** In a terminal state: it changes no more. */
+  finished: boolean
+  /** A completed add/remove activity, which an undo may revert (unless undone already). */
+  undoable: boolean
 }
 
 /** An activity as operators see it (CLI and dashboard): progress in Constant Contact's terms. */
@@ -192,5 +198,7 @@ export function summarizeActivity(row: ActivityRow): ActivitySummary {
     ...(row.undo_of ? { undoOf: row.undo_of, itemsSkipped: row.items_skipped } : {}),
     createdAt: row.created_at,
     completedAt: row.completed_at,
+    finished: isTerminalActivityState(state),
+    undoable: state === 'completed' && UNDOABLE_ACTIVITY_KINDS.includes(row.kind as ActivityKind),
   }
 }

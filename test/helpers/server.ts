@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { isTerminalActivityState } from '../../src/domain/activities.js'
 import { buildApp } from '../../src/http/app.js'
 import type { DashboardOptions } from '../../src/http/dashboard/index.js'
 import { issueOperatorCredential } from '../../src/services/operatorAccess.js'
@@ -54,7 +55,7 @@ export async function finishedActivity(s: Pick<TestServer, 'request'>, activityI
       version: null,
       ...(token ? { token } : {}),
     })
-    if (['completed', 'failed', 'cancelled'].includes(body.state)) return body
+    if (isTerminalActivityState(body.state)) return body
     await new Promise((r) => setTimeout(r, 25))
   }
   throw new Error(`activity ${activityId} did not finish`)

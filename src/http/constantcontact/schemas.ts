@@ -119,7 +119,7 @@ export const ActivitiesQuery = Type.Object({
 })
 
 /** Tagbase's own addition: answer what would change and write nothing. */
-export const DryRunQuery = Type.Object({ dry_run: Type.Boolean({ default: false }) })
+export { DryRunQuery } from '../dryRun.js'
 
 /**
  * Documentation of the activity bodies, for the OpenAPI document only: these bodies are checked

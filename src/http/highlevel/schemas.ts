@@ -13,7 +13,7 @@ const ASYNC_API_HINT =
 export const BulkTagParams = Type.Object({ type: StringEnum(['add', 'remove'] as const) })
 
 /** Tagbase's own addition: answer what would change and write nothing. */
-export const DryRunQuery = Type.Object({ dry_run: Type.Boolean({ default: false }) })
+export { DryRunQuery } from '../dryRun.js'
 
 export const BulkTagBody = Type.Object({
   contacts: Type.Array(Type.String(), {

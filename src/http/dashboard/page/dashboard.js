@@ -1,8 +1,6 @@
 // Tagbase dashboard: plain DOM, no build step. Every value from the server goes through
 // textContent (tag names and URLs are user data), never through HTML parsing.
 
-const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
-
 const $ = (selector) => document.querySelector(selector)
 
 /** An element with attributes/properties and children (strings become text nodes). */
@@ -117,15 +115,10 @@ function progressBar(activity) {
   )
 }
 
-const UNDOABLE = new Set(['contacts_taggings_add', 'contacts_taggings_remove'])
-
 /** Cancel while it runs; Undo once an add/remove completed (the server refuses a second undo). */
 function activityAction(activity) {
-  const action = !TERMINAL.has(activity.state)
-    ? 'cancel'
-    : activity.state === 'completed' && UNDOABLE.has(activity.kind)
-      ? 'undo'
-      : null
+  // The server says which states are final and what may be undone; the page keeps no copy of the rules.
+  const action = !activity.finished ? 'cancel' : activity.undoable ? 'undo' : null
   if (!action) return ''
   return el(
     'button',
@@ -223,12 +216,9 @@ function renderLive(live) {
   renderWebhooks(live.webhooks)
   // An activity that just ended (or one that was never seen) changes tag counts: read them again.
   const finishedNow = live.activities.some(
-    (a) =>
-      TERMINAL.has(a.state) &&
-      state.activityStates.has(a.activityId) &&
-      !TERMINAL.has(state.activityStates.get(a.activityId)),
+    (a) => a.finished && state.activityStates.has(a.activityId) && !state.activityStates.get(a.activityId),
   )
-  state.activityStates = new Map(live.activities.map((a) => [a.activityId, a.state]))
+  state.activityStates = new Map(live.activities.map((a) => [a.activityId, a.finished]))
   if (finishedNow) {
     void refreshLocation()
     void refreshLocations()

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { normalizeTagList } from '../../../domain/tags.js'
 import { bulkUpdateTags } from '../../../services/bulkUpdateTags.js'
 import { unprocessable } from '../errors.js'
+import { BulkTagUpdateDocument } from '../responses.js'
 import { BulkTagBody, BulkTagParams, DryRunQuery } from '../schemas.js'
 
 /** Rules the JSON schema cannot say: they depend on `type` or on tags after normalisation. */
@@ -19,8 +20,6 @@ function bulkRuleViolations(
     problems.push('each value in tags must be shorter than or equal to 255 characters')
   return problems
 }
-
-import { BulkTagUpdateDocument } from '../responses.js'
 
 export const bulkTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
