@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Insertable } from 'kysely'
 import {
   type ActivityKind,
   type ActivityState,
@@ -17,6 +18,7 @@ import {
   listActivities as listActivityRows,
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
+import type { ActivitiesTable } from '../store/schema.js'
 import { countTagChanges, latestContactCreationOrder } from '../store/selection.js'
 import { ensureTagsByName, findTagsByIds, findTagsByName } from '../store/tags.js'
 import { ServiceError } from './errors.js'
@@ -50,13 +52,13 @@ function newActivity(
   kind: ActivityKind,
   tagIds: readonly string[],
   selector: ContactSelector | null,
-) {
+): Insertable<ActivitiesTable> {
   const now = new Date().toISOString()
   return {
     location_id: locationId,
     id: randomUUID(),
     kind,
-    state: 'initialized' satisfies ActivityState,
+    state: 'initialized',
     tag_ids: JSON.stringify(tagIds),
     selector: selector ? JSON.stringify(selector) : null,
     items_completed: 0,
@@ -187,7 +189,7 @@ export type ActivitySummary = {
 
 /** An activity as operators see it (CLI and dashboard): progress in Constant Contact's terms. */
 export function summarizeActivity(row: ActivityRow): ActivitySummary {
-  const state = row.state as ActivityState
+  const state = row.state
   return {
     activityId: row.id,
     kind: row.kind,
@@ -199,6 +201,6 @@ export function summarizeActivity(row: ActivityRow): ActivitySummary {
     createdAt: row.created_at,
     completedAt: row.completed_at,
     finished: isTerminalActivityState(state),
-    undoable: state === 'completed' && UNDOABLE_ACTIVITY_KINDS.includes(row.kind as ActivityKind),
+    undoable: state === 'completed' && UNDOABLE_ACTIVITY_KINDS.includes(row.kind),
   }
 }

@@ -121,7 +121,7 @@ async function runChunk(
   settings: ActivitySettings,
   written: WrittenRows,
 ): Promise<StepOutcome> {
-  const kind = activity.kind as ActivityKind
+  const kind = activity.kind
   if (kind === 'contacts_taggings_undo') {
     const outcome = await runUndoChunk(tx, activity, lease, settings.chunkSize, written)
     if (outcome === false) throw new LeaseLost()

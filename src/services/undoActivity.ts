@@ -45,12 +45,12 @@ export async function createUndoActivity(
   return database.transaction(async (tx) => {
     const original = await findActivity(tx, locationId, activityId)
     if (!original) throw new ServiceError('activity-not-found', 'Activity not found')
-    if (!UNDOABLE_ACTIVITY_KINDS.includes(original.kind as never))
+    if (!UNDOABLE_ACTIVITY_KINDS.includes(original.kind))
       throw new ServiceError(
         'activity-not-undoable',
         `Only contacts_taggings_add and contacts_taggings_remove activities can be undone, not ${original.kind}`,
       )
-    if (!TERMINAL_ACTIVITY_STATES.includes(original.state as ActivityState))
+    if (!TERMINAL_ACTIVITY_STATES.includes(original.state))
       throw new ServiceError(
         'activity-not-undoable',
         `Activity is still ${original.state}; cancel it or let it finish first`,

@@ -28,7 +28,7 @@ export async function listActivities(
     .selectFrom('activities')
     .selectAll()
     .where('location_id', '=', locationId)
-    .$if(options.state !== undefined, (q) => q.where('state', '=', options.state as string))
+    .$if(options.state !== undefined, (q) => q.where('state', '=', options.state as ActivityState))
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(options.limit)

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely'
+import type { ActivityKind, ActivityState } from '../domain/activities.js'
 
 /**
  * Table types shared by SQLite and PostgreSQL. Timestamps are ISO-8601 UTC strings
@@ -108,8 +109,10 @@ export interface EventsTable {
 export interface ActivitiesTable {
   location_id: string
   id: string
-  kind: string
-  state: string
+  /** CHECKed against ACTIVITY_KINDS (migration 0007). */
+  kind: ActivityKind
+  /** CHECKed against ACTIVITY_STATES (migration 0007). */
+  state: ActivityState
   tag_ids: string
   selector: string | null
   snapshot_seq: number | null

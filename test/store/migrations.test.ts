@@ -44,6 +44,37 @@ for (const dialect of DIALECTS) {
       ).rejects.toThrow()
     })
 
+    it('refuse activity kinds and states outside the closed sets', async () => {
+      const location = await makeLocation(t.database)
+      const now = new Date().toISOString()
+      const row = {
+        location_id: location.id,
+        id: 'check-activity',
+        kind: 'contacts_taggings_add' as const,
+        state: 'initialized' as const,
+        tag_ids: '[]',
+        selector: null,
+        items_completed: 0,
+        errors: '[]',
+        created_at: now,
+        updated_at: now,
+      }
+      await expect(
+        t.database.kysely
+          .insertInto('activities')
+          .values({ ...row, kind: 'contacts_everything_delete' as never })
+          .execute(),
+      ).rejects.toThrow()
+      await t.database.kysely.insertInto('activities').values(row).execute()
+      await expect(
+        t.database.kysely
+          .updateTable('activities')
+          .set({ state: 'paused' as never })
+          .where('id', '=', row.id)
+          .execute(),
+      ).rejects.toThrow()
+    })
+
     it('give events increasing ids', async () => {
       const location = await makeLocation(t.database)
       await makeContact(t.database, location.id, ['a'])

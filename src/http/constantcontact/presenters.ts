@@ -12,7 +12,7 @@ export function ccTime(iso: string | null): string | undefined {
 }
 
 export function presentActivity(row: ActivityRow) {
-  const state = row.state as ActivityState
+  const state = row.state
   const known = row.items_total !== null
   return {
     activity_id: row.id,
