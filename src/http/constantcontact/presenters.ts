@@ -1,4 +1,4 @@
-import { type ActivityState, percentDone } from '../../domain/activities.js'
+import { percentDone } from '../../domain/activities.js'
 import type { ContactView } from '../../services/contacts.js'
 import type { ActivityRow } from '../../store/activities.js'
 import type { ListRow } from '../../store/lists.js'

@@ -1,0 +1,16 @@
+import type { ActivityKind } from '../../domain/activities.js'
+import type { ActivityKindRunner } from './kind.js'
+import { taggingRunner } from './tagging.js'
+import { tagsDeleteRunner } from './tagsDelete.js'
+import { undoRunner } from './undo.js'
+
+export type { ActivityKindRunner, ActivityStep } from './kind.js'
+export { LeaseLost } from './kind.js'
+
+/** What each activity kind does; a kind without a runner does not compile. */
+export const ACTIVITY_KIND_RUNNERS: Readonly<Record<ActivityKind, ActivityKindRunner>> = Object.freeze({
+  contacts_taggings_add: taggingRunner('add'),
+  contacts_taggings_remove: taggingRunner('remove'),
+  contacts_tags_delete: tagsDeleteRunner,
+  contacts_taggings_undo: undoRunner,
+})

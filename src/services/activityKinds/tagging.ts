@@ -1,0 +1,76 @@
+import type { ContactSelector } from '../../domain/selectors.js'
+import { type ActivityRow, finishActivity, markActivityStarted } from '../../store/activities.js'
+import { attachTags, detachTags } from '../../store/contactTags.js'
+import {
+  countSelectedContacts,
+  latestContactCreationOrder,
+  type SelectionScope,
+  selectContactChunk,
+} from '../../store/selection.js'
+import { findTagsByIds } from '../../store/tags.js'
+import {
+  type ActivityKindRunner,
+  type ActivityStep,
+  finishCompleted,
+  recordTagChunk,
+  requireLease,
+  tagIdsOf,
+  tagUpdatesOf,
+} from './kind.js'
+
+function scopeOf(activity: ActivityRow, step: ActivityStep): SelectionScope {
+  const startedAt = Date.parse(activity.started_at ?? activity.created_at)
+  return {
+    locationId: activity.location_id,
+    selector: JSON.parse(activity.selector as string) as ContactSelector,
+    snapshotSeq: activity.snapshot_seq ?? 0,
+    newSubscriberSince: new Date(startedAt - step.settings.newSubscriberDays * 86_400_000).toISOString(),
+  }
+}
+
+/**
+ * contacts_taggings_add / _remove: the selector's contacts, fixed at start (contacts created later
+ * are left out), get the activity's tags added or removed, chunk by chunk in id order.
+ */
+export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
+  return {
+    metricSource: 'activity',
+
+    async start(step) {
+      const { tx, activity, lease } = step
+      const tagIds = tagIdsOf(activity)
+      const tags = await findTagsByIds(tx, activity.location_id, tagIds)
+      if (tags.length < tagIds.length) {
+        const found = new Set(tags.map((t) => t.id))
+        const missing = tagIds.filter((id) => !found.has(id))
+        requireLease(
+          await finishActivity(tx, activity, lease, {
+            state: 'failed',
+            errors: [`tags deleted before the activity started: ${missing.join(', ')}`],
+          }),
+        )
+        return 'done'
+      }
+      const snapshotSeq = await latestContactCreationOrder(tx, activity.location_id)
+      const scope = { ...scopeOf({ ...activity, started_at: lease.now }, step), snapshotSeq }
+      const itemsTotal = await countSelectedContacts(tx, scope)
+      requireLease(await markActivityStarted(tx, activity, lease, { snapshotSeq, itemsTotal }))
+      return 'more'
+    },
+
+    async chunk(step) {
+      const { tx, activity, lease, settings } = step
+      const tags = await findTagsByIds(tx, activity.location_id, tagIdsOf(activity))
+      const ids = await selectContactChunk(tx, scopeOf(activity, step), activity.cursor, settings.chunkSize)
+      if (ids.length === 0) return finishCompleted(step)
+      const present = tags.map((t) => t.id)
+      const range = { first: ids[0] as string, last: ids[ids.length - 1] as string }
+      const pairs =
+        operation === 'add'
+          ? await attachTags(tx, activity.location_id, ids, present, lease.now, range)
+          : await detachTags(tx, activity.location_id, ids, present, range)
+      const updates = tagUpdatesOf(pairs, tags, operation === 'add' ? 'added' : 'removed')
+      return recordTagChunk(step, updates, { processed: ids.length, range })
+    },
+  }
+}

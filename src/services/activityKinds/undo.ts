@@ -1,0 +1,139 @@
+import { groupBy } from '../../domain/collections.js'
+import { decideUndo, UNDO_SKIP_MESSAGES, type UndoDecision } from '../../domain/undo.js'
+import { markActivityStarted, recordChunkProgress } from '../../store/activities.js'
+import { touchContacts } from '../../store/contacts.js'
+import { attachTags, detachTags, keyRangeOf } from '../../store/contactTags.js'
+import type { Db } from '../../store/database.js'
+import {
+  appendContactTagUpdates,
+  type ContactTagUpdate,
+  countActivityEvents,
+  listEventsOfContactsAfter,
+  selectActivityEventChunk,
+  tagChangeOf,
+} from '../../store/events.js'
+import { findTagsByIds } from '../../store/tags.js'
+import { countUpdates } from '../writtenRows.js'
+import { type ActivityKindRunner, finishCompleted, requireLease } from './kind.js'
+
+/** Contacts named one by one in an undo's errors; beyond this only the count grows. */
+const MAX_REPORTED_SKIPS = 100
+
+/**
+ * contacts_taggings_undo (Tagbase's own): reverts what an add/remove activity changed. It covers
+ * one contact per event the original logged; each chunk takes the next of those events, decides
+ * each against the contact's later events, applies the restorations set-based (one statement per
+ * distinct tag set), logs its own events and moves the cursor. A contact changed since, or
+ * deleted, is left alone and reported (the first 100 by id, all of them counted).
+ */
+export const undoRunner: ActivityKindRunner = {
+  metricSource: 'undo',
+
+  async start({ tx, activity, lease }) {
+    const itemsTotal = await countActivityEvents(tx, activity.location_id, activity.undo_of as string)
+    requireLease(await markActivityStarted(tx, activity, lease, { snapshotSeq: 0, itemsTotal }))
+    return 'more'
+  },
+
+  async chunk(step) {
+    const { tx, activity: undo, lease, settings, written } = step
+    const locationId = undo.location_id
+    const after = undo.cursor === null ? 0 : Number(undo.cursor)
+    const changes = await selectActivityEventChunk(
+      tx,
+      locationId,
+      undo.undo_of as string,
+      after,
+      settings.chunkSize,
+    )
+    if (changes.length === 0) return finishCompleted(step)
+
+    const tagIds = JSON.parse(undo.tag_ids) as string[]
+    const tags = (await findTagsByIds(tx, locationId, tagIds)).sort(
+      (a, b) => tagIds.indexOf(a.id) - tagIds.indexOf(b.id),
+    )
+    const idsByName = new Map(tags.map((t) => [t.name, t.id]))
+    const namesById = new Map(tags.map((t) => [t.id, t.name]))
+    const contactIds = changes.map((c) => c.contact_id)
+    const laterByContact = groupBy(
+      await listEventsOfContactsAfter(tx, locationId, contactIds, changes[0]?.id as number),
+      (event) => event.contact_id,
+    )
+    const decisions = changes.map((change) =>
+      decideUndo(
+        { contactId: change.contact_id, ...tagChangeOf(change) },
+        (laterByContact.get(change.contact_id) ?? []).filter((e) => e.id > change.id).map(tagChangeOf),
+        change.contact_deleted,
+        idsByName,
+      ),
+    )
+
+    const updates = await applyRestorations(tx, locationId, decisions, namesById, lease.now)
+    countUpdates(written, updates)
+    await appendContactTagUpdates(
+      tx,
+      locationId,
+      updates,
+      { source: 'tagbase.undo', activityId: undo.id },
+      lease.now,
+    )
+    const touched = updates.map((u) => u.contactId)
+    await touchContacts(tx, locationId, touched, lease.now, keyRangeOf(touched))
+
+    const skips = decisions.filter((d) => d.kind === 'skip')
+    const errors = JSON.parse(undo.errors) as string[]
+    for (const skip of skips.slice(0, Math.max(0, MAX_REPORTED_SKIPS - errors.length)))
+      errors.push(`contact ${skip.contactId} ${UNDO_SKIP_MESSAGES[skip.reason]}`)
+    requireLease(
+      await recordChunkProgress(tx, undo, lease, {
+        cursor: String(changes[changes.length - 1]?.id),
+        processed: changes.length,
+        skipped: skips.length,
+        errors,
+      }),
+    )
+    return 'more'
+  },
+}
+
+/** Contacts needing the same restoration share one detach and one attach statement. */
+async function applyRestorations(
+  tx: Db,
+  locationId: string,
+  decisions: readonly UndoDecision[],
+  namesById: ReadonlyMap<string, string>,
+  now: string,
+): Promise<ContactTagUpdate[]> {
+  const groups = new Map<string, { remove: string[]; add: string[]; contacts: string[] }>()
+  for (const decision of decisions) {
+    if (decision.kind !== 'restore') continue
+    const key = `${decision.remove.join(',')}|${decision.add.join(',')}`
+    const group = groups.get(key) ?? { remove: decision.remove, add: decision.add, contacts: [] }
+    group.contacts.push(decision.contactId)
+    groups.set(key, group)
+  }
+  const byContact = new Map<string, { tagsAdded: string[]; tagsRemoved: string[] }>()
+  const entry = (contactId: string) => {
+    let change = byContact.get(contactId)
+    if (!change) {
+      change = { tagsAdded: [], tagsRemoved: [] }
+      byContact.set(contactId, change)
+    }
+    return change
+  }
+  for (const group of groups.values()) {
+    const range = keyRangeOf(group.contacts)
+    for (const pair of await detachTags(tx, locationId, group.contacts, group.remove, range))
+      entry(pair.contact_id).tagsRemoved.push(namesById.get(pair.tag_id) as string)
+    for (const pair of await attachTags(tx, locationId, group.contacts, group.add, now, range))
+      entry(pair.contact_id).tagsAdded.push(namesById.get(pair.tag_id) as string)
+  }
+  // Names in the activity's tag order, as the original activity logged them.
+  const order = [...namesById.values()]
+  const inOrder = (names: string[]) => names.sort((a, b) => order.indexOf(a) - order.indexOf(b))
+  return [...byContact].map(([contactId, change]) => ({
+    contactId,
+    tagsAdded: inOrder(change.tagsAdded),
+    tagsRemoved: inOrder(change.tagsRemoved),
+  }))
+}
