@@ -137,7 +137,7 @@ export function registerActivityCommands(program: Command): void {
     .action((options: { location: string; id: string }, command: Command) =>
       withDatabase(async (database) => {
         const row = await getActivity(database, options.location, options.id)
-        print(command, { ...summarizeActivity(row), errors: JSON.parse(row.errors) as string[] })
+        print(command, { ...summarizeActivity(row), errors: row.errors })
       }),
     )
   activity

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import type { Insertable } from 'kysely'
 import {
   type ActivityKind,
   type ActivityState,
@@ -16,9 +15,9 @@ import {
   findActivity,
   insertActivity,
   listActivities as listActivityRows,
+  type NewActivity,
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
-import type { ActivitiesTable } from '../store/schema.js'
 import { countTagChanges, latestContactCreationOrder } from '../store/selection.js'
 import { ensureTagsByName, findTagsByIds, findTagsByName } from '../store/tags.js'
 import { ServiceError } from './errors.js'
@@ -52,17 +51,16 @@ function newActivity(
   kind: ActivityKind,
   tagIds: readonly string[],
   selector: ContactSelector | null,
-): Insertable<ActivitiesTable> {
+): NewActivity {
   const now = new Date().toISOString()
   return {
     location_id: locationId,
     id: randomUUID(),
     kind,
     state: 'initialized',
-    tag_ids: JSON.stringify(tagIds),
-    selector: selector ? JSON.stringify(selector) : null,
+    tag_ids: tagIds,
+    selector,
     items_completed: 0,
-    errors: '[]',
     created_at: now,
     updated_at: now,
   }

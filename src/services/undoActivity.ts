@@ -44,12 +44,11 @@ export async function createUndoActivity(
       location_id: locationId,
       id: randomUUID(),
       kind: 'contacts_taggings_undo',
-      state: 'initialized' satisfies ActivityState,
+      state: 'initialized',
       tag_ids: original.tag_ids,
       selector: null,
       undo_of: original.id,
       items_completed: 0,
-      errors: '[]',
       created_at: now,
       updated_at: now,
     })

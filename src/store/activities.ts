@@ -1,21 +1,54 @@
 import type { Insertable, Selectable } from 'kysely'
 import { type ActivityState, RUNNABLE_ACTIVITY_STATES } from '../domain/activities.js'
+import type { ContactSelector } from '../domain/selectors.js'
 import type { Db } from './database.js'
 import type { ActivitiesTable } from './schema.js'
 
-export type ActivityRow = Selectable<ActivitiesTable>
+type StoredActivity = Selectable<ActivitiesTable>
 
-export async function insertActivity(db: Db, row: Insertable<ActivitiesTable>): Promise<ActivityRow> {
-  return db.kysely.insertInto('activities').values(row).returningAll().executeTakeFirstOrThrow()
+/** An activity as the rest of the code sees it: the JSON columns decoded. */
+export type ActivityRow = Omit<StoredActivity, 'tag_ids' | 'selector' | 'errors'> & {
+  tag_ids: string[]
+  selector: ContactSelector | null
+  errors: string[]
+}
+
+export type NewActivity = Omit<Insertable<ActivitiesTable>, 'tag_ids' | 'selector' | 'errors'> & {
+  tag_ids: readonly string[]
+  selector: ContactSelector | null
+}
+
+function decodeActivity(row: StoredActivity): ActivityRow {
+  return {
+    ...row,
+    tag_ids: JSON.parse(row.tag_ids) as string[],
+    selector: row.selector === null ? null : (JSON.parse(row.selector) as ContactSelector),
+    errors: JSON.parse(row.errors) as string[],
+  }
+}
+
+export async function insertActivity(db: Db, activity: NewActivity): Promise<ActivityRow> {
+  const row = await db.kysely
+    .insertInto('activities')
+    .values({
+      ...activity,
+      tag_ids: JSON.stringify(activity.tag_ids),
+      selector: activity.selector === null ? null : JSON.stringify(activity.selector),
+      errors: '[]',
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  return decodeActivity(row)
 }
 
 export async function findActivity(db: Db, locationId: string, id: string): Promise<ActivityRow | undefined> {
-  return db.kysely
+  const row = await db.kysely
     .selectFrom('activities')
     .selectAll()
     .where('location_id', '=', locationId)
     .where('id', '=', id)
     .executeTakeFirst()
+  return row && decodeActivity(row)
 }
 
 /** Newest first. */
@@ -24,7 +57,7 @@ export async function listActivities(
   locationId: string,
   options: { limit: number; state?: ActivityState },
 ): Promise<ActivityRow[]> {
-  return db.kysely
+  const rows = await db.kysely
     .selectFrom('activities')
     .selectAll()
     .where('location_id', '=', locationId)
@@ -33,6 +66,7 @@ export async function listActivities(
     .orderBy('id', 'desc')
     .limit(options.limit)
     .execute()
+  return rows.map(decodeActivity)
 }
 
 export type Lease = { owner: string; now: string; expiresAt: string }
@@ -43,7 +77,13 @@ export type Lease = { owner: string; now: string; expiresAt: string }
  * concurrent workers each take a different activity without waiting on one another; SQLite
  * serialises writers, which gives the same guarantee.
  */
-export async function claimRunnableActivity(tx: Db, lease: Lease): Promise<ActivityRow | undefined> {
+export type ClaimedActivity = Pick<StoredActivity, 'location_id' | 'id' | 'failed_attempts'>
+
+/**
+ * (Returns the claimed activity's key and failure count only: a row whose stored data cannot be
+ * read must still be claimable, so its step can fail and be counted.)
+ */
+export async function claimRunnableActivity(tx: Db, lease: Lease): Promise<ClaimedActivity | undefined> {
   const candidate = await tx.kysely
     .selectFrom('activities')
     .select(['location_id', 'id'])
@@ -59,7 +99,7 @@ export async function claimRunnableActivity(tx: Db, lease: Lease): Promise<Activ
     .set({ lease_owner: lease.owner, lease_expires_at: lease.expiresAt, updated_at: lease.now })
     .where('location_id', '=', candidate.location_id)
     .where('id', '=', candidate.id)
-    .returningAll()
+    .returning(['location_id', 'id', 'failed_attempts'])
     .executeTakeFirst()
 }
 
@@ -215,7 +255,7 @@ export async function cancelActivity(
   id: string,
   now: string,
 ): Promise<ActivityRow | undefined> {
-  return db.kysely
+  const row = await db.kysely
     .updateTable('activities')
     .set({
       state: 'cancelled',
@@ -229,6 +269,7 @@ export async function cancelActivity(
     .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
     .returningAll()
     .executeTakeFirst()
+  return row && decodeActivity(row)
 }
 
 /** An undo of `activityId` that has not failed or been cancelled, if any. */
@@ -237,11 +278,12 @@ export async function findLiveUndoOf(
   locationId: string,
   activityId: string,
 ): Promise<ActivityRow | undefined> {
-  return db.kysely
+  const row = await db.kysely
     .selectFrom('activities')
     .selectAll()
     .where('location_id', '=', locationId)
     .where('undo_of', '=', activityId)
     .where('state', 'not in', ['failed', 'cancelled'])
     .executeTakeFirst()
+  return row && decodeActivity(row)
 }

@@ -7,7 +7,7 @@ import {
 } from '../domain/activities.js'
 import { runActivityStep } from '../services/runActivity.js'
 import {
-  type ActivityRow,
+  type ClaimedActivity,
   claimRunnableActivity,
   type Lease,
   markActivityFailed,
@@ -103,7 +103,7 @@ export class ActivityWorker {
     return leaseFrom(this.owner, this.leaseMs)
   }
 
-  private async runClaimed(activity: ActivityRow): Promise<void> {
+  private async runClaimed(activity: ClaimedActivity): Promise<void> {
     try {
       for (;;) {
         if (this.loop.stopping) {
@@ -141,7 +141,7 @@ export class ActivityWorker {
     }
   }
 
-  private async recordFailure(activity: ActivityRow, error: unknown): Promise<void> {
+  private async recordFailure(activity: ClaimedActivity, error: unknown): Promise<void> {
     const attempts = activity.failed_attempts + 1
     const now = Date.now()
     if (attempts >= ACTIVITY_MAX_FAILED_ATTEMPTS) {

@@ -34,10 +34,11 @@ for (const dialect of DIALECTS) {
         })
       }
       const bad = await start(poisoned.id)
-      // Data no step can work with (as a bug or a hand edit could leave): the step throws every time.
+      // Data no step can work with (as a bug or a hand edit could leave): a selector naming
+      // contacts without their ids. The step throws every time.
       await t.database.kysely
         .updateTable('activities')
-        .set({ selector: '{"kind": "all_active_contacts", ' })
+        .set({ selector: '{"kind": "contact_ids"}' })
         .where('id', '=', bad.id)
         .execute()
       const good = await start(healthy.id)
@@ -67,7 +68,7 @@ for (const dialect of DIALECTS) {
             interval: 50,
           })
           .toBe('failed')
-        const errors = JSON.parse((await getActivity(t.database, poisoned.id, bad.id)).errors) as string[]
+        const { errors } = await getActivity(t.database, poisoned.id, bad.id)
         expect(errors).toHaveLength(1)
         expect(errors[0]).toMatch(
           new RegExp(`^The activity failed after ${ACTIVITY_MAX_FAILED_ATTEMPTS} attempts: `),

@@ -22,7 +22,7 @@ export function presentActivity(row: ActivityRow) {
     ...(row.started_at ? { started_at: ccTime(row.started_at) } : {}),
     ...(row.completed_at ? { completed_at: ccTime(row.completed_at) } : {}),
     percent_done: percentDone(state, row.items_total, row.items_completed),
-    activity_errors: JSON.parse(row.errors) as string[],
+    activity_errors: row.errors,
     status: known
       ? {
           items_total_count: row.items_total,

@@ -49,7 +49,7 @@ export async function finishCompleted(step: ActivityStep): Promise<'done'> {
 }
 
 export function tagIdsOf(activity: ActivityRow): string[] {
-  return JSON.parse(activity.tag_ids) as string[]
+  return activity.tag_ids
 }
 
 /** One update per contact whose tags changed, names in the activity's tag order. */

@@ -22,7 +22,7 @@ function scopeOf(activity: ActivityRow, step: ActivityStep): SelectionScope {
   const startedAt = Date.parse(activity.started_at ?? activity.created_at)
   return {
     locationId: activity.location_id,
-    selector: JSON.parse(activity.selector as string) as ContactSelector,
+    selector: activity.selector as ContactSelector,
     snapshotSeq: activity.snapshot_seq ?? 0,
     newSubscriberSince: new Date(startedAt - step.settings.newSubscriberDays * 86_400_000).toISOString(),
   }

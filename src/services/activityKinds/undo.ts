@@ -48,7 +48,7 @@ export const undoRunner: ActivityKindRunner = {
     )
     if (changes.length === 0) return finishCompleted(step)
 
-    const tagIds = JSON.parse(undo.tag_ids) as string[]
+    const tagIds = undo.tag_ids
     const tags = (await findTagsByIds(tx, locationId, tagIds)).sort(
       (a, b) => tagIds.indexOf(a.id) - tagIds.indexOf(b.id),
     )
@@ -81,7 +81,7 @@ export const undoRunner: ActivityKindRunner = {
     await touchContacts(tx, locationId, touched, lease.now, keyRangeOf(touched))
 
     const skips = decisions.filter((d) => d.kind === 'skip')
-    const errors = JSON.parse(undo.errors) as string[]
+    const errors = [...undo.errors]
     for (const skip of skips.slice(0, Math.max(0, MAX_REPORTED_SKIPS - errors.length)))
       errors.push(`contact ${skip.contactId} ${UNDO_SKIP_MESSAGES[skip.reason]}`)
     requireLease(
