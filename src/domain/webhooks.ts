@@ -95,7 +95,7 @@ export type WebhookContact = {
   date_of_birth: string | null
   assigned_to: string | null
   dnd: number
-  extra: string
+  extra: Record<string, unknown>
   created_at: string
 }
 
@@ -110,7 +110,7 @@ export function contactTagUpdatePayload(
   tags: readonly string[],
   delivery: { appId: string; webhookId: string; timestamp: string },
 ): Record<string, unknown> {
-  const extra = JSON.parse(contact.extra) as Record<string, unknown>
+  const extra = contact.extra
   const payload: Record<string, unknown> = {
     type: 'ContactTagUpdate',
     locationId: contact.location_id,

@@ -25,7 +25,6 @@ import {
   listLiveContacts,
   lockAndReadLiveContacts,
   type NewContactRow,
-  setContactSubscription,
   softDeleteContact,
   updateContact as updateContactRow,
 } from '../store/contacts.js'
@@ -90,8 +89,7 @@ export function contactColumnsFor(input: ContactFields, existing: ContactRow | u
   }
   if (input.dnd !== undefined) patch.dnd = input.dnd ? 1 : 0
   if (input.extra !== undefined) {
-    const previous = existing ? (JSON.parse(existing.extra) as Record<string, unknown>) : {}
-    patch.extra = JSON.stringify({ ...previous, ...input.extra })
+    patch.extra = { ...(existing?.extra ?? {}), ...input.extra }
   }
   // Derived columns are recomputed from the merged state: input where given, else what is stored.
   const current = <K extends keyof ContactRow>(column: K): ContactRow[K] | null | undefined =>
@@ -184,7 +182,7 @@ export function newContactRow(
     location_id: locationId,
     id,
     dnd: columns.dnd ?? 0,
-    extra: columns.extra ?? '{}',
+    extra: columns.extra ?? {},
     search_text: columns.search_text ?? '',
     created_at: now,
     updated_at: now,
@@ -263,7 +261,7 @@ async function updateLiveContact(
   })
   if (input.listIds !== undefined) await replaceLists(tx, locationId, existing.id, input.listIds, now)
   if (input.subscription !== undefined)
-    await setContactSubscription(tx, locationId, existing.id, input.subscription, now)
+    await applySubscription(tx, locationId, existing, input.subscription, now)
   const finalTags =
     tags === undefined
       ? await tagsOf(tx, locationId, existing.id)
@@ -421,4 +419,27 @@ export async function listContactsByFilter(
   filter: ContactFilter,
 ): Promise<ContactView[]> {
   return withTagNames(database, locationId, await listContactsFiltered(database, locationId, filter))
+}
+
+/**
+ * A subscription change: `unsubscribed` stamps unsubscribed_at; `subscribed` on an unsubscribed
+ * contact starts a new subscription (subscribed_at now, which the new_subscriber selector reads).
+ * The same status again changes nothing. `current` is the contact as read under its lock.
+ */
+async function applySubscription(
+  tx: Db,
+  locationId: string,
+  current: ContactRow,
+  status: 'subscribed' | 'unsubscribed',
+  now: string,
+): Promise<void> {
+  const isUnsubscribed = current.unsubscribed_at !== null
+  if (status === 'unsubscribed' && !isUnsubscribed)
+    await updateContactRow(tx, locationId, current.id, { unsubscribed_at: now, updated_at: now })
+  if (status === 'subscribed' && isUnsubscribed)
+    await updateContactRow(tx, locationId, current.id, {
+      unsubscribed_at: null,
+      subscribed_at: now,
+      updated_at: now,
+    })
 }

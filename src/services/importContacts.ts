@@ -175,7 +175,11 @@ async function writeImportBatch(
       if (existing) {
         const patch = contactColumnsFor(row.fields, existing)
         // A row that says what the contact already holds is not a change (re-imports stay cheap).
-        if (Object.entries(patch).some(([column, value]) => existing[column as keyof ContactRow] !== value))
+        if (
+          Object.entries(patch).some(
+            ([column, value]) => !sameValue(existing[column as keyof ContactRow], value),
+          )
+        )
           await updateContactRow(tx, locationId, existing.id, { ...patch, updated_at: now })
         contactIds.push(existing.id)
       } else {
@@ -203,4 +207,11 @@ async function writeImportBatch(
       )
     return { written: plan.length, created: created.length }
   })
+}
+
+/** Column values compare by value; `extra` (an object) by its JSON. */
+function sameValue(stored: unknown, given: unknown): boolean {
+  if (typeof stored === 'object' && stored !== null && typeof given === 'object' && given !== null)
+    return JSON.stringify(stored) === JSON.stringify(given)
+  return stored === given
 }

@@ -1,9 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import {
-  type ActivityState,
-  TERMINAL_ACTIVITY_STATES,
-  UNDOABLE_ACTIVITY_KINDS,
-} from '../domain/activities.js'
+import { TERMINAL_ACTIVITY_STATES, UNDOABLE_ACTIVITY_KINDS } from '../domain/activities.js'
 import { type ActivityRow, findActivity, findLiveUndoOf, insertActivity } from '../store/activities.js'
 import type { Database } from '../store/database.js'
 import { ServiceError } from './errors.js'

@@ -2,6 +2,7 @@ import type { Insertable, Selectable } from 'kysely'
 import { type ActivityState, RUNNABLE_ACTIVITY_STATES } from '../domain/activities.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import type { Db } from './database.js'
+import { claimingSelectedRowsSkippingLocked } from './dialect.js'
 import type { ActivitiesTable } from './schema.js'
 
 type StoredActivity = Selectable<ActivitiesTable>
@@ -84,15 +85,16 @@ export type ClaimedActivity = Pick<StoredActivity, 'location_id' | 'id' | 'faile
  * read must still be claimable, so its step can fail and be counted.)
  */
 export async function claimRunnableActivity(tx: Db, lease: Lease): Promise<ClaimedActivity | undefined> {
-  const candidate = await tx.kysely
-    .selectFrom('activities')
-    .select(['location_id', 'id'])
-    .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
-    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', lease.now)]))
-    .orderBy('created_at')
-    .limit(1)
-    .$if(tx.dialect === 'postgres', (q) => q.forUpdate().skipLocked())
-    .executeTakeFirst()
+  const candidate = await claimingSelectedRowsSkippingLocked(
+    tx,
+    tx.kysely
+      .selectFrom('activities')
+      .select(['location_id', 'id'])
+      .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
+      .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', lease.now)]))
+      .orderBy('created_at')
+      .limit(1),
+  ).executeTakeFirst()
   if (!candidate) return undefined
   return tx.kysely
     .updateTable('activities')

@@ -1,30 +1,57 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
+import { lockingSelectedRows, refreshPlannerStatistics } from './dialect.js'
 import type { ContactsTable } from './schema.js'
 
-export type ContactRow = Selectable<ContactsTable>
-export type NewContactRow = Insertable<ContactsTable>
-export type ContactPatch = Omit<Updateable<ContactsTable>, 'location_id' | 'id' | 'created_at'>
+type StoredContact = Selectable<ContactsTable>
+
+/** Fields kept verbatim without being interpreted (gender, dndSettings, customFields, ...). */
+export type ContactExtra = Record<string, unknown>
+
+/** A contact as the rest of the code sees it: `extra` decoded. */
+export type ContactRow = Omit<StoredContact, 'extra'> & { extra: ContactExtra }
+export type NewContactRow = Omit<Insertable<ContactsTable>, 'extra'> & { extra: ContactExtra }
+export type ContactPatch = Omit<Updateable<ContactsTable>, 'location_id' | 'id' | 'created_at' | 'extra'> & {
+  extra?: ContactExtra
+}
+
+function decodeContact(row: StoredContact): ContactRow {
+  return { ...row, extra: JSON.parse(row.extra) as ContactExtra }
+}
+
+function decodeContacts(rows: StoredContact[]): ContactRow[] {
+  return rows.map(decodeContact)
+}
+
+function encodeNewContact(row: NewContactRow): Insertable<ContactsTable> {
+  return { ...row, extra: JSON.stringify(row.extra) }
+}
+
+function encodePatch(patch: ContactPatch): Updateable<ContactsTable> {
+  const { extra, ...rest } = patch
+  return extra === undefined ? rest : { ...rest, extra: JSON.stringify(extra) }
+}
 
 export async function insertContact(db: Db, row: NewContactRow): Promise<void> {
-  await db.kysely.insertInto('contacts').values(row).execute()
+  await db.kysely.insertInto('contacts').values(encodeNewContact(row)).execute()
 }
 
 /** Many new contacts in one statement (callers keep batches within the engines' parameter limits). */
 export async function insertContacts(db: Db, rows: readonly NewContactRow[]): Promise<void> {
   if (rows.length === 0) return
-  await db.kysely.insertInto('contacts').values(rows).execute()
+  await db.kysely.insertInto('contacts').values(rows.map(encodeNewContact)).execute()
 }
 
 /** The contact in this location, deleted or not. */
 export async function findContact(db: Db, locationId: string, id: string): Promise<ContactRow | undefined> {
-  return db.kysely
+  const row = await db.kysely
     .selectFrom('contacts')
     .selectAll()
     .where('location_id', '=', locationId)
     .where('id', '=', id)
     .executeTakeFirst()
+  return row && decodeContact(row)
 }
 
 /** The oldest live contact of this location with this lower-cased email. */
@@ -52,7 +79,7 @@ export async function findLiveContactsByEmails(
   emailsLower: readonly string[],
 ): Promise<ContactRow[]> {
   if (emailsLower.length === 0) return []
-  return db.kysely
+  const rows = await db.kysely
     .selectFrom('contacts')
     .selectAll()
     .where('location_id', '=', locationId)
@@ -61,6 +88,7 @@ export async function findLiveContactsByEmails(
     .orderBy('created_at')
     .orderBy('id')
     .execute()
+  return decodeContacts(rows)
 }
 
 /** Live contacts of this location with any of these phones, oldest first. */
@@ -70,7 +98,7 @@ export async function findLiveContactsByPhones(
   phones: readonly string[],
 ): Promise<ContactRow[]> {
   if (phones.length === 0) return []
-  return db.kysely
+  const rows = await db.kysely
     .selectFrom('contacts')
     .selectAll()
     .where('location_id', '=', locationId)
@@ -79,6 +107,7 @@ export async function findLiveContactsByPhones(
     .orderBy('created_at')
     .orderBy('id')
     .execute()
+  return decodeContacts(rows)
 }
 
 export async function updateContact(
@@ -89,7 +118,7 @@ export async function updateContact(
 ): Promise<void> {
   await db.kysely
     .updateTable('contacts')
-    .set(patch)
+    .set(encodePatch(patch))
     .where('location_id', '=', locationId)
     .where('id', '=', id)
     .execute()
@@ -119,13 +148,15 @@ export async function softDeleteContact(
  * SQLite transactions are already serialised.
  */
 function liveContactsLocked(db: Db, locationId: string, ids: readonly string[]) {
-  return db.kysely
-    .selectFrom('contacts')
-    .where('location_id', '=', locationId)
-    .where('id', 'in', ids)
-    .where('deleted_at', 'is', null)
-    .orderBy('id')
-    .$if(db.dialect === 'postgres', (q) => q.forUpdate())
+  return lockingSelectedRows(
+    db,
+    db.kysely
+      .selectFrom('contacts')
+      .where('location_id', '=', locationId)
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .orderBy('id'),
+  )
 }
 
 /** Locks the live contacts among `ids` (see liveContactsLocked) and returns their ids. */
@@ -146,7 +177,7 @@ export async function lockAndReadLiveContacts(
   ids: readonly string[],
 ): Promise<ContactRow[]> {
   if (ids.length === 0) return []
-  return liveContactsLocked(db, locationId, ids).selectAll().execute()
+  return decodeContacts(await liveContactsLocked(db, locationId, ids).selectAll().execute())
 }
 
 /** Where ids live, across all locations: used only to say why an id cannot be tagged here. */
@@ -204,12 +235,13 @@ export async function listLiveContacts(
   locationId: string,
   page: ContactPageQuery,
 ): Promise<ContactRow[]> {
-  return liveContactsMatching(db, locationId, page.query)
+  const rows = await liveContactsMatching(db, locationId, page.query)
     .selectAll()
     .$if(page.startAfterId !== undefined, (q) => q.where('id', '>', page.startAfterId as string))
     .orderBy('id')
     .limit(page.limit)
     .execute()
+  return decodeContacts(rows)
 }
 
 export async function countLiveContacts(
@@ -280,24 +312,7 @@ export async function listContactsFiltered(
   if (listIds.length > 0) query = query.where((eb) => inAnyList(eb, locationId, listIds))
   if (filter.emailLower !== undefined) query = query.where('contacts.email_lower', '=', filter.emailLower)
   if (filter.afterId !== undefined) query = query.where('contacts.id', '>', filter.afterId)
-  return query.orderBy('contacts.id').limit(filter.limit).execute()
-}
-
-/** Records a subscription change: `unsubscribed` stamps unsubscribed_at, `subscribed` starts a new subscription. */
-export async function setContactSubscription(
-  db: Db,
-  locationId: string,
-  id: string,
-  status: 'subscribed' | 'unsubscribed',
-  now: string,
-): Promise<void> {
-  const current = await findContact(db, locationId, id)
-  if (!current) return
-  const isUnsubscribed = current.unsubscribed_at !== null
-  if (status === 'unsubscribed' && !isUnsubscribed)
-    await updateContact(db, locationId, id, { unsubscribed_at: now, updated_at: now })
-  if (status === 'subscribed' && isUnsubscribed)
-    await updateContact(db, locationId, id, { unsubscribed_at: null, subscribed_at: now, updated_at: now })
+  return decodeContacts(await query.orderBy('contacts.id').limit(filter.limit).execute())
 }
 
 /** These contacts of the location, deleted ones included (in no particular order). */
@@ -307,12 +322,13 @@ export async function findContactsByIds(
   ids: readonly string[],
 ): Promise<ContactRow[]> {
   if (ids.length === 0) return []
-  return db.kysely
+  const rows = await db.kysely
     .selectFrom('contacts')
     .selectAll()
     .where('location_id', '=', locationId)
     .where('id', 'in', ids)
     .execute()
+  return decodeContacts(rows)
 }
 
 /**
@@ -321,7 +337,6 @@ export async function findContactsByIds(
  * the whole tenant, and SQLite's pick an index that reads every row to count a tenant's tags.
  */
 export async function refreshContactStatistics(db: Db): Promise<void> {
-  if (db.dialect === 'postgres') await sql`ANALYZE contacts, contact_tags`.execute(db.kysely)
   // SQLite re-analyses (sampled, see openSqlite) only the tables that grew enough to need it.
-  else await sql`PRAGMA optimize`.execute(db.kysely)
+  await refreshPlannerStatistics(db, ['contacts', 'contact_tags'])
 }

@@ -1,7 +1,8 @@
-import { type Selectable, sql } from 'kysely'
+import type { Selectable } from 'kysely'
 import type { TagChange } from '../domain/tags.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
+import { outOfIndexChoice } from './dialect.js'
 import type { EventsTable } from './schema.js'
 import { enqueueDeliveriesAfter, latestEventId } from './webhookDeliveries.js'
 import { locationHasWebhooks } from './webhooks.js'
@@ -180,8 +181,7 @@ export async function selectActivityEventChunk(
     .where('events.location_id', '=', locationId)
     .where('events.activity_id', '=', activityId)
     // Kept out of SQLite's index selection (see listEventsOfContactsAfter): seek the activity.
-    .$if(db.dialect === 'sqlite', (q) => q.where(sql<number>`+events.id`, '>', afterEventId))
-    .$if(db.dialect === 'postgres', (q) => q.where('events.id', '>', afterEventId))
+    .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
     .orderBy('events.id')
     .limit(limit)
     .execute()
@@ -220,8 +220,7 @@ export async function listEventsOfContactsAfter(
     .where('contact_id', '>=', range.first)
     .where('contact_id', '<=', range.last)
     .where('contact_id', 'in', contactIds)
-    .$if(db.dialect === 'sqlite', (q) => q.where(sql<number>`+events.id`, '>', afterEventId))
-    .$if(db.dialect === 'postgres', (q) => q.where('id', '>', afterEventId))
+    .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
     .execute()
 }
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { RUNNABLE_ACTIVITY_STATES } from '../domain/activities.js'
 import type { Db } from './database.js'
+import { openDeliveries } from './webhookDeliveries.js'
 
 /** Reads about the whole installation (every tenant) for operators: health and metrics. */
 
@@ -32,7 +33,7 @@ export async function oldestDueDeliveryAt(db: Db, now: string): Promise<string |
   const row = await db.kysely
     .selectFrom('webhook_deliveries')
     .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-    .where(sql<boolean>`webhook_deliveries.state IN ('pending', 'delivering')`)
+    .where(openDeliveries())
     .where('state', '=', 'pending')
     .where('next_attempt_at', '<=', now)
     .executeTakeFirst()
@@ -43,7 +44,7 @@ export async function countDeliveriesByStateEverywhere(db: Db): Promise<Array<{ 
   const rows = await db.kysely
     .selectFrom('webhook_deliveries')
     .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-    .where(sql<boolean>`webhook_deliveries.state IN ('pending', 'delivering')`)
+    .where(openDeliveries())
     .groupBy('state')
     .execute()
   return rows.map((r) => ({ state: r.state, n: Number(r.n) }))

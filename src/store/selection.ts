@@ -2,16 +2,12 @@ import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely'
 import type { ContactSelector } from '../domain/selectors.js'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
+import { contactCreationOrder, lockingSelectedRows } from './dialect.js'
 import type { Schema } from './schema.js'
 
-/**
- * Contact creation order: an identity column on PostgreSQL, the rowid on SQLite (contacts are
- * never physically deleted, so it only grows). An activity covers contacts up to the value read
- * when it started.
- */
-function creationOrder(db: Db) {
-  return db.dialect === 'postgres' ? sql<number>`contacts.seq` : sql<number>`contacts.rowid`
-}
+// An activity covers contacts up to the creation order read when it started (contacts are never
+// physically deleted, so it only grows).
+const creationOrder = contactCreationOrder
 
 export async function latestContactCreationOrder(db: Db, locationId: string): Promise<number> {
   const row = await db.kysely
@@ -93,7 +89,7 @@ export async function selectContactChunk(
     .$if(afterId !== null, (q) => q.where('contacts.id', '>', afterId as string))
     .orderBy('contacts.id')
     .limit(limit)
-    .$if(db.dialect === 'postgres', (q) => q.forUpdate())
+    .$call((q) => lockingSelectedRows(db, q))
     .execute()
   return rows.map((r) => r.id)
 }
@@ -137,7 +133,7 @@ export async function selectTagHolderChunk(
     .$if(afterId !== null, (q) => q.where('contacts.id', '>', afterId as string))
     .orderBy('contacts.id')
     .limit(limit)
-    .$if(db.dialect === 'postgres', (q) => q.forUpdate())
+    .$call((q) => lockingSelectedRows(db, q))
     .execute()
   return rows.map((r) => r.id)
 }

@@ -64,7 +64,7 @@ describe('webhook rules', () => {
         date_of_birth: null,
         assigned_to: null,
         dnd: 1,
-        extra: JSON.stringify({ customFields: [{ id: 'f', value: 'v' }] }),
+        extra: { customFields: [{ id: 'f', value: 'v' }] },
         created_at: '2026-01-01T00:00:00.000Z',
       },
       ['vip'],

@@ -71,7 +71,7 @@ export type ConstantContactExtra = {
 }
 
 export function presentContact(view: ContactView, links: { tagIds: string[]; listIds: string[] }) {
-  const extra = JSON.parse(view.extra) as ConstantContactExtra
+  const extra = view.extra as ConstantContactExtra
   const unsubscribed = view.unsubscribed_at !== null
   return {
     contact_id: view.id,

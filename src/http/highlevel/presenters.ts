@@ -38,7 +38,7 @@ export function contactInputFrom(body: HighLevelContactBody): ContactInput {
 
 /** A contact as HighLevel shows it: absent fields are left out, tags and customFields always present. */
 export function presentContact(contact: ContactView): Record<string, unknown> {
-  const extra = JSON.parse(contact.extra) as Record<string, unknown>
+  const extra = contact.extra
   const body: Record<string, unknown> = {
     id: contact.id,
     locationId: contact.location_id,

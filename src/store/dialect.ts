@@ -1,0 +1,57 @@
+import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import type { Db } from './database.js'
+
+/**
+ * What differs between SQLite and PostgreSQL, named for what the callers need rather than for the
+ * engine. Every store module asks here instead of branching on `db.dialect` itself.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: any select query; the helpers keep its type.
+type AnySelect = SelectQueryBuilder<any, any, any>
+
+/**
+ * Locks the selected rows until the transaction ends (FOR UPDATE) where the engine has row locks.
+ * SQLite needs none: its write transactions are serialised.
+ */
+export function lockingSelectedRows<Q extends AnySelect>(db: Db, query: Q): Q {
+  return db.dialect === 'postgres' ? (query.forUpdate() as Q) : query
+}
+
+/**
+ * Claims the selected rows for one worker while others skip them (FOR UPDATE SKIP LOCKED), so
+ * concurrent workers each take different rows without waiting. SQLite serialises the claims.
+ */
+export function claimingSelectedRowsSkippingLocked<Q extends AnySelect>(db: Db, query: Q): Q {
+  return db.dialect === 'postgres' ? (query.forUpdate().skipLocked() as Q) : query
+}
+
+/**
+ * A column SQLite's planner must not choose an index for (`+column`): on a range condition it
+ * would prefer the rowid/primary key and walk the tenant, instead of seeking a narrower index.
+ * PostgreSQL's costs choose well with the plain column.
+ */
+export function outOfIndexChoice(db: Db, column: string): RawBuilder<number> {
+  return db.dialect === 'sqlite' ? sql<number>`+${sql.ref(column)}` : sql<number>`${sql.ref(column)}`
+}
+
+/**
+ * Contacts in creation order, for activity snapshots: PostgreSQL's identity column `seq`, SQLite's
+ * rowid (both only grow).
+ */
+export function contactCreationOrder(db: Db): RawBuilder<number> {
+  return db.dialect === 'postgres' ? sql<number>`contacts.seq` : sql<number>`contacts.rowid`
+}
+
+/**
+ * Fresh planner statistics for tables that grew: ANALYZE on PostgreSQL; on SQLite the sampled
+ * PRAGMA optimize, which re-analyses only the tables that need it.
+ */
+export async function refreshPlannerStatistics(
+  db: Db,
+  tables: readonly string[],
+  sqlite: 'optimize' | 'leave' = 'optimize',
+): Promise<void> {
+  if (db.dialect === 'postgres')
+    await sql`ANALYZE ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db.kysely)
+  else if (sqlite === 'optimize') await sql`PRAGMA optimize`.execute(db.kysely)
+}
