@@ -11,7 +11,7 @@ import { findContactsByIds } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
 import { findEventsByIds, listEventsOfContactsAfter, tagChangeOf } from '../store/events.js'
-import { markAttemptFailed, markDelivered, type WebhookDeliveryRow } from '../store/webhookDeliveries.js'
+import { finishDelivered, finishFailedAttempt, type WebhookDeliveryRow } from '../store/webhookDeliveries.js'
 import { findWebhook, recordEndpointFailure, recordEndpointSuccess } from '../store/webhooks.js'
 import { PLAIN_SIGNING_KEY, type SigningKeySource } from './signingKeySecrets.js'
 import { webhookSigningKey } from './webhooks.js'
@@ -140,7 +140,7 @@ export async function recordAttempts(
     )
     const recordedIds = new Set<number>()
     for (const [status, eventIds] of byStatus)
-      for (const id of await markDelivered(tx, endpoint, eventIds, owner, { status, now }))
+      for (const id of await finishDelivered(tx, endpoint, eventIds, owner, { status, now }))
         recordedIds.add(id)
     for (const { delivery } of delivered)
       results.set(delivery, recordedIds.has(delivery.event_id) ? 'delivered' : 'lost')
@@ -150,7 +150,7 @@ export async function recordAttempts(
       if (outcome.ok) continue
       const dead = delivery.attempts >= policy.maxAttempts
       const retryAt = dead ? null : new Date(nowMs + retryDelayMs(delivery.attempts, policy)).toISOString()
-      const recorded = await markAttemptFailed(tx, delivery, owner, {
+      const recorded = await finishFailedAttempt(tx, delivery, owner, {
         status: outcome.status,
         error: outcome.error,
         retryAt,

@@ -3,6 +3,7 @@ import { type ActivityState, RUNNABLE_ACTIVITY_STATES } from '../domain/activiti
 import type { ContactSelector } from '../domain/selectors.js'
 import type { Db } from './database.js'
 import { claimingSelectedRowsSkippingLocked } from './dialect.js'
+import type { Lease } from './leases.js'
 import type { ActivitiesTable } from './schema.js'
 
 type StoredActivity = Selectable<ActivitiesTable>
@@ -70,7 +71,7 @@ export async function listActivities(
   return rows.map(decodeActivity)
 }
 
-export type Lease = { owner: string; now: string; expiresAt: string }
+export type { Lease } from './leases.js'
 
 /**
  * Takes the oldest runnable activity whose lease is free or expired, for `lease.owner` until

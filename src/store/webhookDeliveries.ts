@@ -2,13 +2,12 @@ import { type ExpressionBuilder, type Selectable, sql } from 'kysely'
 import type { WebhookDeliveryState } from '../domain/webhooks.js'
 import type { Db } from './database.js'
 import { claimingSelectedRowsSkippingLocked, refreshPlannerStatistics } from './dialect.js'
+import type { Lease } from './leases.js'
 import type { Schema, WebhookDeliveriesTable } from './schema.js'
 
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
 
 export type DeliveryKey = Pick<WebhookDeliveryRow, 'location_id' | 'webhook_id' | 'event_id'>
-
-export type DeliveryLease = { owner: string; now: string; expiresAt: string }
 
 /** The newest event id of a location (0 when none); events written after it have larger ids. */
 export async function latestEventId(db: Db, locationId: string): Promise<number> {
@@ -135,10 +134,10 @@ export async function selectEndpointsWithDueDeliveries(
  * the same delivery; a row another worker is leasing right now still counts as undelivered for
  * the order check, so its successors wait. SQLite serialises writers.
  */
-export async function leaseDueDeliveries(
+export async function claimDueDeliveries(
   tx: Db,
   endpoint: { location_id: string; webhook_id: string },
-  lease: DeliveryLease,
+  lease: Lease,
   limit: number,
 ): Promise<WebhookDeliveryRow[]> {
   const candidates = await claimingSelectedRowsSkippingLocked(
@@ -202,7 +201,7 @@ function heldBy(key: DeliveryKey, owner: string) {
  * Marks deliveries of one webhook done; returns the event ids it could mark (those this worker
  * still held: a delivery whose lease ran out was taken over and is left to its new holder).
  */
-export async function markDelivered(
+export async function finishDelivered(
   db: Db,
   endpoint: { location_id: string; webhook_id: string },
   eventIds: readonly number[],
@@ -231,7 +230,7 @@ export async function markDelivered(
 }
 
 /** Records a failed attempt: back to pending until `retryAt`, or dead when `retryAt` is null. */
-export async function markAttemptFailed(
+export async function finishFailedAttempt(
   db: Db,
   key: DeliveryKey,
   owner: string,
@@ -253,7 +252,7 @@ export async function markAttemptFailed(
 }
 
 /** Gives a leased delivery back untried (shutdown): no attempt is charged. */
-export async function releaseDelivery(db: Db, key: DeliveryKey, owner: string): Promise<void> {
+export async function releaseDeliveryLease(db: Db, key: DeliveryKey, owner: string): Promise<void> {
   await db.kysely
     .updateTable('webhook_deliveries')
     .set((eb) => ({

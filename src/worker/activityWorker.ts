@@ -16,7 +16,8 @@ import {
 } from '../store/activities.js'
 import { refreshContactStatistics } from '../store/contacts.js'
 import { type Database, isDatabaseUnavailable } from '../store/database.js'
-import { leaseFrom, PollingLoop } from './pollingLoop.js'
+import { leaseFromDatabaseClock, readDatabaseClock } from '../store/leases.js'
+import { PollingLoop } from './pollingLoop.js'
 
 export type ActivityWorkerOptions = Partial<ActivitySettings> & {
   /** Lock owner written on claimed activities; unique per worker. */
@@ -89,7 +90,8 @@ export class ActivityWorker {
 
   /** Claims one runnable activity and runs it until it ends or is lost; false when none was runnable. */
   async runOne(): Promise<boolean> {
-    const claimed = await this.database.transaction((tx) => claimRunnableActivity(tx, this.lease()))
+    const lease = await this.lease()
+    const claimed = await this.database.transaction((tx) => claimRunnableActivity(tx, lease))
     if (!claimed) return false
     this.logger.info(
       { activityId: claimed.id, locationId: claimed.location_id, owner: this.owner },
@@ -99,8 +101,9 @@ export class ActivityWorker {
     return true
   }
 
-  private lease(): Lease {
-    return leaseFrom(this.owner, this.leaseMs)
+  /** Taken from the database's clock, so hosts with skewed clocks cannot steal each other's leases. */
+  private lease(): Promise<Lease> {
+    return leaseFromDatabaseClock(this.database, this.owner, this.leaseMs)
   }
 
   private async runClaimed(activity: ClaimedActivity): Promise<void> {
@@ -110,7 +113,7 @@ export class ActivityWorker {
           await releaseActivityLease(this.database, activity, this.owner, new Date().toISOString())
           return
         }
-        const outcome = await runActivityStep(this.database, activity, this.lease(), this.settings)
+        const outcome = await runActivityStep(this.database, activity, await this.lease(), this.settings)
         if (outcome === 'done') {
           this.logger.info({ activityId: activity.id }, 'activity ended')
           // An activity can grow the tag rows a lot; plans made on stale statistics would then
@@ -143,7 +146,7 @@ export class ActivityWorker {
 
   private async recordFailure(activity: ClaimedActivity, error: unknown): Promise<void> {
     const attempts = activity.failed_attempts + 1
-    const now = Date.now()
+    const now = await readDatabaseClock(this.database)
     if (attempts >= ACTIVITY_MAX_FAILED_ATTEMPTS) {
       const reason = error instanceof Error ? error.message : String(error)
       await markActivityFailed(this.database, activity, this.owner, {

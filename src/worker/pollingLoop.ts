@@ -1,14 +1,3 @@
-/** A lock held until `expiresAt` by `owner`, stamped at `now` (ISO strings, as stored). */
-export type TimedLease = { owner: string; now: string; expiresAt: string }
-
-export function leaseFrom(owner: string, leaseMs: number, nowMs = Date.now()): TimedLease {
-  return {
-    owner,
-    now: new Date(nowMs).toISOString(),
-    expiresAt: new Date(nowMs + leaseMs).toISOString(),
-  }
-}
-
 /**
  * Longest wait after failed iterations (an unavailable database): short enough that a worker
  * resumes within seconds of the database returning, long enough not to hammer it meanwhile.

@@ -22,16 +22,16 @@ import {
   type WebhookTargetPolicy,
 } from '../services/webhookTargets.js'
 import type { Database } from '../store/database.js'
+import { type Lease, leaseFromDatabaseClock } from '../store/leases.js'
 import {
-  type DeliveryLease,
-  leaseDueDeliveries,
+  claimDueDeliveries,
   pruneDeliveredBefore,
   refreshDeliveryStatistics,
-  releaseDelivery,
+  releaseDeliveryLease,
   selectEndpointsWithDueDeliveries,
   type WebhookDeliveryRow,
 } from '../store/webhookDeliveries.js'
-import { leaseFrom, PollingLoop } from './pollingLoop.js'
+import { PollingLoop } from './pollingLoop.js'
 
 export type WebhookWorkerOptions = {
   /** Lock owner written on leased deliveries; unique per worker. */
@@ -144,7 +144,8 @@ export class WebhookDeliveryWorker {
     if (free <= 0) return 0
     this.sign ??= await webhookSigner(this.database, this.signingKey)
     let started = 0
-    const endpoints = await selectEndpointsWithDueDeliveries(this.database, new Date().toISOString(), free)
+    const lease = await this.lease()
+    const endpoints = await selectEndpointsWithDueDeliveries(this.database, lease.now, free)
     if (endpoints.length > 0 && Date.now() >= this.nextStatisticsAt) {
       this.nextStatisticsAt = Date.now() + STATISTICS_INTERVAL_MS
       await refreshDeliveryStatistics(this.database)
@@ -152,9 +153,7 @@ export class WebhookDeliveryWorker {
     for (const endpoint of endpoints) {
       const room = Math.min(this.perEndpoint - endpoint.in_flight, free - started)
       if (room <= 0) continue
-      const leased = await this.database.transaction((tx) =>
-        leaseDueDeliveries(tx, endpoint, this.lease(), room),
-      )
+      const leased = await this.database.transaction((tx) => claimDueDeliveries(tx, endpoint, lease, room))
       if (leased.length === 0) continue
       this.startGroup(leased)
       started += leased.length
@@ -182,7 +181,7 @@ export class WebhookDeliveryWorker {
   private async sendGroup(leased: WebhookDeliveryRow[]): Promise<void> {
     try {
       if (this.loop.stopping) {
-        for (const delivery of leased) await releaseDelivery(this.database, delivery, this.owner)
+        for (const delivery of leased) await releaseDeliveryLease(this.database, delivery, this.owner)
         return
       }
       // Deliveries whose webhook was removed (they went with it) or whose event is gone are skipped.
@@ -239,8 +238,9 @@ export class WebhookDeliveryWorker {
     while (this.groups.size > 0) await Promise.all([...this.groups])
   }
 
-  private lease(): DeliveryLease {
-    return leaseFrom(this.owner, this.leaseMs)
+  /** Taken from the database's clock, so hosts with skewed clocks cannot steal each other's leases. */
+  private lease(): Promise<Lease> {
+    return leaseFromDatabaseClock(this.database, this.owner, this.leaseMs)
   }
 
   private async send(url: string, body: string): Promise<AttemptOutcome> {

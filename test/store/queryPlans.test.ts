@@ -10,7 +10,7 @@ import { attachTags } from '../../src/store/contactTags.js'
 import type { Database, DialectName } from '../../src/store/database.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import {
-  leaseDueDeliveries,
+  claimDueDeliveries,
   pruneDeliveredBefore,
   selectEndpointsWithDueDeliveries,
 } from '../../src/store/webhookDeliveries.js'
@@ -326,7 +326,7 @@ for (const dialect of DIALECTS) {
         const [endpoint] = await selectEndpointsWithDueDeliveries(db.t.database, now, 10)
         expect(endpoint?.webhook_id).toBe(webhook.id)
         const leased = await db.t.database.transaction((tx) =>
-          leaseDueDeliveries(
+          claimDueDeliveries(
             tx,
             endpoint as { location_id: string; webhook_id: string },
             {

@@ -4,8 +4,8 @@ import { deliveryWebhookId } from '../../src/domain/webhooks.js'
 import { webhookSigningKey } from '../../src/services/webhooks.js'
 import { listEvents } from '../../src/store/events.js'
 import {
+  claimDueDeliveries,
   countDeliveriesByState,
-  leaseDueDeliveries,
   listDeliveries,
 } from '../../src/store/webhookDeliveries.js'
 import { WebhookDeliveryWorker } from '../../src/worker/webhookWorker.js'
@@ -314,7 +314,7 @@ for (const dialect of DIALECTS) {
       await bulk(s, 'add', [contact as string], ['leased'])
       const now = Date.now()
       const taken = await s.database.transaction((tx) =>
-        leaseDueDeliveries(
+        claimDueDeliveries(
           tx,
           { location_id: s.locationId, webhook_id: hook.id },
           {
