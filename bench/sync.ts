@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/http/app.js'
+import { presentBulkTagResponse } from '../src/http/highlevel/bulkTagResponse.js'
 import { createAccessToken, createLocation } from '../src/services/admin.js'
 import { type BulkTagOperation, bulkUpdateTags } from '../src/services/bulkUpdateTags.js'
 import { createContact } from '../src/services/contacts.js'
@@ -84,7 +85,7 @@ async function benchEngine(engine: BenchEngine) {
     assertFullChange(type, response.status, result)
   }
   const direct = async (type: BulkTagOperation) => {
-    const result = await bulkUpdateTags(database, {
+    const outcomes = await bulkUpdateTags(database, {
       locationId: location.id,
       operation: type,
       contactIds,
@@ -92,7 +93,7 @@ async function benchEngine(engine: BenchEngine) {
       removeAllTags: false,
       source: 'bench',
     })
-    assertFullChange(type, 201, result)
+    assertFullChange(type, 201, presentBulkTagResponse(outcomes))
   }
 
   const samples: Record<string, number[]> = {

@@ -1,5 +1,5 @@
 export * from './activities.js'
-export * from './bulkTagResult.js'
+export * from './bulkTagOutcomes.js'
 export * from './contacts.js'
 export * from './ids.js'
 export * from './scopes.js'

@@ -1,8 +1,8 @@
 import {
-  type BulkTagResponse,
+  type BulkContactOutcome,
+  bulkContactOutcomes,
   type ContactUnavailability,
   isFirebaseId,
-  shapeBulkTagResponse,
 } from '../domain/index.js'
 import { findContactHomes, lockLiveContacts } from '../store/contacts.js'
 import type { Database } from '../store/database.js'
@@ -26,19 +26,20 @@ export type BulkUpdateTagsInput = {
 
 /** Carries a dry run's answer out of the transaction it rolls back. */
 class DryRunRollback extends Error {
-  constructor(readonly result: BulkTagResponse) {
+  constructor(readonly result: BulkContactOutcome[]) {
     super('dry run')
   }
 }
 
 /**
  * Adds or removes tags on up to a thousand contacts in one transaction, answering per requested
- * id. The number of statements does not depend on how many contacts or tags are involved.
+ * id (each dialect words the outcomes). The number of statements does not depend on how many
+ * contacts or tags are involved.
  */
 export async function bulkUpdateTags(
   database: Database,
   input: BulkUpdateTagsInput,
-): Promise<BulkTagResponse> {
+): Promise<BulkContactOutcome[]> {
   const wellFormed = [...new Set(input.contactIds.filter(isFirebaseId))]
   const now = new Date().toISOString()
   try {
@@ -56,7 +57,7 @@ async function applyBulkUpdate(
   input: BulkUpdateTagsInput,
   wellFormed: string[],
   now: string,
-): Promise<BulkTagResponse> {
+): Promise<BulkContactOutcome[]> {
   return database.transaction(async (tx) => {
     const live = await lockLiveContacts(tx, input.locationId, wellFormed)
     const liveSet = new Set(live)
@@ -73,17 +74,17 @@ async function applyBulkUpdate(
         ? { add: input.tagNames, remove: [] }
         : { add: [], remove: input.removeAllTags ? ('all' as const) : input.tagNames }
     const applied = await applyTagEdit(tx, input.locationId, live, edit, input.source, now)
-    const result = shapeBulkTagResponse(input.contactIds, unavailable, applied)
+    const result = bulkContactOutcomes(input.contactIds, unavailable, applied)
     if (input.dryRun) throw new DryRunRollback(result)
     return result
   })
 }
 
-function countWrittenRows(result: BulkTagResponse, source: string): void {
+function countWrittenRows(result: readonly BulkContactOutcome[], source: string): void {
   let added = 0
   let removed = 0
-  for (const entry of result.responses)
-    if (entry.type === 'success') {
+  for (const entry of result)
+    if (entry.kind === 'updated') {
       added += entry.tagsAdded.length
       removed += entry.tagsRemoved.length
     }

@@ -1,4 +1,4 @@
-import type { AppliedTagChange } from '../domain/bulkTagResult.js'
+import type { AppliedTagChange } from '../domain/bulkTagOutcomes.js'
 import { touchContacts } from '../store/contacts.js'
 import { attachTags, detachTags, listTagsOfContacts } from '../store/contactTags.js'
 import type { Db } from '../store/database.js'

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { presentBulkTagResponse } from '../../src/http/highlevel/bulkTagResponse.js'
 import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
 import { deleteContact, getContact } from '../../src/services/contacts.js'
 import { listEvents } from '../../src/store/events.js'
@@ -11,19 +12,22 @@ for (const dialect of DIALECTS) {
     let t: TestDatabase
     let locationId: string
     let otherLocationId: string
-    const bulk = (input: {
+    const bulk = async (input: {
       operation: 'add' | 'remove'
       contactIds: string[]
       tagNames: string[]
       removeAllTags?: boolean
       locationId?: string
     }) =>
-      bulkUpdateTags(t.database, {
-        locationId,
-        removeAllTags: false,
-        source: 'test',
-        ...input,
-      })
+      // Worded as HighLevel's endpoint answers, where the messages are part of the contract.
+      presentBulkTagResponse(
+        await bulkUpdateTags(t.database, {
+          locationId,
+          removeAllTags: false,
+          source: 'test',
+          ...input,
+        }),
+      )
 
     beforeAll(async () => {
       t = await createTestDatabase(dialect)

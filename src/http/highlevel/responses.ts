@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { BULK_TAG_ERRORS } from '../../domain/bulkTagResult.js'
+import { BULK_TAG_ERRORS } from './bulkTagResponse.js'
 
 /**
  * Answers of the HighLevel routes as the OpenAPI document shows them. Documentation only: the

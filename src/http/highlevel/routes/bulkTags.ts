@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { normalizeTagList } from '../../../domain/tags.js'
 import { bulkUpdateTags } from '../../../services/bulkUpdateTags.js'
+import { presentBulkTagResponse } from '../bulkTagResponse.js'
 import { unprocessable } from '../errors.js'
 import { BulkTagUpdateDocument } from '../responses.js'
 import { BulkTagBody, BulkTagParams, DryRunQuery } from '../schemas.js'
@@ -48,7 +49,7 @@ export const bulkTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags.ok ? [] : tags.problems,
       )
       if (problems.length > 0 || !tags.ok) throw unprocessable(problems)
-      const result = await bulkUpdateTags(app.database, {
+      const outcomes = await bulkUpdateTags(app.database, {
         locationId: request.body.locationId,
         operation: type,
         contactIds: request.body.contacts,
@@ -57,6 +58,7 @@ export const bulkTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
         source: 'highlevel.bulk',
         dryRun: request.query.dry_run,
       })
+      const result = presentBulkTagResponse(outcomes)
       // A dry run changed nothing: 200 with what the request would answer, marked as such.
       if (request.query.dry_run) return reply.code(200).send({ ...result, dryRun: true })
       return reply.code(201).send(result)

@@ -1,12 +1,25 @@
 import { describe, expect, it } from 'vitest'
-import { type AppliedTagChange, shapeBulkTagResponse, tagsAfter } from '../../src/domain/bulkTagResult.js'
+import {
+  type AppliedTagChange,
+  bulkContactOutcomes,
+  type ContactUnavailability,
+  tagsAfter,
+} from '../../src/domain/bulkTagOutcomes.js'
+import { presentBulkTagResponse } from '../../src/http/highlevel/bulkTagResponse.js'
+
+/** The domain's outcomes as HighLevel's endpoint words them. */
+const shapeBulkTagResponse = (
+  ids: string[],
+  unavailable: ReadonlyMap<string, ContactUnavailability>,
+  applied: ReadonlyMap<string, AppliedTagChange>,
+) => presentBulkTagResponse(bulkContactOutcomes(ids, unavailable, applied))
 
 const A = 'qFSqySFkVvNzOSqgGqFi'
 const B = '3ualbhnV7j3n3a9r2moD'
 const C = 'Cccccccccccccccccccc'
 const D = 'Dddddddddddddddddddd'
 
-describe('shapeBulkTagResponse', () => {
+describe('bulk tag outcomes, as HighLevel words them', () => {
   it('answers every requested id in order with the exact HighLevel messages', () => {
     const applied = new Map<string, AppliedTagChange>([
       [A, { oldTags: ['tag-1'], added: ['tag-2'], removed: [] }],
