@@ -28,11 +28,19 @@ export const DIALECTS: readonly DialectName[] = (process.env.TAGBASE_TEST_DIALEC
 
 export type TestDatabase = { database: Database; url: string; searchPath?: string; drop(): Promise<void> }
 
+/**
+ * Suites share two cores and one PostgreSQL, and some create a thousand rows at once through a
+ * pool of five: production's 2 s wait for a pooled connection (and 3 s per statement) would turn
+ * a busy machine into failures. The fault suites open their own handles with the real defaults.
+ */
+const TEST_TIMEOUTS = { connectMs: 20_000, queryMs: 60_000, busyMs: 10_000 }
+
 /** A fresh, migrated database of its own: a temporary SQLite file, or a new PostgreSQL schema. */
 export async function createTestDatabase(
   dialect: DialectName,
-  options: DatabaseOptions = {},
+  givenOptions: DatabaseOptions = {},
 ): Promise<TestDatabase> {
+  const options = { ...givenOptions, timeouts: { ...TEST_TIMEOUTS, ...givenOptions.timeouts } }
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tagbase-test-'))
     const url = `sqlite:${join(dir, 'test.db')}`
@@ -47,7 +55,7 @@ export async function createTestDatabase(
       },
     }
   }
-  const schema = `tagbase_test_${randomBytes(6).toString('hex')}`
+  const schema = `${testSchemaPrefix()}${randomBytes(6).toString('hex')}`
   await withAdminClient((client) => client.query(`CREATE SCHEMA ${schema}`))
   const database = openDatabase(POSTGRES_URL, { searchPath: schema, poolSize: 5, ...options })
   await migrateToLatest(database)
@@ -55,14 +63,20 @@ export async function createTestDatabase(
     database,
     url: POSTGRES_URL,
     searchPath: schema,
+    // The schema itself is dropped when the whole run ends (test/globalSetup.ts): dropping it
+    // while other files run makes their catalog scans (Kysely's introspection) fail.
     async drop() {
       await database.close()
-      await withAdminClient((client) => client.query(`DROP SCHEMA ${schema} CASCADE`))
     },
   }
 }
 
-async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Schemas of this test run share a prefix, so the run drops exactly its own at the end. */
+export function testSchemaPrefix(): string {
+  return `tagbase_test_${process.env.TAGBASE_TEST_RUN ?? 'local'}_`
+}
+
+export async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: POSTGRES_URL })
   try {
     await client.connect()
