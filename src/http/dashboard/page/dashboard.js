@@ -1,3 +1,4 @@
+// @ts-check
 // Tagbase dashboard: plain DOM, no build step. Every value from the server goes through
 // textContent (tag names and URLs are user data), never through HTML parsing.
 
@@ -257,7 +258,10 @@ async function selectLocation(locationId) {
   state.locationId = locationId
   state.activityStates = new Map()
   history.replaceState(null, '', `#location=${encodeURIComponent(locationId)}`)
-  for (const button of document.querySelectorAll('#locations button'))
+  const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (
+    document.querySelectorAll('#locations button')
+  )
+  for (const button of buttons)
     button.setAttribute('aria-current', String(button.dataset.locationId === locationId))
   $('#welcome').hidden = true
   $('#location').hidden = false
