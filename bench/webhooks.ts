@@ -22,6 +22,7 @@ import { registerWebhook } from '../src/services/webhooks.js'
 // The benchmark's receiver listens on loopback.
 const ALLOW_INTERNAL_TARGETS = { allowInternal: true }
 
+import { highLevelContactTagUpdate } from '../src/http/highlevel/webhookPayload.js'
 import type { DialectName } from '../src/store/database.js'
 import { ensureTagsByName } from '../src/store/tags.js'
 import { countDeliveriesByState } from '../src/store/webhookDeliveries.js'
@@ -113,6 +114,7 @@ async function main() {
         while (await activities.runOne()) {}
 
         const worker = new WebhookDeliveryWorker(database, {
+          payload: highLevelContactTagUpdate,
           concurrency: IN_FLIGHT,
           perEndpoint: IN_FLIGHT,
           pollMs: 20,

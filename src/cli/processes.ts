@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import pino from 'pino'
 import { loadConfig } from '../config.js'
 import { buildApp, buildOperatorApp } from '../http/app.js'
+import { highLevelContactTagUpdate } from '../http/highlevel/webhookPayload.js'
 import { ensureOperatorCredential } from '../services/operatorAccess.js'
 import { createRateLimiter } from '../services/rateLimiter.js'
 import type { Database } from '../store/database.js'
@@ -30,6 +31,7 @@ function webhookWorkerFor(database: Database, config: Config, logger: WebhookWor
     retentionMs: config.webhookRetentionDays * 86_400_000,
     targets: { allowInternal: config.webhookAllowInternalTargets },
     signingKey: config.signingKey,
+    payload: highLevelContactTagUpdate,
     logger,
   })
 }

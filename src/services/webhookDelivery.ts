@@ -1,13 +1,12 @@
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto'
 import { groupBy } from '../domain/collections.js'
 import {
-  contactTagUpdatePayload,
   deliveryWebhookId,
   retryDelayMs,
   tagsAfterEvent,
   type WebhookRetryPolicy,
 } from '../domain/webhooks.js'
-import { findContactsByIds } from '../store/contacts.js'
+import { type ContactRow, findContactsByIds } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
 import { findEventsByIds, listEventsOfContactsAfter, tagChangeOf } from '../store/events.js'
@@ -17,6 +16,17 @@ import { PLAIN_SIGNING_KEY, type SigningKeySource } from './signingKeySecrets.js
 import { webhookSigningKey } from './webhooks.js'
 
 export const SIGNATURE_HEADER = 'x-ghl-signature'
+
+/**
+ * Words one delivery's payload: the contact, its tags right after the event, and the delivery's
+ * ids. Each dialect that registers webhooks owns its wire shape (HighLevel's ContactTagUpdate:
+ * http/highlevel/webhookPayload.ts); the process that delivers is given it.
+ */
+export type WebhookPayloadBuilder = (
+  contact: ContactRow,
+  tags: readonly string[],
+  delivery: { appId: string; webhookId: string; timestamp: string },
+) => Record<string, unknown>
 
 /**
  * A delivery ready to send, or (`failure`) one whose payload cannot be built from its stored
@@ -36,6 +46,7 @@ export async function prepareDeliveries(
   database: Database,
   deliveries: readonly WebhookDeliveryRow[],
   now: string,
+  payloadFor: WebhookPayloadBuilder,
 ): Promise<PreparedDelivery[]> {
   const [first] = deliveries
   if (!first) return []
@@ -74,15 +85,11 @@ export async function prepareDeliveries(
         .filter((e) => e.id > event.id)
         .sort((a, b) => b.id - a.id)
         .map(tagChangeOf)
-      const payload = contactTagUpdatePayload(
-        contact,
-        tagsAfterEvent(currentTags.get(contact.id) ?? [], later),
-        {
-          appId: webhook.app_id,
-          webhookId: deliveryWebhookId(webhook.id, event.id),
-          timestamp: now,
-        },
-      )
+      const payload = payloadFor(contact, tagsAfterEvent(currentTags.get(contact.id) ?? [], later), {
+        appId: webhook.app_id,
+        webhookId: deliveryWebhookId(webhook.id, event.id),
+        timestamp: now,
+      })
       prepared.push({ delivery, url: webhook.url, body: JSON.stringify(payload) })
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)

@@ -104,8 +104,18 @@ function isConnectionFailure(error: unknown): boolean {
   return state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03'
 }
 
-/** The server is there but cannot do the work now: statement timeout, overload, shutting down. */
+/**
+ * The server is there but cannot do the work now: statement timeout, overload, a lock not
+ * granted, or a transaction it aborted to break a deadlock or a serialisation conflict (the
+ * same work succeeds when tried again).
+ */
 function isServerUnavailable(error: unknown): boolean {
   const state = sqlState(error)
-  return state === '57014' || state?.startsWith('53') === true || state === '55P03'
+  return (
+    state === '57014' ||
+    state?.startsWith('53') === true ||
+    state === '55P03' ||
+    state === '40001' ||
+    state === '40P01'
+  )
 }

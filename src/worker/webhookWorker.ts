@@ -13,6 +13,7 @@ import {
   prepareDeliveries,
   recordAttempts,
   SIGNATURE_HEADER,
+  type WebhookPayloadBuilder,
   webhookSigner,
 } from '../services/webhookDelivery.js'
 import {
@@ -50,6 +51,8 @@ export type WebhookWorkerOptions = {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>
   /** Internal targets are refused unless allowed (WEBHOOK_ALLOW_INTERNAL_TARGETS). */
   targets?: WebhookTargetPolicy
+  /** Words each delivery's payload (the dialect's wire shape; HighLevel's ContactTagUpdate). */
+  payload: WebhookPayloadBuilder
   /** Where the signing key comes from (a file, or the database encrypted); the database's plain copy by default. */
   signingKey?: SigningKeySource
 }
@@ -86,12 +89,13 @@ export class WebhookDeliveryWorker {
   private readonly loop: PollingLoop
   private readonly targets: WebhookTargetPolicy
   private readonly signingKey: SigningKeySource | undefined
+  private readonly payloadFor: WebhookPayloadBuilder
   /** Connects only to addresses the target policy allows, checked after DNS resolution. */
   private dispatcher: Agent
 
   constructor(
     private readonly database: Database,
-    options: WebhookWorkerOptions = {},
+    options: WebhookWorkerOptions,
   ) {
     this.owner =
       options.owner ?? `${hostname()}:${process.pid}:webhooks:${Math.random().toString(36).slice(2, 8)}`
@@ -105,6 +109,7 @@ export class WebhookDeliveryWorker {
     this.logger = options.logger ?? silentLogger
     this.targets = options.targets ?? CLOSED_WEBHOOK_TARGETS
     this.signingKey = options.signingKey
+    this.payloadFor = options.payload
     this.dispatcher = new Agent({ connect: { lookup: guardedLookup(this.targets) } })
     this.loop = new PollingLoop(
       options.pollMs ?? 500,
@@ -185,7 +190,12 @@ export class WebhookDeliveryWorker {
         return
       }
       // Deliveries whose webhook was removed (they went with it) or whose event is gone are skipped.
-      const prepared = await prepareDeliveries(this.database, leased, new Date().toISOString())
+      const prepared = await prepareDeliveries(
+        this.database,
+        leased,
+        new Date().toISOString(),
+        this.payloadFor,
+      )
       const attempts = await Promise.all(
         prepared.map(async ({ delivery, url, body, failure }) => ({
           delivery,

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  contactTagUpdatePayload,
-  deliveryWebhookId,
-  isWebhookUrl,
-  retryDelayMs,
-  tagsAfterEvent,
-} from '../../src/domain/webhooks.js'
+import { deliveryWebhookId, isWebhookUrl, retryDelayMs, tagsAfterEvent } from '../../src/domain/webhooks.js'
 
 const policy = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 8000 }
 
@@ -41,52 +35,5 @@ describe('webhook rules', () => {
     expect(isWebhookUrl('http://127.0.0.1:9/x')).toBe(true)
     expect(isWebhookUrl('ftp://example.com')).toBe(false)
     expect(isWebhookUrl('/relative')).toBe(false)
-  })
-
-  it('builds the ContactTagUpdate payload, leaving out fields the contact lacks', () => {
-    const payload = contactTagUpdatePayload(
-      {
-        location_id: 'loc',
-        id: 'c1',
-        first_name: 'John',
-        last_name: 'Deo',
-        name: 'John Deo',
-        email: 'john@example.com',
-        phone: null,
-        company_name: null,
-        address1: null,
-        city: null,
-        state: null,
-        postal_code: null,
-        country: 'DE',
-        website: null,
-        source: null,
-        date_of_birth: null,
-        assigned_to: null,
-        dnd: 1,
-        extra: { customFields: [{ id: 'f', value: 'v' }] },
-        created_at: '2026-01-01T00:00:00.000Z',
-      },
-      ['vip'],
-      { appId: 'app', webhookId: 'w', timestamp: '2026-11-22T00:00:00.000Z' },
-    )
-    expect(payload).toEqual({
-      type: 'ContactTagUpdate',
-      locationId: 'loc',
-      id: 'c1',
-      country: 'DE',
-      dateAdded: '2026-01-01T00:00:00.000Z',
-      dnd: true,
-      email: 'john@example.com',
-      name: 'John Deo',
-      firstName: 'John',
-      lastName: 'Deo',
-      tags: ['vip'],
-      attachments: [],
-      customFields: [{ id: 'f', value: 'v' }],
-      appId: 'app',
-      timestamp: '2026-11-22T00:00:00.000Z',
-      webhookId: 'w',
-    })
   })
 })

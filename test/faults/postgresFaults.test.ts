@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/http/app.js'
+import { highLevelContactTagUpdate } from '../../src/http/highlevel/webhookPayload.js'
 import { InProcessRateLimiter } from '../../src/services/rateLimiter.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { type Database, openDatabase } from '../../src/store/database.js'
@@ -275,6 +276,7 @@ describe('webhook deliveries while PostgreSQL terminates the worker connections'
       applicationName: name,
     })
     const worker = new WebhookDeliveryWorker(workerDb, {
+      payload: highLevelContactTagUpdate,
       pollMs: 10,
       concurrency: 8,
       timeoutMs: 2000,

@@ -64,6 +64,7 @@ for (const dialect of DIALECTS) {
         for (;;) {
           const state = await getActivity(t.database, locationId, activity.id)
           expect(state.state, 'the activity finished before all kills').not.toBe('completed')
+          expect(state.state, `the activity failed: ${state.errors.join('; ')}`).not.toBe('failed')
           if (state.items_completed >= target && state.state === 'processing') break
           await new Promise((r) => setTimeout(r, 2))
         }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { highLevelContactTagUpdate } from '../../src/http/highlevel/webhookPayload.js'
 import { createTaggingActivity, getActivity } from '../../src/services/activities.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
@@ -131,6 +132,7 @@ for (const dialect of DIALECTS) {
         .execute()
 
       const worker = new WebhookDeliveryWorker(s.database, {
+        payload: highLevelContactTagUpdate,
         pollMs: 10,
         targets: ALLOW_INTERNAL_TARGETS,
         retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { highLevelContactTagUpdate } from '../../src/http/highlevel/webhookPayload.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { CLOSED_WEBHOOK_TARGETS } from '../../src/services/webhookTargets.js'
 import { listDeliveries } from '../../src/store/webhookDeliveries.js'
@@ -54,6 +55,7 @@ for (const dialect of DIALECTS) {
       expect(bulk.status).toBe(201)
       // ... delivered by a worker that does not allow internal targets.
       const worker = new WebhookDeliveryWorker(s.database, {
+        payload: highLevelContactTagUpdate,
         pollMs: 10,
         retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
       })

@@ -1,6 +1,7 @@
 import { HighLevel } from '@gohighlevel/api-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { deliveryWebhookId } from '../../src/domain/webhooks.js'
+import { highLevelContactTagUpdate } from '../../src/http/highlevel/webhookPayload.js'
 import { webhookSigningKey } from '../../src/services/webhooks.js'
 import { listEvents } from '../../src/store/events.js'
 import {
@@ -8,7 +9,7 @@ import {
   countDeliveriesByState,
   listDeliveries,
 } from '../../src/store/webhookDeliveries.js'
-import { WebhookDeliveryWorker } from '../../src/worker/webhookWorker.js'
+import { WebhookDeliveryWorker, type WebhookWorkerOptions } from '../../src/worker/webhookWorker.js'
 import { tagbase, tagbaseText } from '../helpers/cli.js'
 import { DIALECTS } from '../helpers/databases.js'
 import { seedContacts } from '../helpers/seed.js'
@@ -25,7 +26,7 @@ import {
 const APP_ID = 'tagbaseTestApp'
 
 /** Fast timings for tests: short attempt timeout, short waits, many tries. */
-function testWorker(s: TestServer, overrides: ConstructorParameters<typeof WebhookDeliveryWorker>[1] = {}) {
+function testWorker(s: TestServer, overrides: Partial<WebhookWorkerOptions> = {}) {
   return new WebhookDeliveryWorker(s.database, {
     timeoutMs: 300,
     pollMs: 20,
@@ -33,6 +34,7 @@ function testWorker(s: TestServer, overrides: ConstructorParameters<typeof Webho
     perEndpoint: 4,
     retry: { maxAttempts: 1000, baseDelayMs: 10, maxDelayMs: 150 },
     targets: ALLOW_INTERNAL_TARGETS,
+    payload: highLevelContactTagUpdate,
     ...overrides,
   })
 }
