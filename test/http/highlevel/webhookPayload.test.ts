@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { highLevelContactTagUpdate as contactTagUpdatePayload } from '../../../src/http/highlevel/webhookPayload.js'
-import type { ContactRow } from '../../../src/store/contacts.js'
 
 describe("HighLevel's ContactTagUpdate payload", () => {
   it('builds the ContactTagUpdate payload, leaving out fields the contact lacks', () => {
