@@ -121,13 +121,7 @@ export async function webhookSigningKey(
   }
   let row = await findSigningKey(database, SIGNING_KEY_ID)
   if (!row) {
-    const pair = newSigningKeyPair()
-    await insertSigningKeyIfAbsent(database, {
-      id: SIGNING_KEY_ID,
-      private_key_pem: storedForm(pair.privateKeyPem, source),
-      public_key_pem: pair.publicKeyPem,
-      created_at: new Date().toISOString(),
-    })
+    await insertSigningKeyIfAbsent(database, storedSigningKey(newSigningKeyPair(), source))
     row = await findSigningKey(database, SIGNING_KEY_ID)
   }
   if (!row) throw new Error('webhook signing key could not be stored')
@@ -149,8 +143,16 @@ function newSigningKeyPair(): SigningKey {
   }
 }
 
-function storedForm(privateKeyPem: string, source: SigningKeySource): string {
-  return source.encryptionKey ? encryptSecret(privateKeyPem, source.encryptionKey) : privateKeyPem
+/** The row that stores `pair`: the private key encrypted when an encryption key is given. */
+function storedSigningKey(pair: SigningKey, source: SigningKeySource) {
+  return {
+    id: SIGNING_KEY_ID,
+    private_key_pem: source.encryptionKey
+      ? encryptSecret(pair.privateKeyPem, source.encryptionKey)
+      : pair.privateKeyPem,
+    public_key_pem: pair.publicKeyPem,
+    created_at: new Date().toISOString(),
+  }
 }
 
 /**
@@ -164,11 +166,6 @@ export async function rotateWebhookSigningKey(
 ): Promise<SigningKey> {
   if (source.pem) throw new Error('the signing key comes from WEBHOOK_SIGNING_KEY(_FILE); replace it there')
   const pair = newSigningKeyPair()
-  await replaceSigningKey(database, {
-    id: SIGNING_KEY_ID,
-    private_key_pem: storedForm(pair.privateKeyPem, source),
-    public_key_pem: pair.publicKeyPem,
-    created_at: new Date().toISOString(),
-  })
+  await replaceSigningKey(database, storedSigningKey(pair, source))
   return pair
 }
