@@ -28,8 +28,6 @@ declare module 'fastify' {
     scope?: Scope
     /** Where the route names the location it acts on; it must be the token's own. */
     locationFrom?: 'body' | 'query' | 'params'
-    /** The body as the OpenAPI document shows it, for a route that checks its body by hand. */
-    documentedBody?: Readonly<Record<string, unknown>>
     /** Answers by status code as the OpenAPI document shows them (documentation only, no serialiser). */
     documentedResponses?: Readonly<Record<number, unknown>>
   }

@@ -54,8 +54,6 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           properties: { Version: { type: 'string', enum: [API_VERSION] } },
           required: ['Version'],
         }
-      const body = route.config?.documentedBody
-      if (body && !documented.body) documented.body = body
       const errors =
         tag === 'HighLevel'
           ? HIGHLEVEL_ERROR_RESPONSES

@@ -30,4 +30,7 @@ export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpP
 /** Schema annotation: extra advice appended to a `maxItems` failure (e.g. where to send bigger batches). */
 export const TOO_MANY_ITEMS_HINT = 'x-too-many-hint'
 
+/** Schema annotation: what to say, after the field's name, when a value fails this schema. */
+export const INVALID_VALUE_MESSAGE = 'x-invalid-message'
+
 export type ValidationProblem = ErrorObject

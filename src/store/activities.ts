@@ -1,10 +1,10 @@
-import type { Insertable, Selectable } from 'kysely'
+import type { Insertable, Selectable, UpdateQueryBuilder, UpdateResult } from 'kysely'
 import { type ActivityState, RUNNABLE_ACTIVITY_STATES } from '../domain/activities.js'
 import type { ContactSelector } from '../domain/selectors.js'
 import type { Db } from './database.js'
 import { claimingSelectedRowsSkippingLocked } from './dialect.js'
 import type { Lease } from './leases.js'
-import type { ActivitiesTable } from './schema.js'
+import type { ActivitiesTable, Schema } from './schema.js'
 
 type StoredActivity = Selectable<ActivitiesTable>
 
@@ -18,6 +18,18 @@ export type ActivityRow = Omit<StoredActivity, 'tag_ids' | 'selector' | 'errors'
 export type NewActivity = Omit<Insertable<ActivitiesTable>, 'tag_ids' | 'selector' | 'errors'> & {
   tag_ids: readonly string[]
   selector: ContactSelector | null
+}
+
+type ActivityKey = Pick<ActivityRow, 'location_id' | 'id'>
+
+type ActivityUpdate = UpdateQueryBuilder<Schema, 'activities', 'activities', UpdateResult>
+
+/** The activity's row, only while `owner` holds its lease: every write a worker makes goes through this. */
+function whileLeaseHeld(query: ActivityUpdate, activity: ActivityKey, owner: string): ActivityUpdate {
+  return query
+    .where('location_id', '=', activity.location_id)
+    .where('id', '=', activity.id)
+    .where('lease_owner', '=', owner)
 }
 
 function decodeActivity(row: StoredActivity): ActivityRow {
@@ -109,7 +121,7 @@ export async function claimRunnableActivity(tx: Db, lease: Lease): Promise<Claim
 /** Fixes what the activity covers and moves it to processing; only its lease holder may. */
 export async function markActivityStarted(
   tx: Db,
-  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  activity: ActivityKey,
   lease: Lease,
   start: { snapshotSeq: number; itemsTotal: number },
 ): Promise<boolean> {
@@ -123,10 +135,8 @@ export async function markActivityStarted(
       updated_at: lease.now,
       lease_expires_at: lease.expiresAt,
     })
-    .where('location_id', '=', activity.location_id)
-    .where('id', '=', activity.id)
     .where('state', '=', 'initialized')
-    .where('lease_owner', '=', lease.owner)
+    .$call((q) => whileLeaseHeld(q, activity, lease.owner))
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
@@ -138,7 +148,7 @@ export async function markActivityStarted(
  */
 export async function recordChunkProgress(
   tx: Db,
-  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  activity: ActivityKey,
   lease: Lease,
   progress: { cursor: string; processed: number; skipped?: number; errors?: readonly string[] },
 ): Promise<boolean> {
@@ -152,10 +162,8 @@ export async function recordChunkProgress(
       updated_at: lease.now,
       lease_expires_at: lease.expiresAt,
     }))
-    .where('location_id', '=', activity.location_id)
-    .where('id', '=', activity.id)
     .where('state', '=', 'processing')
-    .where('lease_owner', '=', lease.owner)
+    .$call((q) => whileLeaseHeld(q, activity, lease.owner))
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
@@ -163,7 +171,7 @@ export async function recordChunkProgress(
 /** Ends an activity its lease holder is running; returns false when the lease was lost. */
 export async function finishActivity(
   tx: Db,
-  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  activity: ActivityKey,
   lease: Lease,
   outcome: { state: 'completed' | 'failed'; errors?: readonly string[] },
 ): Promise<boolean> {
@@ -177,59 +185,40 @@ export async function finishActivity(
       lease_expires_at: null,
       ...(outcome.errors ? { errors: JSON.stringify(outcome.errors) } : {}),
     })
-    .where('location_id', '=', activity.location_id)
-    .where('id', '=', activity.id)
     .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
-    .where('lease_owner', '=', lease.owner)
+    .$call((q) => whileLeaseHeld(q, activity, lease.owner))
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
 
-/** Gives the activity back (e.g. on shutdown) so another worker can take it at once. */
+/**
+ * Gives the activity back so another worker can take it: at once (shutdown, database trouble), or
+ * after a step failed for reasons of its own, with the failure counted and `retryAt` as the
+ * lease's expiry, so other activities (other tenants' first) are claimed before this one is tried
+ * again. Only the lease holder may.
+ */
 export async function releaseActivityLease(
   db: Db,
-  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  activity: ActivityKey,
   owner: string,
-  now: string,
-): Promise<void> {
-  await db.kysely
-    .updateTable('activities')
-    .set({ lease_owner: null, lease_expires_at: null, updated_at: now })
-    .where('location_id', '=', activity.location_id)
-    .where('id', '=', activity.id)
-    .where('lease_owner', '=', owner)
-    .execute()
-}
-
-/**
- * A step of the activity failed for reasons of its own and rolled back: count the failure and
- * give the lease back with `retryAt` as its expiry, so other activities (other tenants' first)
- * are claimed before this one is tried again. Only the lease holder may.
- */
-export async function recordActivityStepFailure(
-  db: Db,
-  activity: Pick<ActivityRow, 'location_id' | 'id'>,
-  owner: string,
-  failure: { now: string; retryAt: string; attempts: number },
+  release: { now: string; retryAt?: string; failedAttempts?: number },
 ): Promise<void> {
   await db.kysely
     .updateTable('activities')
     .set({
-      failed_attempts: failure.attempts,
       lease_owner: null,
-      lease_expires_at: failure.retryAt,
-      updated_at: failure.now,
+      lease_expires_at: release.retryAt ?? null,
+      updated_at: release.now,
+      ...(release.failedAttempts === undefined ? {} : { failed_attempts: release.failedAttempts }),
     })
-    .where('location_id', '=', activity.location_id)
-    .where('id', '=', activity.id)
-    .where('lease_owner', '=', owner)
+    .$call((q) => whileLeaseHeld(q, activity, owner))
     .execute()
 }
 
 /** The activity failed too often: it ends as failed, with why in its errors. Only the lease holder may. */
 export async function markActivityFailed(
   db: Db,
-  activity: Pick<ActivityRow, 'location_id' | 'id'>,
+  activity: ActivityKey,
   owner: string,
   failure: { now: string; attempts: number; errors: readonly string[] },
 ): Promise<void> {
@@ -244,10 +233,8 @@ export async function markActivityFailed(
       lease_owner: null,
       lease_expires_at: null,
     })
-    .where('location_id', '=', activity.location_id)
-    .where('id', '=', activity.id)
     .where('state', 'in', RUNNABLE_ACTIVITY_STATES)
-    .where('lease_owner', '=', owner)
+    .$call((q) => whileLeaseHeld(q, activity, owner))
     .execute()
 }
 

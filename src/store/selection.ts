@@ -85,7 +85,22 @@ export async function selectContactChunk(
   afterId: string | null,
   limit: number,
 ): Promise<string[]> {
-  const rows = await whereSelected(db, db.kysely.selectFrom('contacts').select('contacts.id'), scope)
+  return lockedIdChunk(
+    db,
+    whereSelected(db, db.kysely.selectFrom('contacts').select('contacts.id'), scope),
+    afterId,
+    limit,
+  )
+}
+
+/** Keyset chunk of contact ids after `afterId`, locked in id order (see selectContactChunk). */
+async function lockedIdChunk(
+  db: Db,
+  query: ContactsQuery<{ id: string }>,
+  afterId: string | null,
+  limit: number,
+): Promise<string[]> {
+  const rows = await query
     .$if(afterId !== null, (q) => q.where('contacts.id', '>', afterId as string))
     .orderBy('contacts.id')
     .limit(limit)
@@ -125,17 +140,12 @@ export async function selectTagHolderChunk(
   afterId: string | null,
   limit: number,
 ): Promise<string[]> {
-  const rows = await whereHoldsTags(
-    db.kysely.selectFrom('contacts').select('contacts.id'),
-    locationId,
-    tagIds,
+  return lockedIdChunk(
+    db,
+    whereHoldsTags(db.kysely.selectFrom('contacts').select('contacts.id'), locationId, tagIds),
+    afterId,
+    limit,
   )
-    .$if(afterId !== null, (q) => q.where('contacts.id', '>', afterId as string))
-    .orderBy('contacts.id')
-    .limit(limit)
-    .$call((q) => lockingSelectedRows(db, q))
-    .execute()
-  return rows.map((r) => r.id)
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   claimRunnableActivity,
   type Lease,
   markActivityFailed,
-  recordActivityStepFailure,
   releaseActivityLease,
 } from '../store/activities.js'
 import { refreshContactStatistics } from '../store/contacts.js'
@@ -110,7 +109,7 @@ export class ActivityWorker {
     try {
       for (;;) {
         if (this.loop.stopping) {
-          await releaseActivityLease(this.database, activity, this.owner, new Date().toISOString())
+          await releaseActivityLease(this.database, activity, this.owner, { now: new Date().toISOString() })
           return
         }
         const outcome = await runActivityStep(this.database, activity, await this.lease(), this.settings)
@@ -133,9 +132,9 @@ export class ActivityWorker {
       // released) and the activity resumes from its cursor; if the activity is, it is counted.
       this.logger.error({ err: error, activityId: activity.id }, 'activity step failed')
       if (isDatabaseUnavailable(error)) {
-        await releaseActivityLease(this.database, activity, this.owner, new Date().toISOString()).catch(
-          () => {},
-        )
+        await releaseActivityLease(this.database, activity, this.owner, {
+          now: new Date().toISOString(),
+        }).catch(() => {})
         throw error
       }
       await this.recordFailure(activity, error).catch((recordError: unknown) =>
@@ -158,10 +157,10 @@ export class ActivityWorker {
       return
     }
     const delay = Math.min(ACTIVITY_RETRY_MAX_MS, this.retryBaseMs * 2 ** (attempts - 1))
-    await recordActivityStepFailure(this.database, activity, this.owner, {
+    await releaseActivityLease(this.database, activity, this.owner, {
       now: new Date(now).toISOString(),
       retryAt: new Date(now + delay).toISOString(),
-      attempts,
+      failedAttempts: attempts,
     })
   }
 }

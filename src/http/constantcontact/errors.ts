@@ -1,10 +1,10 @@
 import type { ErrorObject } from 'ajv'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { RateLimitDecision } from '../../domain/rateLimits.js'
-import type { SelectorProblem } from '../../domain/selectors.js'
 import { ServiceError, type ServiceErrorCode } from '../../services/errors.js'
 import { isDatabaseUnavailable } from '../../store/database.js'
 import { RETRY_AFTER_UNAVAILABLE_SECONDS } from '../unavailable.js'
+import { INVALID_VALUE_MESSAGE } from '../validation.js'
 
 /** Constant Contact's error body: a JSON array of `{error_key, error_message}`. */
 export type ConstantContactError = { error_key: string; error_message: string }
@@ -48,7 +48,7 @@ export const tooManyRequests = (decision: Pick<RateLimitDecision, 'exceeded'>) =
       ? 'Too many requests. The daily request limit of this access token is used up.'
       : 'Too many requests. The request limit of this access token per interval is used up.',
   )
-export const badRequest = (problems: ReadonlyArray<Pick<SelectorProblem, 'message'>>) =>
+export const badRequest = (problems: ReadonlyArray<{ message: string }>) =>
   new ConstantContactHttpError(
     400,
     problems.map((p) => ({ error_key: KEYS[400], error_message: p.message })),
@@ -96,6 +96,8 @@ function fieldPath(problem: ErrorObject, part: string): string {
 function describe(problem: ErrorObject, part: string): string {
   const field = fieldPath(problem, part)
   const params = problem.params as Record<string, unknown>
+  const annotated = (problem.parentSchema as Record<string, unknown> | undefined)?.[INVALID_VALUE_MESSAGE]
+  if (typeof annotated === 'string') return `${field} ${annotated}`
   switch (problem.keyword) {
     case 'additionalProperty':
     case 'additionalProperties':
@@ -104,9 +106,25 @@ function describe(problem: ErrorObject, part: string): string {
       return `${field === part ? '' : `${field}.`}${String(params.additionalProperty)} is not a supported field`
     case 'required':
       return `${field === part ? '' : `${field}.`}${String(params.missingProperty)} is required`
+    case 'minItems':
+      return `${field} must contain at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`
+    case 'maxItems':
+      return `${field} must contain at most ${String(params.limit)} items`
+    case 'type':
+      if (field === 'body') return 'the body must be a JSON object'
+      return `${field} must be ${String(params.type) === 'object' ? 'an object' : `of type ${String(params.type)}`}`
     default:
       return `${field} ${problem.message ?? 'is invalid'}`
   }
+}
+
+/**
+ * A value matching none of a union's branches is one problem, not one per branch: the branches'
+ * own complaints are dropped in favour of the union's.
+ */
+function withoutUnionBranches(problems: readonly ErrorObject[]): ErrorObject[] {
+  const unions = problems.filter((p) => p.keyword === 'anyOf').map((p) => `${p.schemaPath}/`)
+  return problems.filter((p) => !unions.some((prefix) => p.schemaPath.startsWith(prefix)))
 }
 
 export function sendConstantContactError(reply: FastifyReply, error: ConstantContactHttpError): FastifyReply {
@@ -129,7 +147,8 @@ export function constantContactErrorHandler(
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     const part = fastifyError.validationContext ?? 'body'
-    const messages = [...new Set(fastifyError.validation.map((p) => describe(p as ErrorObject, part)))]
+    const problems = withoutUnionBranches(fastifyError.validation as ErrorObject[])
+    const messages = [...new Set(problems.map((p) => describe(p, part)))]
     return sendConstantContactError(reply, badRequest(messages.map((message) => ({ message }))))
   }
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')

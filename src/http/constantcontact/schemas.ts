@@ -1,4 +1,6 @@
-import { Type } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
+import { SELECTOR_LIMITS } from '../../domain/selectors.js'
+import { INVALID_VALUE_MESSAGE } from '../validation.js'
 
 const Id = Type.String({ minLength: 1, maxLength: 100 })
 const Name = Type.String({ minLength: 1, maxLength: 255 })
@@ -122,32 +124,52 @@ export const ActivitiesQuery = Type.Object({
 export { DryRunQuery } from '../dryRun.js'
 
 /**
- * Documentation of the activity bodies, for the OpenAPI document only: these bodies are checked
- * by the selector parser (src/domain/selectors.ts), which also takes the vendor's own variants
- * (string booleans, `exclude` inside `source`) and answers in Constant Contact's error format.
+ * The activity bodies, validated at the boundary. They take the variants the vendor's own
+ * examples send (booleans as "true"/"false", `exclude` as an id array inside `source`); the rules
+ * across fields (exactly one source, where exclude may stand) are in activityBodies.ts.
  */
-const IdList = (maxItems: number) => Type.Array(Type.String(), { minItems: 1, maxItems })
-const LooseBoolean = Type.Union([Type.Boolean(), Type.Union([Type.Literal('true'), Type.Literal('false')])])
-const ContactIdExclusion = Type.Object({ contact_ids: IdList(500) })
-export const TaggingActivityDocument = Type.Object(
+const ActivityId = Type.String({
+  pattern: '\\S',
+  maxLength: 100,
+  [INVALID_VALUE_MESSAGE]: 'must be a non-empty id of at most 100 characters',
+})
+const IdList = (maxItems: number) => Type.Array(ActivityId, { minItems: 1, maxItems })
+const LooseBoolean = Type.Unsafe<boolean | 'true' | 'false'>({
+  enum: [true, false, 'true', 'false'],
+  [INVALID_VALUE_MESSAGE]: 'must be true or false',
+})
+const ContactIdExclusion = Type.Object(
+  { contact_ids: IdList(SELECTOR_LIMITS.excludeContactIds) },
+  { additionalProperties: false },
+)
+export const TaggingActivityBody = Type.Object(
   {
     source: Type.Object(
       {
-        contact_ids: Type.Optional(IdList(500)),
-        list_ids: Type.Optional(IdList(50)),
-        tag_ids: Type.Optional(IdList(500)),
+        contact_ids: Type.Optional(IdList(SELECTOR_LIMITS.contactIds)),
+        list_ids: Type.Optional(IdList(SELECTOR_LIMITS.listIds)),
+        tag_ids: Type.Optional(IdList(SELECTOR_LIMITS.sourceTagIds)),
         all_active_contacts: Type.Optional(LooseBoolean),
         new_subscriber: Type.Optional(LooseBoolean),
-        exclude: Type.Optional(Type.Union([ContactIdExclusion, IdList(500)])),
+        exclude: Type.Optional(
+          Type.Union([ContactIdExclusion, IdList(SELECTOR_LIMITS.excludeContactIds)], {
+            [INVALID_VALUE_MESSAGE]: 'must be an object with contact_ids, or an array of contact ids',
+          }),
+        ),
       },
-      { description: 'Exactly one of contact_ids, list_ids, tag_ids, all_active_contacts, new_subscriber.' },
+      {
+        additionalProperties: false,
+        description: 'Exactly one of contact_ids, list_ids, tag_ids, all_active_contacts, new_subscriber.',
+      },
     ),
     exclude: Type.Optional(ContactIdExclusion),
-    tag_ids: IdList(500),
+    tag_ids: IdList(SELECTOR_LIMITS.tagIds),
   },
   { additionalProperties: false },
 )
-export const TagDeleteActivityDocument = Type.Object(
-  { tag_ids: IdList(500) },
+export type TaggingActivityBody = Static<typeof TaggingActivityBody>
+
+export const TagDeleteActivityBody = Type.Object(
+  { tag_ids: IdList(SELECTOR_LIMITS.tagIds) },
   { additionalProperties: false },
 )

@@ -87,14 +87,14 @@ for (const dialect of DIALECTS) {
       [{ source: {}, tag_ids: ['x'] }, 'source must have exactly one of'],
       [{ source: { contact_ids: ['a'], list_ids: ['b'] }, tag_ids: ['x'] }, 'got contact_ids, list_ids'],
       [{ source: { contact_ids: ['a'] } }, 'tag_ids is required'],
-      [{ source: { contact_ids: ['a'] }, tag_ids: [] }, 'tag_ids must contain at least one id'],
+      [{ source: { contact_ids: ['a'] }, tag_ids: [] }, 'tag_ids must contain at least 1 item'],
       [
         { source: { contact_ids: Array.from({ length: 501 }, (_, i) => `c${i}`) }, tag_ids: ['x'] },
-        'source.contact_ids must contain at most 500 ids',
+        'source.contact_ids must contain at most 500 items',
       ],
       [
         { source: { list_ids: Array.from({ length: 51 }, (_, i) => `l${i}`) }, tag_ids: ['x'] },
-        'source.list_ids must contain at most 50 ids',
+        'source.list_ids must contain at most 50 items',
       ],
       [
         { source: { contact_ids: ['a'] }, exclude: { contact_ids: ['b'] }, tag_ids: ['x'] },
@@ -108,8 +108,14 @@ for (const dialect of DIALECTS) {
         { source: { all_active_contacts: 'yes' }, tag_ids: ['x'] },
         'source.all_active_contacts must be true or false',
       ],
-      [{ source: { new_subscriber: true }, tag_ids: ['x'], extra: 1 }, 'unknown field extra'],
+      [{ source: { new_subscriber: true }, tag_ids: ['x'], extra: 1 }, 'extra is not a supported field'],
       ['not an object', 'the body must be a JSON object'],
+      [
+        { source: { all_active_contacts: true, exclude: 'x' }, tag_ids: ['x'] },
+        'source.exclude must be an object with contact_ids, or an array of contact ids',
+      ],
+      [{ source: { contact_ids: [1] }, tag_ids: ['x'] }, 'source.contact_ids.0 must be a non-empty id'],
+      [{ source: { contact_ids: ['  '] }, tag_ids: ['x'] }, 'source.contact_ids.0 must be a non-empty id'],
     ])('refuses %j with 400 naming the problem', async (payload, message) => {
       const { status, body } = await v3('POST', '/activities/contacts_taggings_add', payload)
       expect(status).toBe(400)

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { parseTagDeleteRequest, parseTaggingRequest } from '../../../domain/selectors.js'
 import {
   createTagDeleteActivity,
   createTaggingActivity,
@@ -8,6 +7,7 @@ import {
   previewTaggingActivity,
 } from '../../../services/activities.js'
 import { createUndoActivity } from '../../../services/undoActivity.js'
+import { distinctIds, selectorOfTaggingBody } from '../activityBodies.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
 import { presentActivity } from '../presenters.js'
@@ -21,8 +21,8 @@ import {
   ActivitiesQuery,
   DryRunQuery,
   IdParams,
-  TagDeleteActivityDocument,
-  TaggingActivityDocument,
+  TagDeleteActivityBody,
+  TaggingActivityBody,
 } from '../schemas.js'
 
 const NOT_FOUND = { ...ConstantContactErrorsDocument, description: 'No such activity in this account' }
@@ -34,15 +34,13 @@ const CONFLICT = {
 export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   for (const kind of ['contacts_taggings_add', 'contacts_taggings_remove'] as const) {
     const options = {
-      schema: { querystring: DryRunQuery },
+      schema: { querystring: DryRunQuery, body: TaggingActivityBody },
       config: {
-        documentedBody: TaggingActivityDocument,
         documentedResponses: { 201: ActivityDocument, 200: TaggingPreviewDocument },
       },
     }
     app.post(`/activities/${kind}`, options, async (request, reply) => {
-      // The vendor's own examples vary (string booleans, exclude inside source): parsed by hand.
-      const parsed = parseTaggingRequest(request.body)
+      const parsed = selectorOfTaggingBody(request.body)
       if (!parsed.ok) throw badRequest(parsed.problems)
       if (request.query.dry_run) {
         const preview = await previewTaggingActivity(app.database, accountOf(request).locationId, {
@@ -70,19 +68,17 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/activities/contacts_tags_delete',
     {
-      schema: { querystring: DryRunQuery },
-      config: { documentedBody: TagDeleteActivityDocument, documentedResponses: { 201: ActivityDocument } },
+      schema: { querystring: DryRunQuery, body: TagDeleteActivityBody },
+      config: { documentedResponses: { 201: ActivityDocument } },
     },
     async (request, reply) => {
       // Refused rather than ignored: ignoring it would delete tags the caller only meant to preview.
       if (request.query.dry_run)
         throw badRequest([{ message: 'dry_run is not supported for contacts_tags_delete' }])
-      const parsed = parseTagDeleteRequest(request.body)
-      if (!parsed.ok) throw badRequest(parsed.problems)
       const activity = await createTagDeleteActivity(
         app.database,
         accountOf(request).locationId,
-        parsed.tagIds,
+        distinctIds(request.body.tag_ids),
       )
       app.activityQueued()
       return reply.code(201).send(presentActivity(activity))
