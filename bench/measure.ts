@@ -1,0 +1,96 @@
+/**
+ * What every benchmark prints beside its rates: wall seconds, CPU seconds (this process, the
+ * processes it names, and on PostgreSQL every server process: the database's work is part of the
+ * cost), peak RSS, and on PostgreSQL the WAL written.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { sql } from 'kysely'
+import type { Database } from '../src/store/database.js'
+
+const CLOCK_TICKS_PER_SECOND = 100
+
+/** utime + stime of one process, in seconds; 0 when it is gone. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces) start at ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds of every PostgreSQL server process on this machine (backends, WAL writer, checkpointer). */
+export function postgresCpuSeconds(): number {
+  let total = 0
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
+        total += processCpuSeconds(Number(entry))
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total
+}
+
+/** Peak resident set of a process in MB (VmHWM). */
+export function peakRssMb(pid: number = process.pid): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024
+}
+
+async function walPosition(database: Database): Promise<string> {
+  const { rows } = await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(
+    database.kysely,
+  )
+  return rows[0]?.lsn as string
+}
+
+async function walBytesSince(database: Database, from: string): Promise<number> {
+  const { rows } = await sql<{ bytes: string }>`
+    select pg_wal_lsn_diff(pg_current_wal_lsn(), ${from}::pg_lsn)::text as bytes`.execute(database.kysely)
+  return Number(rows[0]?.bytes ?? 0)
+}
+
+export type Measured = { wallS: number; cpuS: number; walBytes: number | null }
+
+/**
+ * Runs `work` and measures it. CPU counts this process, `pids` (e.g. a worker process) and, on
+ * PostgreSQL, the server's processes; other load on the machine during the run is not counted.
+ */
+export async function measure(
+  database: Database,
+  work: () => Promise<void>,
+  pids: readonly number[] = [],
+): Promise<Measured> {
+  const onPostgres = database.dialect === 'postgres'
+  const cpuNow = () =>
+    process.cpuUsage().user / 1e6 +
+    process.cpuUsage().system / 1e6 +
+    pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) +
+    (onPostgres ? postgresCpuSeconds() : 0)
+  const wal = onPostgres ? await walPosition(database) : null
+  const cpu = cpuNow()
+  const started = performance.now()
+  await work()
+  const wallS = (performance.now() - started) / 1000
+  const cpuS = cpuNow() - cpu
+  return { wallS, cpuS, walBytes: wal === null ? null : await walBytesSince(database, wal) }
+}
+
+/** The machine's load while measuring, to print beside the numbers. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+}
+
+export function table(
+  header: readonly string[],
+  rows: ReadonlyArray<ReadonlyArray<string | number>>,
+): string {
+  const cells = [header, ...rows].map((r) => r.map(String))
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
+  return cells.map((r) => r.map((c, i) => c.padStart(widths[i] as number)).join('  ')).join('\n')
+}
