@@ -111,7 +111,6 @@ export async function detachTags(
     .execute()
 }
 
-/** How many live contacts carry each tag. */
 /**
  * Live holders per tag: every holder, counted on the tag index alone, minus the deleted ones
  * (found through the deleted-contacts index). Joining every tag row to its contact instead costs
