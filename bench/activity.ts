@@ -58,7 +58,13 @@ async function startWorker(url: string): Promise<ChildProcess> {
   // The built CLI, as `npm start` runs it (`npm run bench:activity` builds first).
   const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'worker'], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info', ACTIVITY_CHUNK_SIZE: String(CHUNK) },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      DATABASE_BUSY_TIMEOUT_MS: '60000',
+      LOG_LEVEL: 'info',
+      ACTIVITY_CHUNK_SIZE: String(CHUNK),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   await new Promise<void>((resolve, reject) => {
@@ -127,7 +133,7 @@ async function raw(
       const range = { first: ids[0] as string, last: ids[ids.length - 1] as string }
       const pairs: ContactTagPair[] =
         operation === 'add'
-          ? await attachTags(tx, locationId, ids, [...names.keys()], now, range)
+          ? await attachTags(tx, locationId, ids, [...names.keys()], now)
           : await detachTags(tx, locationId, ids, [...names.keys()], range)
       const byContact = new Map<string, string[]>()
       for (const p of pairs)

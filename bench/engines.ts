@@ -9,6 +9,12 @@ import { migrateToLatest } from '../src/store/migrate.js'
 export const BENCH_POSTGRES_URL =
   process.env.TAGBASE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
+/**
+ * The benchmark shares its SQLite file with a worker process and runs long statements: it waits
+ * for the file and its statements as long as they take, where the service would answer 503.
+ */
+export const BENCH_DATABASE_OPTIONS = { timeouts: { busyMs: 60_000, queryMs: 0 } }
+
 /** A fresh, migrated database for one benchmark run, and the DATABASE_URL another process would use. */
 export type BenchEngine = { dialect: DialectName; database: Database; url: string; dispose(): Promise<void> }
 
@@ -16,7 +22,7 @@ export async function openBenchEngine(dialect: DialectName): Promise<BenchEngine
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tagbase-bench-'))
     const url = `sqlite:${join(dir, 'bench.db')}`
-    const database = openDatabase(url)
+    const database = openDatabase(url, BENCH_DATABASE_OPTIONS)
     await migrateToLatest(database)
     return {
       dialect,
@@ -32,7 +38,7 @@ export async function openBenchEngine(dialect: DialectName): Promise<BenchEngine
   const admin = new pg.Client({ connectionString: BENCH_POSTGRES_URL })
   await admin.connect()
   await admin.query(`CREATE SCHEMA ${schema}`)
-  const database = openDatabase(BENCH_POSTGRES_URL, { searchPath: schema })
+  const database = openDatabase(BENCH_POSTGRES_URL, { ...BENCH_DATABASE_OPTIONS, searchPath: schema })
   await migrateToLatest(database)
   return {
     dialect,

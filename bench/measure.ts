@@ -21,18 +21,28 @@ export function processCpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds of every PostgreSQL server process on this machine (backends, WAL writer, checkpointer). */
-export function postgresCpuSeconds(): number {
-  let total = 0
+/** CPU seconds so far of every PostgreSQL server process on this machine, by pid. */
+export function postgresCpuByPid(): Map<number, number> {
+  const byPid = new Map<number, number>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
-        total += processCpuSeconds(Number(entry))
+        byPid.set(Number(entry), processCpuSeconds(Number(entry)))
     } catch {
       // The process ended while we looked.
     }
   }
+  return byPid
+}
+
+/**
+ * Server CPU spent since `before`: each process's growth (a backend that started meanwhile counts
+ * whole; one that ended meanwhile is lost, so this errs low, never negative).
+ */
+function postgresCpuSince(before: ReadonlyMap<number, number>): number {
+  let total = 0
+  for (const [pid, seconds] of postgresCpuByPid()) total += seconds - (before.get(pid) ?? 0)
   return total
 }
 
@@ -67,17 +77,16 @@ export async function measure(
   pids: readonly number[] = [],
 ): Promise<Measured> {
   const onPostgres = database.dialect === 'postgres'
-  const cpuNow = () =>
-    process.cpuUsage().user / 1e6 +
-    process.cpuUsage().system / 1e6 +
-    pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) +
-    (onPostgres ? postgresCpuSeconds() : 0)
+  const clientCpu = () =>
+    (process.cpuUsage().user + process.cpuUsage().system) / 1e6 +
+    pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0)
   const wal = onPostgres ? await walPosition(database) : null
-  const cpu = cpuNow()
+  const serverBefore = onPostgres ? postgresCpuByPid() : new Map<number, number>()
+  const cpu = clientCpu()
   const started = performance.now()
   await work()
   const wallS = (performance.now() - started) / 1000
-  const cpuS = cpuNow() - cpu
+  const cpuS = clientCpu() - cpu + (onPostgres ? postgresCpuSince(serverBefore) : 0)
   return { wallS, cpuS, walBytes: wal === null ? null : await walBytesSince(database, wal) }
 }
 

@@ -19,14 +19,14 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { newFirebaseId } from '../src/domain/ids.js'
 import { type Database, type DialectName, openDatabase } from '../src/store/database.js'
-import { BENCH_POSTGRES_URL } from './engines.js'
+import { BENCH_DATABASE_OPTIONS, BENCH_POSTGRES_URL } from './engines.js'
 
 export type LimitEngine = { database: Database; dispose(): Promise<void> }
 
 export async function openLimitEngine(dialect: DialectName): Promise<LimitEngine> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tagbase-limit-'))
-    const database = openDatabase(`sqlite:${join(dir, 'limit.db')}`)
+    const database = openDatabase(`sqlite:${join(dir, 'limit.db')}`, BENCH_DATABASE_OPTIONS)
     await createMinimalSchema(database)
     return {
       database,
@@ -40,7 +40,7 @@ export async function openLimitEngine(dialect: DialectName): Promise<LimitEngine
   const admin = new pg.Client({ connectionString: BENCH_POSTGRES_URL })
   await admin.connect()
   await admin.query(`CREATE SCHEMA ${schema}`)
-  const database = openDatabase(BENCH_POSTGRES_URL, { searchPath: schema })
+  const database = openDatabase(BENCH_POSTGRES_URL, { ...BENCH_DATABASE_OPTIONS, searchPath: schema })
   await createMinimalSchema(database)
   return {
     database,

@@ -1,4 +1,6 @@
+import { sql } from 'kysely'
 import type { Db } from './database.js'
+import { idsAsTable, isOneOf } from './dialect.js'
 
 export type ContactTagName = { contact_id: string; tag_id: string; name: string }
 
@@ -52,7 +54,9 @@ export async function listTagsOfContacts(
 
 /**
  * Gives every contact every tag in one INSERT ... SELECT; pairs already present are skipped by
- * ON CONFLICT DO NOTHING, so what comes back is exactly what was added.
+ * ON CONFLICT DO NOTHING, so what comes back is exactly what was added. The contacts are the
+ * caller's: live contacts of the location it read (and, on PostgreSQL, locked) in this
+ * transaction; they are not read again. Tags not in the location are left out.
  */
 export async function attachTags(
   db: Db,
@@ -60,7 +64,6 @@ export async function attachTags(
   contactIds: readonly string[],
   tagIds: readonly string[],
   now: string,
-  range?: IdRange,
 ): Promise<ContactTagPair[]> {
   if (contactIds.length === 0 || tagIds.length === 0) return []
   return db.kysely
@@ -68,21 +71,15 @@ export async function attachTags(
     .columns(['location_id', 'contact_id', 'tag_id', 'created_at'])
     .expression((eb) =>
       eb
-        .selectFrom('contacts')
-        .innerJoin('tags', 'tags.location_id', 'contacts.location_id')
+        .selectFrom(idsAsTable(db, contactIds, 'chunk'))
+        .innerJoin('tags', (join) => join.on(sql<boolean>`true`))
         .select((s) => [
-          'contacts.location_id',
-          'contacts.id as contact_id',
+          'tags.location_id',
+          'chunk.id as contact_id',
           'tags.id as tag_id',
           s.val(now).as('created_at'),
         ])
-        .where('contacts.location_id', '=', locationId)
-        .where('contacts.id', 'in', contactIds)
-        .$if(range !== undefined, (q) =>
-          q
-            .where('contacts.id', '>=', range?.first as string)
-            .where('contacts.id', '<=', range?.last as string),
-        )
+        .where('tags.location_id', '=', locationId)
         .where('tags.id', 'in', tagIds),
     )
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
@@ -102,7 +99,7 @@ export async function detachTags(
   return db.kysely
     .deleteFrom('contact_tags')
     .where('location_id', '=', locationId)
-    .where('contact_id', 'in', contactIds)
+    .where(isOneOf(db, 'contact_id', contactIds))
     .$if(range !== undefined, (q) =>
       q.where('contact_id', '>=', range?.first as string).where('contact_id', '<=', range?.last as string),
     )

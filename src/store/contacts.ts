@@ -1,7 +1,7 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
-import { lockingSelectedRows, refreshPlannerStatistics } from './dialect.js'
+import { isOneOf, lockingSelectedRows, refreshPlannerStatistics } from './dialect.js'
 import type { ContactsTable } from './schema.js'
 
 type StoredContact = Selectable<ContactsTable>
@@ -206,7 +206,7 @@ export async function touchContacts(
     .updateTable('contacts')
     .set({ updated_at: now })
     .where('location_id', '=', locationId)
-    .where('id', 'in', ids)
+    .where(isOneOf(db, 'id', ids))
     .$if(range !== undefined, (q) =>
       q.where('id', '>=', range?.first as string).where('id', '<=', range?.last as string),
     )

@@ -67,7 +67,7 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
       const range = { first: ids[0] as string, last: ids[ids.length - 1] as string }
       const pairs =
         operation === 'add'
-          ? await attachTags(tx, activity.location_id, ids, present, lease.now, range)
+          ? await attachTags(tx, activity.location_id, ids, present, lease.now)
           : await detachTags(tx, activity.location_id, ids, present, range)
       const updates = tagUpdatesOf(pairs, tags, operation === 'add' ? 'added' : 'removed')
       return recordTagChunk(step, updates, { processed: ids.length, range })

@@ -125,7 +125,7 @@ async function applyRestorations(
     const range = keyRangeOf(group.contacts)
     for (const pair of await detachTags(tx, locationId, group.contacts, group.remove, range))
       entry(pair.contact_id).tagsRemoved.push(namesById.get(pair.tag_id) as string)
-    for (const pair of await attachTags(tx, locationId, group.contacts, group.add, now, range))
+    for (const pair of await attachTags(tx, locationId, group.contacts, group.add, now))
       entry(pair.contact_id).tagsAdded.push(namesById.get(pair.tag_id) as string)
   }
   // Names in the activity's tag order, as the original activity logged them.
