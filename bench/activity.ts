@@ -187,6 +187,9 @@ async function benchEngineSize(dialect: DialectName, size: number): Promise<Arra
         const run = await endToEnd(database, location.id, kind, e2eTags, removal)
         if (op === 'remove') removal = run.activityId
       }, [workerPid])
+      // The worker refreshes planner statistics after an activity; let it finish, untimed, so the
+      // same-SQL run below does not race it for SQLite's write lock.
+      await new Promise((resolve) => setTimeout(resolve, 3000))
       const operation = op === 'remove' ? 'remove' : 'add'
       const sameSql = await measure(database, async () => {
         await raw(database, location.id, operation, rawTags)

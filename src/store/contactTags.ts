@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './database.js'
-import { idsAsTable, isOneOf } from './dialect.js'
+import { idsAsTable, isOneOf, keepingSelectedRowsFromDeletion } from './dialect.js'
 
 export type ContactTagName = { contact_id: string; tag_id: string; name: string }
 
@@ -56,7 +56,7 @@ export async function listTagsOfContacts(
  * Gives every contact every tag in one INSERT ... SELECT; pairs already present are skipped by
  * ON CONFLICT DO NOTHING, so what comes back is exactly what was added. The contacts are the
  * caller's: live contacts of the location it read (and, on PostgreSQL, locked) in this
- * transaction; they are not read again. Tags not in the location are left out.
+ * transaction; they are not read again. Tags not in the location (or deleted) are left out.
  */
 export async function attachTags(
   db: Db,
@@ -80,7 +80,9 @@ export async function attachTags(
           s.val(now).as('created_at'),
         ])
         .where('tags.location_id', '=', locationId)
-        .where('tags.id', 'in', tagIds),
+        .where('tags.id', 'in', tagIds)
+        // contact_tags has no foreign keys (migration 0008): the tags are held here instead.
+        .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags')),
     )
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
     .returning(['contact_id', 'tag_id'])

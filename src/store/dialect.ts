@@ -18,6 +18,14 @@ export function lockingSelectedRows<Q extends AnySelect>(db: Db, query: Q): Q {
 }
 
 /**
+ * Keeps the selected rows of `table` from being deleted until the transaction ends (FOR KEY SHARE), what a
+ * foreign key check would do, without blocking other readers or non-key updates.
+ */
+export function keepingSelectedRowsFromDeletion<Q extends AnySelect>(db: Db, query: Q, table: string): Q {
+  return db.dialect === 'postgres' ? (query.forKeyShare(table) as Q) : query
+}
+
+/**
  * Claims the selected rows for one worker while others skip them (FOR UPDATE SKIP LOCKED), so
  * concurrent workers each take different rows without waiting. SQLite serialises the claims.
  */
@@ -70,6 +78,8 @@ export function isOneOf(db: Db, column: string, ids: readonly string[]): RawBuil
 /** The ids as a table `alias(id)`, bound as one parameter (see isOneOf). */
 export function idsAsTable<A extends string>(db: Db, ids: readonly string[], alias: A) {
   return db.dialect === 'postgres'
-    ? sql<{ id: string }>`(select unnest(${[...ids]}::text[]) as id)`.as(alias)
+    ? // OFFSET 0 keeps the set-returning function in its own query level, where row locks of the
+      // outer query are allowed.
+      sql<{ id: string }>`(select unnest(${[...ids]}::text[]) as id offset 0)`.as(alias)
     : sql<{ id: string }>`(select value as id from json_each(${JSON.stringify(ids)}))`.as(alias)
 }

@@ -103,13 +103,22 @@ export async function renameTag(
   return result.numUpdatedRows > 0n ? 'renamed' : 'not-found'
 }
 
-/** Deletes the tag; its contact_tags rows go with it (ON DELETE CASCADE). */
+/**
+ * Deletes the tag, then its contact_tags rows (they have no foreign key to cascade from; see
+ * migration 0008). The tag goes first: a writer that locked it FOR KEY SHARE to attach it finishes
+ * before the delete goes on, and the row delete that follows sees what that writer added.
+ */
 export async function deleteTag(db: Db, locationId: string, id: string): Promise<boolean> {
   const result = await db.kysely
     .deleteFrom('tags')
     .where('location_id', '=', locationId)
     .where('id', '=', id)
     .executeTakeFirst()
+  await db.kysely
+    .deleteFrom('contact_tags')
+    .where('location_id', '=', locationId)
+    .where('tag_id', '=', id)
+    .execute()
   return result.numDeletedRows > 0n
 }
 

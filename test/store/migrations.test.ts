@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { attachTags } from '../../src/store/contactTags.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
+import { deleteTag } from '../../src/store/tags.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeContact, makeLocation } from '../helpers/fixtures.js'
 
@@ -16,7 +18,7 @@ for (const dialect of DIALECTS) {
       expect(outcomes.flatMap((o) => o.applied)).toEqual([])
     })
 
-    it('enforce case-normalised tag uniqueness and referential integrity', async () => {
+    it('enforce tag uniqueness; tag rows name only tags that exist (no foreign keys: the writers hold them)', async () => {
       const location = await makeLocation(t.database)
       const now = new Date().toISOString()
       const tag = { location_id: location.id, name: 'dup', created_at: now, updated_at: now }
@@ -31,17 +33,17 @@ for (const dialect of DIALECTS) {
           .execute(),
       ).rejects.toThrow()
       const contactId = await makeContact(t.database, location.id)
-      await expect(
-        t.database.kysely
-          .insertInto('contact_tags')
-          .values({
-            location_id: location.id,
-            contact_id: contactId,
-            tag_id: 'C'.repeat(20),
-            created_at: now,
-          })
-          .execute(),
-      ).rejects.toThrow()
+      // An unknown tag is left out; a known one is attached; deleting the tag takes its rows.
+      expect(
+        await attachTags(t.database, location.id, [contactId], ['C'.repeat(20), 'A'.repeat(20)], now),
+      ).toEqual([{ contact_id: contactId, tag_id: 'A'.repeat(20) }])
+      expect(await deleteTag(t.database, location.id, 'A'.repeat(20))).toBe(true)
+      const left = await t.database.kysely
+        .selectFrom('contact_tags')
+        .select('tag_id')
+        .where('location_id', '=', location.id)
+        .execute()
+      expect(left).toEqual([])
     })
 
     it('refuse activity kinds and states outside the closed sets', async () => {
