@@ -15,15 +15,21 @@ export const BENCH_POSTGRES_URL =
  */
 export const BENCH_DATABASE_OPTIONS = { timeouts: { busyMs: 60_000, queryMs: 0 } }
 
-/** A fresh, migrated database for one benchmark run, and the DATABASE_URL another process would use. */
+/**
+ * A fresh database for one benchmark run (its own SQLite file or PostgreSQL schema), prepared by
+ * `prepare` (the product's migrations unless told), and the DATABASE_URL another process would use.
+ */
 export type BenchEngine = { dialect: DialectName; database: Database; url: string; dispose(): Promise<void> }
 
-export async function openBenchEngine(dialect: DialectName): Promise<BenchEngine> {
+export async function openBenchEngine(
+  dialect: DialectName,
+  prepare: (database: Database) => Promise<unknown> = migrateToLatest,
+): Promise<BenchEngine> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tagbase-bench-'))
     const url = `sqlite:${join(dir, 'bench.db')}`
     const database = openDatabase(url, BENCH_DATABASE_OPTIONS)
-    await migrateToLatest(database)
+    await prepare(database)
     return {
       dialect,
       database,
@@ -39,7 +45,7 @@ export async function openBenchEngine(dialect: DialectName): Promise<BenchEngine
   await admin.connect()
   await admin.query(`CREATE SCHEMA ${schema}`)
   const database = openDatabase(BENCH_POSTGRES_URL, { ...BENCH_DATABASE_OPTIONS, searchPath: schema })
-  await migrateToLatest(database)
+  await prepare(database)
   return {
     dialect,
     database,

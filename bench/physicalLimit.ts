@@ -11,45 +11,14 @@
  * schema would be written; the contacts are inserted in the same (random) order as the product's.
  */
 
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { sql } from 'kysely'
-import pg from 'pg'
 import { newFirebaseId } from '../src/domain/ids.js'
-import { type Database, type DialectName, openDatabase } from '../src/store/database.js'
-import { BENCH_DATABASE_OPTIONS, BENCH_POSTGRES_URL } from './engines.js'
+import type { Database, DialectName } from '../src/store/database.js'
+import { type BenchEngine, openBenchEngine } from './engines.js'
 
-export type LimitEngine = { database: Database; dispose(): Promise<void> }
-
-export async function openLimitEngine(dialect: DialectName): Promise<LimitEngine> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'tagbase-limit-'))
-    const database = openDatabase(`sqlite:${join(dir, 'limit.db')}`, BENCH_DATABASE_OPTIONS)
-    await createMinimalSchema(database)
-    return {
-      database,
-      async dispose() {
-        await database.close()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  }
-  const schema = `tagbase_limit_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: BENCH_POSTGRES_URL })
-  await admin.connect()
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  const database = openDatabase(BENCH_POSTGRES_URL, { ...BENCH_DATABASE_OPTIONS, searchPath: schema })
-  await createMinimalSchema(database)
-  return {
-    database,
-    async dispose() {
-      await database.close()
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`)
-      await admin.end()
-    },
-  }
+/** A fresh database holding only the minimal schema. */
+export function openLimitEngine(dialect: DialectName): Promise<BenchEngine> {
+  return openBenchEngine(dialect, createMinimalSchema)
 }
 
 async function createMinimalSchema(database: Database): Promise<void> {
