@@ -188,7 +188,7 @@ async function benchEngineSize(dialect: DialectName, size: number): Promise<Arra
         if (op === 'remove') removal = run.activityId
       }, [workerPid])
       // The worker refreshes planner statistics after an activity; let it finish, untimed, so the
-      // same-SQL run below does not race it for SQLite's write lock.
+      // same-SQL run below does not wait for it inside its clock.
       await new Promise((resolve) => setTimeout(resolve, 3000))
       const operation = op === 'remove' ? 'remove' : 'add'
       const sameSql = await measure(database, async () => {

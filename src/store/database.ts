@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely'
+import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
 import { ResilientPool } from './resilientPool.js'
 import type { Schema } from './schema.js'
@@ -83,9 +83,32 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   return {
     kysely,
     dialect,
-    transaction: (work) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect })),
+    transaction:
+      dialect === 'sqlite'
+        ? (work) => immediateTransaction(kysely, work)
+        : (work) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect })),
     close: () => kysely.destroy(),
   }
+}
+
+/**
+ * SQLite: BEGIN IMMEDIATE takes the file's write lock at the start, waiting for it up to the busy
+ * timeout. A deferred transaction (Kysely's BEGIN) that reads and then writes fails at once with
+ * SQLITE_BUSY_SNAPSHOT when another process (a worker, `tagbase import`) wrote in between, and
+ * the busy timeout cannot help it.
+ */
+async function immediateTransaction<T>(kysely: Kysely<Schema>, work: (tx: Db) => Promise<T>): Promise<T> {
+  return kysely.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection)
+    try {
+      const result = await work({ kysely: connection, dialect: 'sqlite' })
+      await sql`commit`.execute(connection)
+      return result
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => {})
+      throw error
+    }
+  })
 }
 
 function openSqlite(

@@ -53,4 +53,26 @@ describe('SQLite locked by another process', () => {
       await app.close()
     }
   })
+
+  it('holds the write lock from the start of a transaction, so a write after a read never meets a newer snapshot', async () => {
+    const location = await makeLocation(t.database)
+    const other = new SQLite(sqliteFilename(t.url), { timeout: 0 })
+    try {
+      await t.database.transaction(async (tx) => {
+        await tx.kysely.selectFrom('locations').select('id').where('id', '=', location.id).execute()
+        // Another process writing between our read and our write: with a deferred BEGIN it would
+        // commit and our write would then fail with SQLITE_BUSY_SNAPSHOT; here it has to wait.
+        expect(() =>
+          other.prepare('UPDATE locations SET name = ? WHERE id = ?').run('theirs', location.id),
+        ).toThrow(/locked|busy/i)
+        await tx.kysely.updateTable('locations').set({ name: 'ours' }).where('id', '=', location.id).execute()
+      })
+      const row = other.prepare('SELECT name FROM locations WHERE id = ?').get(location.id) as {
+        name: string
+      }
+      expect(row.name).toBe('ours')
+    } finally {
+      other.close()
+    }
+  })
 })
