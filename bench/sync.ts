@@ -1,5 +1,7 @@
 /**
- * Sync bulk endpoint benchmark (not a test): 1000 existing contacts × 3 tags, added then removed.
+ * Sync bulk endpoint benchmark (not a test), two parts per engine.
+ *
+ * 1. Large requests: 1000 existing contacts × 3 tags, added then removed, one at a time.
  *
  *   http:   POST /contacts/bulk/tags/update/{add|remove} over loopback to the real server
  *   direct: bulkUpdateTags() on the same database in the same process — the same statements
@@ -8,7 +10,11 @@
  * Both run interleaved in one process against one database per engine, so the machine's state is
  * the same for both. ratio = direct p50 / http p50 (1.0 would mean HTTP costs nothing).
  *
- *   npm run bench:sync [-- --rounds 30]   (TAGBASE_BENCH_POSTGRES_URL picks the PostgreSQL server)
+ * 2. Small requests under concurrency (bench/smallRequests.ts): 10 clients, 10 ids × 2 tags each
+ *    request, against a bare Fastify route answering the same JSON in the same run.
+ *
+ *   npm run bench:sync [-- --rounds 30 --small-requests 4000 --engines sqlite,postgres]
+ *   (TAGBASE_BENCH_POSTGRES_URL picks the PostgreSQL server)
  */
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/http/app.js'
@@ -17,11 +23,21 @@ import { createAccessToken, createLocation } from '../src/services/admin.js'
 import { type BulkTagOperation, bulkUpdateTags } from '../src/services/bulkUpdateTags.js'
 import { createContact } from '../src/services/contacts.js'
 import { InProcessRateLimiter } from '../src/services/rateLimiter.js'
+import type { DialectName } from '../src/store/database.js'
 import { type BenchEngine, openBenchEngine } from './engines.js'
+import { loadAverage, table } from './measure.js'
+import { benchSmallRequests, SMALL_REQUEST_CLIENTS, type SmallRequestRun } from './smallRequests.js'
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' } },
+  options: {
+    rounds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '3' },
+    'small-requests': { type: 'string', default: '4000' },
+    engines: { type: 'string', default: 'sqlite,postgres' },
+  },
 })
+const SMALL_REQUESTS = Number(args['small-requests'])
+const ENGINES = (args.engines as string).split(',') as DialectName[]
 const ROUNDS = Number(args.rounds)
 const WARMUP = Number(args.warmup)
 const CONTACTS = 1000
@@ -143,9 +159,10 @@ async function main() {
   console.log(
     `sync bulk benchmark: ${CONTACTS} contacts × ${TAGS.length} tags, ${ROUNDS} rounds (+${WARMUP} warm-up)`,
   )
-  console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
+  console.log(`node ${process.version}, ${new Date().toISOString()}, load average ${loadAverage()}\n`)
   console.log('engine    op      http p50  http p95  direct p50  direct p95  ratio(direct/http p50)')
-  for (const dialect of ['sqlite', 'postgres'] as const) {
+  const small: Array<[DialectName, { product: SmallRequestRun; bare: SmallRequestRun }]> = []
+  for (const dialect of ENGINES) {
     const engine = await openBenchEngine(dialect)
     try {
       const samples = await benchEngine(engine)
@@ -156,14 +173,50 @@ async function main() {
         console.log(
           `${dialect.padEnd(9)} ${op.padEnd(6)} ${fmt(percentile(http, 50))}  ${fmt(percentile(http, 95))}  ${fmt(
             percentile(direct, 50),
-          )}    ${fmt(percentile(direct, 95))}    ${ratio.toFixed(2)}${ratio >= 0.5 ? '' : '  (below target 0.5)'}`,
+          )}    ${fmt(percentile(direct, 95))}    ${ratio.toFixed(2)}${ratio >= 0.8 ? '' : '  (below target 0.8)'}`,
         )
       }
+      if (SMALL_REQUESTS > 0) small.push([dialect, await benchSmallRequests(engine.database, SMALL_REQUESTS)])
     } finally {
       await engine.dispose()
     }
   }
-  console.log('\nlatencies in ms; target ratio ≥ 0.5')
+  console.log('\nlatencies in ms; target ratio ≥ 0.8')
+  if (small.length === 0) return
+  console.log(
+    `\nsmall requests: ${SMALL_REQUESTS} requests of 10 ids × 2 tags, ${SMALL_REQUEST_CLIENTS} concurrent clients, load average ${loadAverage()}`,
+  )
+  const rows = small.flatMap(([dialect, { product, bare }]) => {
+    const target = dialect === 'sqlite' ? 0.2 : 0.1
+    const ratio = product.reqPerS / bare.reqPerS
+    return [
+      [dialect, 'bare', ...runCells(bare), '', ''],
+      [
+        dialect,
+        'tagbase',
+        ...runCells(product),
+        ratio.toFixed(3),
+        `≥ ${target}${ratio >= target ? '' : ' (below)'}`,
+      ],
+    ]
+  })
+  console.log(
+    table(
+      ['engine', 'server', 'req/s', 'p50 ms', 'p99 ms', 'cpu ms/req', 'WAL B/req', 'ratio', 'target'],
+      rows,
+    ),
+  )
+  console.log('cpu ms/req: server CPU (this process and PostgreSQL) per request; target p99 ≤ 50 ms')
+}
+
+function runCells(run: SmallRequestRun): string[] {
+  return [
+    run.reqPerS.toFixed(0),
+    run.p50.toFixed(1),
+    run.p99.toFixed(1),
+    run.serverCpuMsPerRequest.toFixed(2),
+    run.walBytesPerRequest === null ? '-' : run.walBytesPerRequest.toFixed(0),
+  ]
 }
 
 await main()
