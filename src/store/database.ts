@@ -5,6 +5,7 @@ import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDiale
 import pg from 'pg'
 import { ResilientPool } from './resilientPool.js'
 import type { Schema } from './schema.js'
+import { reusingPreparedStatements } from './sqliteStatements.js'
 
 export { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js'
 
@@ -128,7 +129,10 @@ function openSqlite(
   // them (SQLite's advice for long-lived connections); imports refresh them as they grow.
   connection.pragma('analysis_limit = 1000')
   connection.pragma('optimize = 0x10002')
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }), ...(log ? { log } : {}) })
+  return new Kysely<Schema>({
+    dialect: new SqliteDialect({ database: reusingPreparedStatements(connection) }),
+    ...(log ? { log } : {}),
+  })
 }
 
 const INT8_OID = 20
