@@ -1,9 +1,9 @@
 import type { AppliedTagChange } from '../domain/bulkTagOutcomes.js'
 import { touchContacts } from '../store/contacts.js'
-import { attachTags, detachTags, listTagsOfContacts } from '../store/contactTags.js'
+import { attachTags, type ContactTagName, detachTags, listTagsOfContacts } from '../store/contactTags.js'
 import type { Db } from '../store/database.js'
 import { appendContactTagUpdates } from '../store/events.js'
-import { ensureTagsByName, findTagsByName } from '../store/tags.js'
+import { ensureTagsByName } from '../store/tags.js'
 
 /** Normalised tag names to add and to remove (`'all'`: every tag the contact has). */
 export type TagEdit = { add: readonly string[]; remove: readonly string[] | 'all' }
@@ -32,7 +32,7 @@ export async function applyTagEdit(
     tagNames.set(row.tag_id, row.name)
   }
 
-  const removedPairs = await removeTags(tx, locationId, contactIds, edit.remove, tagNames)
+  const removedPairs = await removeTags(tx, locationId, contactIds, edit.remove, before)
   const toAdd = await ensureTagsByName(tx, locationId, edit.add, now)
   for (const tag of toAdd) tagNames.set(tag.id, tag.name)
   const addedPairs = await attachTags(
@@ -70,22 +70,22 @@ export async function applyTagEdit(
   return result
 }
 
+/**
+ * The contacts' current tags were just read (and the contacts are locked), so the tags to remove
+ * are known without another lookup; contacts carrying none of them cost no statement.
+ */
 async function removeTags(
   tx: Db,
   locationId: string,
   contactIds: readonly string[],
   remove: TagEdit['remove'],
-  tagNames: Map<string, string>,
+  current: readonly ContactTagName[],
 ) {
+  if (current.length === 0) return []
   if (remove === 'all') return detachTags(tx, locationId, contactIds, 'all')
-  const tags = await findTagsByName(tx, locationId, remove)
-  for (const tag of tags) tagNames.set(tag.id, tag.name)
-  return detachTags(
-    tx,
-    locationId,
-    contactIds,
-    tags.map((t) => t.id),
-  )
+  const names = new Set(remove)
+  const tagIds = [...new Set(current.filter((row) => names.has(row.name)).map((row) => row.tag_id))]
+  return detachTags(tx, locationId, contactIds, tagIds)
 }
 
 function groupNames(

@@ -47,8 +47,9 @@ export async function findTagsByName(
 }
 
 /**
- * The tags with these (normalised) names, creating the missing ones. ON CONFLICT DO NOTHING
- * makes concurrent creators of the same name converge on one row.
+ * The tags with these (normalised) names, creating the missing ones. Most calls name tags that
+ * exist: they cost the one read. ON CONFLICT DO NOTHING makes concurrent creators of the same
+ * name converge on one row, which the second read returns.
  */
 export async function ensureTagsByName(
   db: Db,
@@ -57,10 +58,28 @@ export async function ensureTagsByName(
   now: string,
 ): Promise<TagRow[]> {
   if (names.length === 0) return []
+  const existing = await findTagsByName(db, locationId, names)
+  if (existing.length === new Set(names).size) return existing
+  const found = new Set(existing.map((t) => t.name))
+  await insertTagsIfAbsent(
+    db,
+    locationId,
+    names.filter((name) => !found.has(name)),
+    now,
+  )
+  return findTagsByName(db, locationId, names)
+}
+
+async function insertTagsIfAbsent(
+  db: Db,
+  locationId: string,
+  names: readonly string[],
+  now: string,
+): Promise<void> {
   await db.kysely
     .insertInto('tags')
     .values(
-      names.map((name) => ({
+      [...new Set(names)].map((name) => ({
         location_id: locationId,
         id: newFirebaseId(),
         name,
@@ -70,7 +89,6 @@ export async function ensureTagsByName(
     )
     .onConflict((oc) => oc.columns(['location_id', 'name']).doNothing())
     .execute()
-  return findTagsByName(db, locationId, names)
 }
 
 /** Inserts a new tag; undefined when the name is taken. */
