@@ -24,10 +24,9 @@ import { sql } from 'kysely'
 import { createTaggingActivity, getActivity } from '../src/services/activities.js'
 import { createLocation } from '../src/services/admin.js'
 import { createUndoActivity } from '../src/services/undoActivity.js'
-import { touchContacts } from '../src/store/contacts.js'
 import { attachTags, type ContactTagPair, detachTags } from '../src/store/contactTags.js'
 import type { Database, DialectName } from '../src/store/database.js'
-import { appendContactTagUpdates } from '../src/store/events.js'
+import { recordContactTagUpdates } from '../src/store/events.js'
 import { ensureTagsByName, type TagRow } from '../src/store/tags.js'
 import { seedContacts } from '../test/helpers/seed.js'
 import { openBenchEngine } from './engines.js'
@@ -138,7 +137,7 @@ async function raw(
       const byContact = new Map<string, string[]>()
       for (const p of pairs)
         byContact.set(p.contact_id, [...(byContact.get(p.contact_id) ?? []), names.get(p.tag_id) as string])
-      await appendContactTagUpdates(
+      await recordContactTagUpdates(
         tx,
         locationId,
         [...byContact].map(([contactId, changed]) => ({
@@ -149,7 +148,6 @@ async function raw(
         { source: 'bench.raw' },
         now,
       )
-      await touchContacts(tx, locationId, [...byContact.keys()], now, range)
       after = ids[ids.length - 1] as string
       return false
     })

@@ -65,7 +65,8 @@ async function walBytesSince(database: Database, from: string): Promise<number> 
   return Number(rows[0]?.bytes ?? 0)
 }
 
-export type Measured = { wallS: number; cpuS: number; walBytes: number | null }
+/** cpuS counts everything below; databaseCpuS is the PostgreSQL server's part of it (0 on SQLite). */
+export type Measured = { wallS: number; cpuS: number; databaseCpuS: number; walBytes: number | null }
 
 /**
  * Runs `work` and measures it. CPU counts this process, `pids` (e.g. a worker process) and, on
@@ -86,8 +87,9 @@ export async function measure(
   const started = performance.now()
   await work()
   const wallS = (performance.now() - started) / 1000
-  const cpuS = clientCpu() - cpu + (onPostgres ? postgresCpuSince(serverBefore) : 0)
-  return { wallS, cpuS, walBytes: wal === null ? null : await walBytesSince(database, wal) }
+  const databaseCpuS = onPostgres ? postgresCpuSince(serverBefore) : 0
+  const cpuS = clientCpu() - cpu + databaseCpuS
+  return { wallS, cpuS, databaseCpuS, walBytes: wal === null ? null : await walBytesSince(database, wal) }
 }
 
 /** The machine's load while measuring, to print beside the numbers. */

@@ -30,6 +30,8 @@ export type SmallRequestRun = {
   p99: number
   /** Server-side CPU milliseconds per request (this process, and the PostgreSQL server's). */
   serverCpuMsPerRequest: number
+  /** The PostgreSQL server's part of it. */
+  databaseCpuMsPerRequest: number
   walBytesPerRequest: number | null
 }
 
@@ -64,6 +66,7 @@ async function measuredLoad(database: Database, plan: LoadPlan): Promise<SmallRe
     p50: percentile(result.latenciesMs, 50),
     p99: percentile(result.latenciesMs, 99),
     serverCpuMsPerRequest: (measured.cpuS / result.requests) * 1000,
+    databaseCpuMsPerRequest: (measured.databaseCpuS / result.requests) * 1000,
     walBytesPerRequest: measured.walBytes === null ? null : measured.walBytes / result.requests,
   }
 }

@@ -1,8 +1,7 @@
 import type { AppliedTagChange } from '../domain/bulkTagOutcomes.js'
-import { touchContacts } from '../store/contacts.js'
 import { attachTags, type ContactTagName, detachTags, listTagsOfContacts } from '../store/contactTags.js'
 import type { Db } from '../store/database.js'
-import { appendContactTagUpdates } from '../store/events.js'
+import { recordContactTagUpdates } from '../store/events.js'
 import { ensureTagsByName } from '../store/tags.js'
 
 /** Normalised tag names to add and to remove (`'all'`: every tag the contact has). */
@@ -60,13 +59,7 @@ export async function applyTagEdit(
     if (tagsAdded.length > 0 || tagsRemoved.length > 0) changed.push({ contactId, tagsAdded, tagsRemoved })
   }
 
-  await appendContactTagUpdates(tx, locationId, changed, { source }, now)
-  await touchContacts(
-    tx,
-    locationId,
-    changed.map((c) => c.contactId),
-    now,
-  )
+  await recordContactTagUpdates(tx, locationId, changed, { source }, now)
   return result
 }
 

@@ -34,6 +34,14 @@ export function claimingSelectedRowsSkippingLocked<Q extends AnySelect>(db: Db, 
 }
 
 /**
+ * Whether several writes can be one statement (PostgreSQL's data-modifying WITH), saving a round
+ * trip each. SQLite has no writes in WITH; its statements cost no round trip anyway.
+ */
+export function writesChainInOneStatement(db: Db): boolean {
+  return db.dialect === 'postgres'
+}
+
+/**
  * A column SQLite's planner must not choose an index for (`+column`): on a range condition it
  * would prefer the rowid/primary key and walk the tenant, instead of seeking a narrower index.
  * PostgreSQL's costs choose well with the plain column.

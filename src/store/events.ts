@@ -1,10 +1,11 @@
-import type { Selectable } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
 import type { TagChange } from '../domain/tags.js'
+import { touchContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
-import { outOfIndexChoice } from './dialect.js'
+import { isOneOf, outOfIndexChoice, writesChainInOneStatement } from './dialect.js'
 import type { EventsTable } from './schema.js'
-import { enqueueDeliveriesAfter, latestEventId } from './webhookDeliveries.js'
+import { enqueueDeliveries, enqueueDeliveriesAfter, latestEventId } from './webhookDeliveries.js'
 import { locationHasWebhooks } from './webhooks.js'
 
 export const CONTACT_TAG_UPDATE = 'ContactTagUpdate'
@@ -38,11 +39,15 @@ async function withWebhookDeliveries<T>(
 }
 
 /**
- * One ContactTagUpdate row per contact whose tags changed, and its webhook deliveries. Callers
- * run this in the transaction that made the change, so an event exists if and only if the
- * change does.
+ * Records that these contacts' tags changed: one ContactTagUpdate event per contact, a pending
+ * webhook delivery of each event to every webhook of the location, and the contacts' updated_at.
+ * Callers run this in the transaction that made the change (with the contacts locked), so an
+ * event and its deliveries exist if and only if the change does.
+ *
+ * PostgreSQL writes all three in one statement per batch (data-modifying WITH), one round trip;
+ * SQLite runs them as three statements in-process.
  */
-export async function appendContactTagUpdates(
+export async function recordContactTagUpdates(
   db: Db,
   locationId: string,
   updates: readonly ContactTagUpdate[],
@@ -50,43 +55,99 @@ export async function appendContactTagUpdates(
   now: string,
 ): Promise<void> {
   if (updates.length === 0) return
-  await withWebhookDeliveries(db, locationId, now, async () => {
-    // Eight parameters a row: batches stay under SQLite's 32766 and PostgreSQL's 65535 limits.
-    for (let start = 0; start < updates.length; start += EVENT_ROWS_PER_STATEMENT) {
-      await insertEventBatch(
-        db,
-        locationId,
-        updates.slice(start, start + EVENT_ROWS_PER_STATEMENT),
-        origin,
-        now,
-      )
-    }
-  })
+  const contactIds = updates.map((u) => u.contactId)
+  if (!writesChainInOneStatement(db))
+    await touchContacts(db, locationId, contactIds, now, keyRangeOf(contactIds))
+  // Eight parameters an event: batches stay under SQLite's 32766 and PostgreSQL's 65535 limits.
+  for (let start = 0; start < updates.length; start += EVENT_ROWS_PER_STATEMENT) {
+    const rows = eventRows(locationId, updates.slice(start, start + EVENT_ROWS_PER_STATEMENT), origin, now)
+    if (writesChainInOneStatement(db)) await touchLogAndQueue(db, locationId, rows, now)
+    else await enqueueDeliveries(db, locationId, await insertEvents(db, rows), now)
+  }
 }
 
 const EVENT_ROWS_PER_STATEMENT = 2000
 
-async function insertEventBatch(
-  db: Db,
+function eventRows(
   locationId: string,
   updates: readonly ContactTagUpdate[],
   origin: EventOrigin,
   now: string,
+): Insertable<EventsTable>[] {
+  return updates.map((u) => ({
+    location_id: locationId,
+    contact_id: u.contactId,
+    type: CONTACT_TAG_UPDATE,
+    tags_added: JSON.stringify(u.tagsAdded),
+    tags_removed: JSON.stringify(u.tagsRemoved),
+    source: origin.source,
+    activity_id: origin.activityId ?? null,
+    created_at: now,
+  }))
+}
+
+/** One statement: touch the contacts, insert the events, queue each event to every webhook. */
+async function touchLogAndQueue(
+  db: Db,
+  locationId: string,
+  rows: readonly Insertable<EventsTable>[],
+  now: string,
 ): Promise<void> {
+  const contactIds = rows.map((r) => r.contact_id)
+  const range = keyRangeOf(contactIds)
   await db.kysely
-    .insertInto('events')
-    .values(
-      updates.map((u) => ({
-        location_id: locationId,
-        contact_id: u.contactId,
-        type: CONTACT_TAG_UPDATE,
-        tags_added: JSON.stringify(u.tagsAdded),
-        tags_removed: JSON.stringify(u.tagsRemoved),
-        source: origin.source,
-        activity_id: origin.activityId ?? null,
-        created_at: now,
-      })),
+    .with('touched', (q) =>
+      q
+        .updateTable('contacts')
+        .set({ updated_at: now })
+        .where('location_id', '=', locationId)
+        .where(isOneOf(db, 'id', contactIds))
+        .$if(range !== undefined, (u) =>
+          u.where('id', '>=', range?.first as string).where('id', '<=', range?.last as string),
+        )
+        .returning('id'),
     )
+    .with('written', (q) =>
+      q
+        .insertInto('events')
+        .values([...rows])
+        .returning(['id', 'contact_id']),
+    )
+    .insertInto('webhook_deliveries')
+    .columns([
+      'location_id',
+      'webhook_id',
+      'event_id',
+      'contact_id',
+      'state',
+      'next_attempt_at',
+      'created_at',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom('written')
+        .innerJoin('webhooks', (join) => join.on('webhooks.location_id', '=', locationId))
+        .select((s) => [
+          'webhooks.location_id',
+          'webhooks.id',
+          'written.id',
+          'written.contact_id',
+          s.val('pending').as('state'),
+          s.val(now).as('next_attempt_at'),
+          s.val(now).as('created_at'),
+        ]),
+    )
+    .execute()
+}
+
+async function insertEvents(
+  db: Db,
+  rows: readonly Insertable<EventsTable>[],
+): Promise<Array<{ id: number; contact_id: string }>> {
+  return db.kysely
+    .insertInto('events')
+    .values([...rows])
+    .returning(['id', 'contact_id'])
     .execute()
 }
 

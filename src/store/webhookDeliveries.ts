@@ -64,6 +64,50 @@ export async function enqueueDeliveriesAfter(
 }
 
 /**
+ * One pending delivery per (webhook of the location, event just written): the events' ids and
+ * contacts as the insert returned them, so exactly these events are queued. No webhook: no rows.
+ */
+export async function enqueueDeliveries(
+  db: Db,
+  locationId: string,
+  events: ReadonlyArray<{ id: number; contact_id: string }>,
+  now: string,
+): Promise<void> {
+  if (events.length === 0) return
+  const written = sql<{
+    id: number
+    contact_id: string
+  }>`(select value ->> 0 as id, value ->> 1 as contact_id from json_each(${JSON.stringify(events.map((e) => [e.id, e.contact_id]))}))`
+  await db.kysely
+    .insertInto('webhook_deliveries')
+    .columns([
+      'location_id',
+      'webhook_id',
+      'event_id',
+      'contact_id',
+      'state',
+      'next_attempt_at',
+      'created_at',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom('webhooks')
+        .innerJoin(written.as('written'), (join) => join.on(sql<boolean>`true`))
+        .select((s) => [
+          'webhooks.location_id',
+          'webhooks.id',
+          'written.id',
+          'written.contact_id',
+          s.val('pending').as('state'),
+          s.val(now).as('next_attempt_at'),
+          s.val(now).as('created_at'),
+        ])
+        .where('webhooks.location_id', '=', locationId),
+    )
+    .execute()
+}
+
+/**
  * Deliveries still owed (pending or in flight), as the partial indexes' predicate: written as the
  * same literal so SQLite and PostgreSQL both prove the indexes apply (a bound parameter would hide
  * it from SQLite's planner). `table` names the alias when the table is joined to itself.

@@ -1,10 +1,9 @@
 import type { ActivitySettings } from '../../domain/activities.js'
 import { groupBy } from '../../domain/collections.js'
 import { type ActivityRow, finishActivity, type Lease, recordChunkProgress } from '../../store/activities.js'
-import { touchContacts } from '../../store/contacts.js'
 import type { ContactTagPair } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
-import { appendContactTagUpdates, type ContactTagUpdate } from '../../store/events.js'
+import { type ContactTagUpdate, recordContactTagUpdates } from '../../store/events.js'
 import type { TagRow } from '../../store/tags.js'
 import { countUpdates, type WrittenRows } from '../writtenRows.js'
 
@@ -83,19 +82,12 @@ export async function recordTagChunk(
 ): Promise<'more'> {
   const { tx, activity, lease } = step
   countUpdates(step.written, updates)
-  await appendContactTagUpdates(
+  await recordContactTagUpdates(
     tx,
     activity.location_id,
     updates,
     { source: `constantcontact.${activity.kind}`, activityId: activity.id },
     lease.now,
-  )
-  await touchContacts(
-    tx,
-    activity.location_id,
-    updates.map((u) => u.contactId),
-    lease.now,
-    chunk.range,
   )
   requireLease(
     await recordChunkProgress(tx, activity, lease, { cursor: chunk.range.last, processed: chunk.processed }),

@@ -1,14 +1,13 @@
 import { groupBy } from '../../domain/collections.js'
 import { decideUndo, UNDO_SKIP_MESSAGES, type UndoDecision } from '../../domain/undo.js'
 import { markActivityStarted, recordChunkProgress } from '../../store/activities.js'
-import { touchContacts } from '../../store/contacts.js'
 import { attachTags, detachTags, keyRangeOf } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
 import {
-  appendContactTagUpdates,
   type ContactTagUpdate,
   countActivityEvents,
   listEventsOfContactsAfter,
+  recordContactTagUpdates,
   selectActivityEventChunk,
   tagChangeOf,
 } from '../../store/events.js'
@@ -70,15 +69,13 @@ export const undoRunner: ActivityKindRunner = {
 
     const updates = await applyRestorations(tx, locationId, decisions, namesById, lease.now)
     countUpdates(written, updates)
-    await appendContactTagUpdates(
+    await recordContactTagUpdates(
       tx,
       locationId,
       updates,
       { source: 'tagbase.undo', activityId: undo.id },
       lease.now,
     )
-    const touched = updates.map((u) => u.contactId)
-    await touchContacts(tx, locationId, touched, lease.now, keyRangeOf(touched))
 
     const skips = decisions.filter((d) => d.kind === 'skip')
     const errors = [...undo.errors]
