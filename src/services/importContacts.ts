@@ -12,9 +12,11 @@ import {
   refreshContactStatistics,
   updateContact as updateContactRow,
 } from '../store/contacts.js'
-import type { Database } from '../store/database.js'
+import { attachTagPairs } from '../store/contactTags.js'
+import type { Database, Db } from '../store/database.js'
+import { type ContactTagUpdate, recordContactTagUpdates } from '../store/events.js'
+import { ensureTagsByName } from '../store/tags.js'
 import { contactColumnsFor, newContactRow } from './contacts.js'
-import { applyTagEdit } from './tagEdits.js'
 
 const IMPORT_SOURCE = 'tagbase.import'
 
@@ -129,8 +131,7 @@ function firstByKey(
  * would have: matches are read for the whole batch at once, so the prefix stops before a row
  * that shares an email or phone with an earlier row of the batch, or matches a contact an
  * earlier row already changed (that row's match depends on the earlier row's write).
- * New contacts are one INSERT; tags are added per distinct tag list with the set-based edit
- * every bulk change uses (one event per contact that changed).
+ * New contacts are one INSERT; every row's tags are added in one more (see addImportedTags).
  */
 async function writeImportBatch(
   database: Database,
@@ -170,6 +171,8 @@ async function writeImportBatch(
     )
     const created: NewContactRow[] = []
     const contactIds: string[] = []
+    // Contacts this batch inserted or updated: their updated_at is `now` already.
+    const writtenAtNow = new Set<string>()
     for (const { row, existing: matched } of plan) {
       const existing = matched ? current.get(matched.id) : undefined
       if (existing) {
@@ -179,34 +182,67 @@ async function writeImportBatch(
           Object.entries(patch).some(
             ([column, value]) => !sameValue(existing[column as keyof ContactRow], value),
           )
-        )
+        ) {
           await updateContactRow(tx, locationId, existing.id, { ...patch, updated_at: now })
+          writtenAtNow.add(existing.id)
+        }
         contactIds.push(existing.id)
       } else {
         const contact = newContactRow(locationId, newFirebaseId(), row.fields, now)
         created.push(contact)
         contactIds.push(contact.id)
+        writtenAtNow.add(contact.id)
       }
     }
     await insertContacts(tx, created)
 
-    const tagged = plan.map((p, i) => ({ tags: p.row.tags, contactId: contactIds[i] as string }))
-    const byTagList = groupBy(
-      tagged.filter((t) => t.tags.length > 0),
-      (t) => JSON.stringify(t.tags),
-      (t) => t.contactId,
+    await addImportedTags(
+      tx,
+      locationId,
+      plan.map((p, i) => ({ contactId: contactIds[i] as string, tags: p.row.tags })),
+      writtenAtNow,
+      now,
     )
-    for (const [tags, ids] of byTagList)
-      await applyTagEdit(
-        tx,
-        locationId,
-        ids,
-        { add: JSON.parse(tags) as string[], remove: [] },
-        IMPORT_SOURCE,
-        now,
-      )
     return { written: plan.length, created: created.length }
   })
+}
+
+/**
+ * Adds each contact its row's tags in one INSERT of (contact, tag) pairs, and logs one event per
+ * contact that gained any, naming them in the row's order. Tags are only ever added, so what the
+ * contacts carried before is not read: the insert returns exactly what it added.
+ */
+async function addImportedTags(
+  tx: Db,
+  locationId: string,
+  rows: ReadonlyArray<{ contactId: string; tags: readonly string[] }>,
+  writtenAtNow: ReadonlySet<string>,
+  now: string,
+): Promise<void> {
+  const names = [...new Set(rows.flatMap((r) => r.tags))]
+  if (names.length === 0) return
+  const idByName = new Map((await ensureTagsByName(tx, locationId, names, now)).map((t) => [t.name, t.id]))
+  const pairs = rows.flatMap((r) =>
+    [...new Set(r.tags)].map((name) => ({ contact_id: r.contactId, tag_id: idByName.get(name) as string })),
+  )
+  const added = await attachTagPairs(tx, locationId, pairs, now)
+  const addedByContact = groupBy(
+    added,
+    (pair) => pair.contact_id,
+    (pair) => pair.tag_id,
+  )
+  const updates: ContactTagUpdate[] = []
+  for (const row of rows) {
+    const tagIds = addedByContact.get(row.contactId)
+    if (!tagIds) continue
+    const gained = new Set(tagIds)
+    updates.push({
+      contactId: row.contactId,
+      tagsAdded: [...new Set(row.tags)].filter((name) => gained.has(idByName.get(name) as string)),
+      tagsRemoved: [],
+    })
+  }
+  await recordContactTagUpdates(tx, locationId, updates, { source: IMPORT_SOURCE }, now, writtenAtNow)
 }
 
 /** Column values compare by value; `extra` (an object) by its JSON. */

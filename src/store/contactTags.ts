@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './database.js'
-import { idsAsTable, isOneOf, keepingSelectedRowsFromDeletion } from './dialect.js'
+import { idsAsTable, isOneOf, keepingSelectedRowsFromDeletion, pairsAsTable } from './dialect.js'
 
 export type ContactTagName = { contact_id: string; tag_id: string; name: string }
 
@@ -82,6 +82,47 @@ export async function attachTags(
         .where('tags.location_id', '=', locationId)
         .where('tags.id', 'in', tagIds)
         // contact_tags has no foreign keys (migration 0008): the tags are held here instead.
+        .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags')),
+    )
+    .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
+    .returning(['contact_id', 'tag_id'])
+    .execute()
+}
+
+/**
+ * Gives each contact its own tags: one INSERT ... SELECT over (contact, tag) pairs, returning the
+ * pairs that were added (present ones are skipped). The contacts are the caller's, as for
+ * attachTags; pairs naming a tag not in the location are left out.
+ */
+export async function attachTagPairs(
+  db: Db,
+  locationId: string,
+  pairs: readonly ContactTagPair[],
+  now: string,
+): Promise<ContactTagPair[]> {
+  if (pairs.length === 0) return []
+  return db.kysely
+    .insertInto('contact_tags')
+    .columns(['location_id', 'contact_id', 'tag_id', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom(
+          pairsAsTable(
+            db,
+            pairs.map((p) => [p.contact_id, p.tag_id] as const),
+            'wanted',
+            ['contact_id', 'tag_id'],
+          ),
+        )
+        .innerJoin('tags', (join) =>
+          join.on('tags.location_id', '=', locationId).onRef('tags.id', '=', 'wanted.tag_id'),
+        )
+        .select((s) => [
+          'tags.location_id',
+          'wanted.contact_id',
+          'tags.id as tag_id',
+          s.val(now).as('created_at'),
+        ])
         .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags')),
     )
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())

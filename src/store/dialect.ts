@@ -51,11 +51,11 @@ export function outOfIndexChoice(db: Db, column: string): RawBuilder<number> {
 }
 
 /**
- * Contacts in creation order, for activity snapshots: PostgreSQL's identity column `seq`, SQLite's
- * rowid (both only grow).
+ * Whether the database numbers new contacts (`seq`) itself: PostgreSQL's identity column does;
+ * on SQLite the writer gives each new contact the next number of its location.
  */
-export function contactCreationOrder(db: Db): RawBuilder<number> {
-  return db.dialect === 'postgres' ? sql<number>`contacts.seq` : sql<number>`contacts.rowid`
+export function numbersContactsItself(db: Db): boolean {
+  return db.dialect === 'postgres'
 }
 
 /**
@@ -90,4 +90,25 @@ export function idsAsTable<A extends string>(db: Db, ids: readonly string[], ali
       // outer query are allowed.
       sql<{ id: string }>`(select unnest(${[...ids]}::text[]) as id offset 0)`.as(alias)
     : sql<{ id: string }>`(select value as id from json_each(${JSON.stringify(ids)}))`.as(alias)
+}
+
+/** Pairs of ids as a table `alias(first, second)`, bound as one parameter per column (see isOneOf). */
+export function pairsAsTable<A extends string, F extends string, S extends string>(
+  db: Db,
+  pairs: ReadonlyArray<readonly [string, string]>,
+  alias: A,
+  columns: readonly [F, S],
+) {
+  const [first, second] = columns.map((c) => sql.id(c))
+  return db.dialect === 'postgres'
+    ? sql<
+        Record<F | S, string>
+      >`(select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) as p(${first}, ${second}) offset 0)`.as(
+        alias,
+      )
+    : sql<
+        Record<F | S, string>
+      >`(select value ->> 0 as ${first}, value ->> 1 as ${second} from json_each(${JSON.stringify(pairs)}))`.as(
+        alias,
+      )
 }

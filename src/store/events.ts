@@ -42,7 +42,8 @@ async function withWebhookDeliveries<T>(
  * Records that these contacts' tags changed: one ContactTagUpdate event per contact, a pending
  * webhook delivery of each event to every webhook of the location, and the contacts' updated_at.
  * Callers run this in the transaction that made the change (with the contacts locked), so an
- * event and its deliveries exist if and only if the change does.
+ * event and its deliveries exist if and only if the change does. Contacts in `writtenAtNow` were
+ * inserted or updated by this transaction with updated_at = now already and are not touched again.
  *
  * PostgreSQL writes all three in one statement per batch (data-modifying WITH), one round trip;
  * SQLite runs them as three statements in-process.
@@ -53,15 +54,20 @@ export async function recordContactTagUpdates(
   updates: readonly ContactTagUpdate[],
   origin: EventOrigin,
   now: string,
+  writtenAtNow: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   if (updates.length === 0) return
-  const contactIds = updates.map((u) => u.contactId)
-  if (!writesChainInOneStatement(db))
+  const toTouch = (batch: readonly ContactTagUpdate[]) =>
+    batch.map((u) => u.contactId).filter((id) => !writtenAtNow.has(id))
+  if (!writesChainInOneStatement(db)) {
+    const contactIds = toTouch(updates)
     await touchContacts(db, locationId, contactIds, now, keyRangeOf(contactIds))
+  }
   // Eight parameters an event: batches stay under SQLite's 32766 and PostgreSQL's 65535 limits.
   for (let start = 0; start < updates.length; start += EVENT_ROWS_PER_STATEMENT) {
-    const rows = eventRows(locationId, updates.slice(start, start + EVENT_ROWS_PER_STATEMENT), origin, now)
-    if (writesChainInOneStatement(db)) await touchLogAndQueue(db, locationId, rows, now)
+    const batch = updates.slice(start, start + EVENT_ROWS_PER_STATEMENT)
+    const rows = eventRows(locationId, batch, origin, now)
+    if (writesChainInOneStatement(db)) await touchLogAndQueue(db, locationId, toTouch(batch), rows, now)
     else await enqueueDeliveries(db, locationId, await insertEvents(db, rows), now)
   }
 }
@@ -90,10 +96,10 @@ function eventRows(
 async function touchLogAndQueue(
   db: Db,
   locationId: string,
+  contactIds: readonly string[],
   rows: readonly Insertable<EventsTable>[],
   now: string,
 ): Promise<void> {
-  const contactIds = rows.map((r) => r.contact_id)
   const range = keyRangeOf(contactIds)
   await db.kysely
     .with('touched', (q) =>
