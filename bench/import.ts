@@ -20,6 +20,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { newFirebaseId } from '../src/domain/ids.js'
 import { createLocation } from '../src/services/admin.js'
+import { insertContacts } from '../src/store/contacts.js'
 import type { Database, DialectName } from '../src/store/database.js'
 import { ensureTagsByName } from '../src/store/tags.js'
 import { openBenchEngine } from './engines.js'
@@ -78,29 +79,27 @@ async function rawWrites(database: Database, locationId: string, rows: Row[]): P
   for (let start = 0; start < rows.length; start += 1000) {
     const slice = rows.slice(start, start + 1000).map((r) => ({ ...r, id: newFirebaseId() }))
     await database.transaction(async (tx) => {
-      await tx.kysely
-        .insertInto('contacts')
-        .values(
-          slice.map((r) => ({
-            location_id: locationId,
-            id: r.id,
-            first_name: r.first,
-            last_name: r.last,
-            name: `${r.first} ${r.last}`,
-            email: r.email,
-            email_lower: r.email,
-            phone: r.phone,
-            company_name: r.company,
-            dnd: 0,
-            extra: '{}',
-            search_text: `${r.first} ${r.last} ${r.email} ${r.phone} ${r.company}`.toLowerCase(),
-            source: 'bench',
-            created_at: now,
-            updated_at: now,
-            subscribed_at: now,
-          })),
-        )
-        .execute()
+      await insertContacts(
+        tx,
+        slice.map((r) => ({
+          location_id: locationId,
+          id: r.id,
+          first_name: r.first,
+          last_name: r.last,
+          name: `${r.first} ${r.last}`,
+          email: r.email,
+          email_lower: r.email,
+          phone: r.phone,
+          company_name: r.company,
+          dnd: 0,
+          extra: {},
+          search_text: `${r.first} ${r.last} ${r.email} ${r.phone} ${r.company}`.toLowerCase(),
+          source: 'bench',
+          created_at: now,
+          updated_at: now,
+          subscribed_at: now,
+        })),
+      )
       await tx.kysely
         .insertInto('contact_tags')
         .values(

@@ -1,7 +1,7 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
-import { isOneOf, lockingSelectedRows, refreshPlannerStatistics } from './dialect.js'
+import { isOneOf, lockingSelectedRows, numbersContactsItself, refreshPlannerStatistics } from './dialect.js'
 import type { ContactsTable } from './schema.js'
 
 type StoredContact = Selectable<ContactsTable>
@@ -34,13 +34,38 @@ function encodePatch(patch: ContactPatch): Updateable<ContactsTable> {
 }
 
 export async function insertContact(db: Db, row: NewContactRow): Promise<void> {
-  await db.kysely.insertInto('contacts').values(encodeNewContact(row)).execute()
+  await insertContacts(db, [row])
 }
 
-/** Many new contacts in one statement (callers keep batches within the engines' parameter limits). */
+/**
+ * Many new contacts in one statement (callers keep batches within the engines' parameter limits),
+ * numbered in the order given. Run it in a transaction on SQLite: the next numbers are read first.
+ */
 export async function insertContacts(db: Db, rows: readonly NewContactRow[]): Promise<void> {
   if (rows.length === 0) return
-  await db.kysely.insertInto('contacts').values(rows.map(encodeNewContact)).execute()
+  const encoded = rows.map(encodeNewContact)
+  await db.kysely
+    .insertInto('contacts')
+    .values(numbersContactsItself(db) ? encoded : await numbered(db, encoded))
+    .execute()
+}
+
+/** SQLite: each new contact gets the next `seq` of its location, in the order given. */
+async function numbered(db: Db, rows: Insertable<ContactsTable>[]): Promise<Insertable<ContactsTable>[]> {
+  const next = new Map<string, number>()
+  for (const locationId of new Set(rows.map((r) => r.location_id))) {
+    const row = await db.kysely
+      .selectFrom('contacts')
+      .select((eb) => eb.fn.max('seq').as('latest'))
+      .where('location_id', '=', locationId)
+      .executeTakeFirst()
+    next.set(locationId, Number(row?.latest ?? 0) + 1)
+  }
+  return rows.map((r) => {
+    const seq = next.get(r.location_id) as number
+    next.set(r.location_id, seq + 1)
+    return { ...r, seq }
+  })
 }
 
 /** The contact in this location, deleted or not. */

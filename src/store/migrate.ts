@@ -21,7 +21,8 @@ export async function pendingMigrations(database: Database): Promise<string[]> {
   return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
 }
 
-async function migratorFor(database: Database): Promise<Migrator> {
+/** The migrator for this database's own schema (tests use it to stop at a given migration). */
+export async function migratorFor(database: Database): Promise<Migrator> {
   return new Migrator({
     db: database.kysely,
     provider: migrationProvider(database.dialect),

@@ -43,6 +43,11 @@ export interface ContactsTable {
   /** When the contact last became subscribed (creation, or resubscription). */
   subscribed_at: string | null
   unsubscribed_at: string | null
+  /**
+   * Creation order within the location, for activity snapshots (only grows). PostgreSQL numbers
+   * contacts itself (identity column); on SQLite store/contacts.ts writes the next number.
+   */
+  seq: Generated<number>
 }
 
 export interface TagsTable {

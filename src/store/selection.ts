@@ -2,17 +2,17 @@ import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely'
 import type { ContactSelector } from '../domain/selectors.js'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
-import { contactCreationOrder, lockingSelectedRows } from './dialect.js'
+import { lockingSelectedRows } from './dialect.js'
 import type { Schema } from './schema.js'
 
-// An activity covers contacts up to the creation order read when it started (contacts are never
-// physically deleted, so it only grows).
-const creationOrder = contactCreationOrder
+// An activity covers contacts up to the creation order (`seq`) read when it started (contacts are
+// never physically deleted, so it only grows).
+const creationOrder = sql.ref<number>('contacts.seq')
 
 export async function latestContactCreationOrder(db: Db, locationId: string): Promise<number> {
   const row = await db.kysely
     .selectFrom('contacts')
-    .select(sql<number | null>`max(${creationOrder(db)})`.as('latest'))
+    .select(sql<number | null>`max(${creationOrder})`.as('latest'))
     .where('location_id', '=', locationId)
     .executeTakeFirst()
   return Number(row?.latest ?? 0)
@@ -35,7 +35,7 @@ function whereSelected<O>(db: Db, query: ContactsQuery<O>, scope: SelectionScope
   let q = query
     .where('contacts.location_id', '=', locationId)
     .where('contacts.deleted_at', 'is', null)
-    .where(creationOrder(db), '<=', scope.snapshotSeq)
+    .where(creationOrder, '<=', scope.snapshotSeq)
   switch (selector.kind) {
     case 'contact_ids':
       q = q.where('contacts.id', 'in', selector.contactIds)

@@ -9,7 +9,7 @@ import {
   type DialectName,
   openDatabase,
 } from '../../src/store/database.js'
-import { migrateToLatest } from '../../src/store/migrate.js'
+import { migrateToLatest, migratorFor } from '../../src/store/migrate.js'
 
 export const POSTGRES_URL = process.env.TAGBASE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -35,17 +35,22 @@ export type TestDatabase = { database: Database; url: string; searchPath?: strin
  */
 const TEST_TIMEOUTS = { connectMs: 20_000, queryMs: 60_000, busyMs: 10_000 }
 
-/** A fresh, migrated database of its own: a temporary SQLite file, or a new PostgreSQL schema. */
+/**
+ * A fresh, migrated database of its own: a temporary SQLite file, or a new PostgreSQL schema.
+ * `upTo` stops after that migration (to test a later one on a populated database).
+ */
 export async function createTestDatabase(
   dialect: DialectName,
   givenOptions: DatabaseOptions = {},
+  upTo?: string,
 ): Promise<TestDatabase> {
+  const migrate = (database: Database) => (upTo ? migrateUpTo(database, upTo) : migrateToLatest(database))
   const options = { ...givenOptions, timeouts: { ...TEST_TIMEOUTS, ...givenOptions.timeouts } }
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tagbase-test-'))
     const url = `sqlite:${join(dir, 'test.db')}`
     const database = openDatabase(url, options)
-    await migrateToLatest(database)
+    await migrate(database)
     return {
       database,
       url,
@@ -58,7 +63,7 @@ export async function createTestDatabase(
   const schema = `${testSchemaPrefix()}${randomBytes(6).toString('hex')}`
   await withAdminClient((client) => client.query(`CREATE SCHEMA ${schema}`))
   const database = openDatabase(POSTGRES_URL, { searchPath: schema, poolSize: 5, ...options })
-  await migrateToLatest(database)
+  await migrate(database)
   return {
     database,
     url: POSTGRES_URL,
@@ -90,4 +95,9 @@ export async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>
   } finally {
     await client.end()
   }
+}
+
+async function migrateUpTo(database: Database, name: string): Promise<void> {
+  const { error } = await (await migratorFor(database)).migrateTo(name)
+  if (error) throw error
 }

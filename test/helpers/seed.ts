@@ -1,4 +1,5 @@
 import { newFirebaseId } from '../../src/domain/ids.js'
+import { insertContacts } from '../../src/store/contacts.js'
 import type { Db } from '../../src/store/database.js'
 
 /**
@@ -9,21 +10,19 @@ export async function seedContacts(db: Db, locationId: string, count: number): P
   const now = new Date().toISOString()
   const ids = Array.from({ length: count }, newFirebaseId)
   for (let start = 0; start < count; start += 1000) {
-    await db.kysely
-      .insertInto('contacts')
-      .values(
-        ids.slice(start, start + 1000).map((id) => ({
-          location_id: locationId,
-          id,
-          dnd: 0,
-          extra: '{}',
-          search_text: '',
-          created_at: now,
-          updated_at: now,
-          subscribed_at: now,
-        })),
-      )
-      .execute()
+    await insertContacts(
+      db,
+      ids.slice(start, start + 1000).map((id) => ({
+        location_id: locationId,
+        id,
+        dnd: 0,
+        extra: {},
+        search_text: '',
+        created_at: now,
+        updated_at: now,
+        subscribed_at: now,
+      })),
+    )
   }
   return ids
 }

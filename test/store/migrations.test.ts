@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { attachTags } from '../../src/store/contactTags.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
@@ -90,6 +91,72 @@ for (const dialect of DIALECTS) {
       expect(events).toHaveLength(2)
       expect(typeof events[0]?.id).toBe('number')
       expect(events[1]!.id).toBeGreaterThan(events[0]!.id)
+    })
+  })
+}
+
+/**
+ * Migration 0009 rebuilds contacts and contact_tags on SQLite (clustered by key): on a populated
+ * database every row, membership and tag survives, and the creation order activities snapshot by
+ * (`seq`) is the order the contacts were created in. PostgreSQL's tables are left as they are.
+ */
+for (const dialect of DIALECTS) {
+  describe(`migration 0009 on a populated ${dialect} database`, () => {
+    it('keeps every contact, tag row and membership, in creation order', async () => {
+      const t = await createTestDatabase(dialect, {}, '0008_lean_tag_writes')
+      try {
+        const k = t.database.kysely
+        const now = new Date().toISOString()
+        await sql`insert into locations (id, name, created_at) values ('L1', 'one', ${now}), ('L2', 'two', ${now})`.execute(
+          k,
+        )
+        // Created in an order unlike id order, across two locations.
+        const created = ['Zc', 'Aa', 'Mm', 'Bb'].map((p, i) => ({
+          id: p.repeat(10),
+          location: i % 2 ? 'L2' : 'L1',
+        }))
+        for (const c of created)
+          await sql`insert into contacts (location_id, id, dnd, extra, search_text, created_at, updated_at)
+            values (${c.location}, ${c.id}, 0, '{}', '', ${now}, ${now})`.execute(k)
+        await sql`insert into tags (location_id, id, name, created_at, updated_at)
+          values ('L1', ${'T'.repeat(20)}, 'kept', ${now}, ${now})`.execute(k)
+        await sql`insert into contact_tags (location_id, contact_id, tag_id, created_at)
+          values ('L1', ${'Zc'.repeat(10)}, ${'T'.repeat(20)}, ${now})`.execute(k)
+        await sql`insert into lists (location_id, id, name, created_at, updated_at)
+          values ('L1', ${'S'.repeat(20)}, 'list', ${now}, ${now})`.execute(k)
+        await sql`insert into list_memberships (location_id, list_id, contact_id, created_at)
+          values ('L1', ${'S'.repeat(20)}, ${'Mm'.repeat(10)}, ${now})`.execute(k)
+
+        expect((await migrateToLatest(t.database)).applied).toContain('0009_clustered_contacts')
+
+        const byLocation = async (location: string) =>
+          (
+            await k
+              .selectFrom('contacts')
+              .select('id')
+              .where('location_id', '=', location)
+              .orderBy('seq')
+              .execute()
+          ).map((r) => r.id)
+        expect(await byLocation('L1')).toEqual(['Zc'.repeat(10), 'Mm'.repeat(10)])
+        expect(await byLocation('L2')).toEqual(['Aa'.repeat(10), 'Bb'.repeat(10)])
+        expect(await k.selectFrom('contact_tags').select(['contact_id', 'tag_id']).execute()).toEqual([
+          { contact_id: 'Zc'.repeat(10), tag_id: 'T'.repeat(20) },
+        ])
+        expect(await k.selectFrom('list_memberships').select('contact_id').execute()).toEqual([
+          { contact_id: 'Mm'.repeat(10) },
+        ])
+        // Contacts created after the migration come after the old ones in their location.
+        const later = await makeContact(t.database, 'L1')
+        expect(await byLocation('L1')).toEqual(['Zc'.repeat(10), 'Mm'.repeat(10), later])
+        // The membership's foreign key still names the rebuilt table: an unknown contact is refused.
+        await expect(
+          sql`insert into list_memberships (location_id, list_id, contact_id, created_at)
+            values ('L1', ${'S'.repeat(20)}, ${'Nn'.repeat(10)}, ${now})`.execute(k),
+        ).rejects.toThrow()
+      } finally {
+        await t.drop()
+      }
     })
   })
 }

@@ -82,6 +82,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     deleted_at: 'null',
     subscribed_at: 'null',
     unsubscribed_at: 'null',
+    seq: 'not null',
   },
   events: {
     location_id: 'not null',
@@ -168,12 +169,9 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
   },
 }
 
-/**
- * Columns one engine has and the Kysely types deliberately leave out: PostgreSQL's creation
- * order of contacts (SQLite uses the rowid); store/selection.ts reads it through `sql`.
- */
+/** Columns one engine has and the Kysely types deliberately leave out (none since migration 0009). */
 const ENGINE_ONLY_COLUMNS: Record<string, Record<string, readonly string[]>> = {
-  postgres: { contacts: ['seq'] },
+  postgres: {},
   sqlite: {},
 }
 

@@ -8,6 +8,7 @@ import * as m0005 from './0005_deleted_contacts.js'
 import * as m0006 from './0006_hardening.js'
 import * as m0007 from './0007_activity_checks.js'
 import * as m0008 from './0008_lean_tag_writes.js'
+import * as m0009 from './0009_clustered_contacts.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0006_hardening': m0006,
   '0007_activity_checks': m0007,
   '0008_lean_tag_writes': m0008,
+  '0009_clustered_contacts': m0009,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

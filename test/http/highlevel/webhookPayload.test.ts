@@ -13,6 +13,7 @@ describe("HighLevel's ContactTagUpdate payload", () => {
         deleted_at: null,
         subscribed_at: null,
         unsubscribed_at: null,
+        seq: 1,
         location_id: 'loc',
         id: 'c1',
         first_name: 'John',
