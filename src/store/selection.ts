@@ -30,7 +30,7 @@ export type SelectionScope = {
 type ContactsQuery<O> = SelectQueryBuilder<Schema, 'contacts', O>
 
 /** The selector as WHERE clauses on `contacts`; every clause starts from the tenant's key. */
-function whereSelected<O>(db: Db, query: ContactsQuery<O>, scope: SelectionScope): ContactsQuery<O> {
+function whereSelected<O>(query: ContactsQuery<O>, scope: SelectionScope): ContactsQuery<O> {
   const { locationId, selector } = scope
   let q = query
     .where('contacts.location_id', '=', locationId)
@@ -67,7 +67,6 @@ function whereSelected<O>(db: Db, query: ContactsQuery<O>, scope: SelectionScope
 
 export async function countSelectedContacts(db: Db, scope: SelectionScope): Promise<number> {
   const row = await whereSelected(
-    db,
     db.kysely.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')),
     scope,
   ).executeTakeFirst()
@@ -87,7 +86,7 @@ export async function selectContactChunk(
 ): Promise<string[]> {
   return lockedIdChunk(
     db,
-    whereSelected(db, db.kysely.selectFrom('contacts').select('contacts.id'), scope),
+    whereSelected(db.kysely.selectFrom('contacts').select('contacts.id'), scope),
     afterId,
     limit,
   )
@@ -160,7 +159,6 @@ export async function countTagChanges(
 ): Promise<{ selected: number; contacts: number; rows: number }> {
   if (tagIds.length === 0) return { selected: await countSelectedContacts(db, scope), contacts: 0, rows: 0 }
   const perContact = whereSelected(
-    db,
     db.kysely.selectFrom('contacts').select((eb) => [
       'contacts.id',
       eb
