@@ -10,7 +10,12 @@ import { type ContactRow, findContactsByIds } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
 import { findEventsByIds, listEventsOfContactsAfter, tagChangeOf } from '../store/events.js'
-import { finishDelivered, finishFailedAttempt, type WebhookDeliveryRow } from '../store/webhookDeliveries.js'
+import {
+  finishDelivered,
+  finishDeliveredOnHealthyEndpoint,
+  finishFailedAttempt,
+  type WebhookDeliveryRow,
+} from '../store/webhookDeliveries.js'
 import { findWebhook, recordEndpointFailure, recordEndpointSuccess } from '../store/webhooks.js'
 import { PLAIN_SIGNING_KEY, type SigningKeySource } from './signingKeySecrets.js'
 import { webhookSigningKey } from './webhooks.js'
@@ -137,6 +142,21 @@ export async function recordAttempts(
   if (!first) return []
   const now = new Date(nowMs).toISOString()
   const endpoint = { location_id: first.delivery.location_id, webhook_id: first.delivery.webhook_id }
+  const statuses = new Set(attempts.map((a) => (a.outcome.ok ? a.outcome.status : null)))
+  const [status] = statuses
+  if (statuses.size === 1 && typeof status === 'number') {
+    // Every attempt was answered alike with 2xx (the usual round): one write.
+    const recorded = new Set(
+      await finishDeliveredOnHealthyEndpoint(
+        database,
+        endpoint,
+        attempts.map((a) => a.delivery.event_id),
+        owner,
+        { status, now },
+      ),
+    )
+    return attempts.map((a) => (recorded.has(a.delivery.event_id) ? 'delivered' : 'lost'))
+  }
   return database.transaction(async (tx) => {
     const results = new Map<WebhookDeliveryRow, AttemptResult>()
     const delivered = attempts.filter((a) => a.outcome.ok)

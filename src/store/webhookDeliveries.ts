@@ -1,9 +1,14 @@
 import { type ExpressionBuilder, type Selectable, sql } from 'kysely'
 import type { WebhookDeliveryState } from '../domain/webhooks.js'
-import type { Db } from './database.js'
-import { claimingSelectedRowsSkippingLocked, refreshPlannerStatistics } from './dialect.js'
+import type { Database, Db } from './database.js'
+import {
+  claimingSelectedRowsSkippingLocked,
+  refreshPlannerStatistics,
+  writesChainInOneStatement,
+} from './dialect.js'
 import type { Lease } from './leases.js'
 import type { Schema, WebhookDeliveriesTable } from './schema.js'
+import { recordEndpointSuccess } from './webhooks.js'
 
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
 
@@ -179,16 +184,18 @@ export async function selectEndpointsWithDueDeliveries(
  * the order check, so its successors wait. SQLite serialises writers.
  */
 export async function claimDueDeliveries(
-  tx: Db,
+  db: Db,
   endpoint: { location_id: string; webhook_id: string },
   lease: Lease,
   limit: number,
 ): Promise<WebhookDeliveryRow[]> {
-  const candidates = await claimingSelectedRowsSkippingLocked(
-    tx,
-    tx.kysely
+  // One statement, no transaction of its own: the due rows are picked (and, on PostgreSQL,
+  // locked, skipping rows another worker is claiming) and leased in the same UPDATE.
+  const due = claimingSelectedRowsSkippingLocked(
+    db,
+    db.kysely
       .selectFrom('webhook_deliveries')
-      .select(['location_id', 'webhook_id', 'event_id'])
+      .select('event_id')
       .where('location_id', '=', endpoint.location_id)
       .where('webhook_id', '=', endpoint.webhook_id)
       .where(OPEN)
@@ -208,9 +215,8 @@ export async function claimDueDeliveries(
       )
       .orderBy('event_id')
       .limit(limit),
-  ).execute()
-  if (candidates.length === 0) return []
-  return tx.kysely
+  )
+  const claimed = await db.kysely
     .updateTable('webhook_deliveries')
     .set((eb) => ({
       state: 'delivering',
@@ -220,13 +226,10 @@ export async function claimDueDeliveries(
     }))
     .where('location_id', '=', endpoint.location_id)
     .where('webhook_id', '=', endpoint.webhook_id)
-    .where(
-      'event_id',
-      'in',
-      candidates.map((c) => c.event_id),
-    )
+    .where('event_id', 'in', due)
     .returningAll()
     .execute()
+  return claimed.sort((a, b) => a.event_id - b.event_id)
 }
 
 /** The delivery `key`, still being delivered under `owner`'s lease. */
@@ -269,6 +272,61 @@ export async function finishDelivered(
     .where('state', '=', 'delivering')
     .where('lease_owner', '=', owner)
     .returning('event_id')
+    .execute()
+  return rows.map((r) => r.event_id)
+}
+
+/**
+ * finishDelivered, and the endpoint's failures in a row reset (recordEndpointSuccess) if any
+ * delivery was recorded, atomically: the common outcome of a group, every attempt answered 2xx.
+ * PostgreSQL: one statement (data-modifying WITH), no transaction of its own; SQLite: both
+ * statements in one transaction.
+ */
+export async function finishDeliveredOnHealthyEndpoint(
+  database: Database,
+  endpoint: { location_id: string; webhook_id: string },
+  eventIds: readonly number[],
+  owner: string,
+  outcome: { status: number; now: string },
+): Promise<number[]> {
+  if (eventIds.length === 0) return []
+  if (!writesChainInOneStatement(database))
+    return database.transaction(async (tx) => {
+      const recorded = await finishDelivered(tx, endpoint, eventIds, owner, outcome)
+      if (recorded.length > 0) await recordEndpointSuccess(tx, endpoint.location_id, endpoint.webhook_id)
+      return recorded
+    })
+  const rows = await database.kysely
+    .with('delivered', (q) =>
+      q
+        .updateTable('webhook_deliveries')
+        .set({
+          state: 'delivered',
+          delivered_at: outcome.now,
+          last_status: outcome.status,
+          last_error: null,
+          lease_owner: null,
+          lease_expires_at: null,
+        })
+        .where('location_id', '=', endpoint.location_id)
+        .where('webhook_id', '=', endpoint.webhook_id)
+        .where('event_id', 'in', eventIds)
+        .where('state', '=', 'delivering')
+        .where('lease_owner', '=', owner)
+        .returning('event_id'),
+    )
+    .with('healthy', (q) =>
+      q
+        .updateTable('webhooks')
+        .set({ consecutive_failures: 0, paused_until: null })
+        .where('location_id', '=', endpoint.location_id)
+        .where('id', '=', endpoint.webhook_id)
+        .where((eb) => eb.or([eb('consecutive_failures', '>', 0), eb('paused_until', 'is not', null)]))
+        .where((eb) => eb.exists(eb.selectFrom('delivered').select('event_id')))
+        .returning('id'),
+    )
+    .selectFrom('delivered')
+    .select('event_id')
     .execute()
   return rows.map((r) => r.event_id)
 }

@@ -158,7 +158,7 @@ export class WebhookDeliveryWorker {
     for (const endpoint of endpoints) {
       const room = Math.min(this.perEndpoint - endpoint.in_flight, free - started)
       if (room <= 0) continue
-      const leased = await this.database.transaction((tx) => claimDueDeliveries(tx, endpoint, lease, room))
+      const leased = await claimDueDeliveries(this.database, endpoint, lease, room)
       if (leased.length === 0) continue
       this.startGroup(leased)
       started += leased.length
