@@ -11,8 +11,12 @@ export type ContactExtra = Record<string, unknown>
 
 /** A contact as the rest of the code sees it: `extra` decoded. */
 export type ContactRow = Omit<StoredContact, 'extra'> & { extra: ContactExtra }
-export type NewContactRow = Omit<Insertable<ContactsTable>, 'extra'> & { extra: ContactExtra }
-export type ContactPatch = Omit<Updateable<ContactsTable>, 'location_id' | 'id' | 'created_at' | 'extra'> & {
+/** `seq` is the store's to give (see insertContacts), never the caller's. */
+export type NewContactRow = Omit<Insertable<ContactsTable>, 'extra' | 'seq'> & { extra: ContactExtra }
+export type ContactPatch = Omit<
+  Updateable<ContactsTable>,
+  'location_id' | 'id' | 'created_at' | 'extra' | 'seq'
+> & {
   extra?: ContactExtra
 }
 
