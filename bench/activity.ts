@@ -31,7 +31,7 @@ import { ensureTagsByName, type TagRow } from '../src/store/tags.js'
 import { seedContacts } from '../test/helpers/seed.js'
 import { openBenchEngine } from './engines.js'
 import { loadAverage, type Measured, measure, peakRssMb, table } from './measure.js'
-import { openLimitEngine, seedLimitContacts, tagAllAtTheLimit } from './physicalLimit.js'
+import { analyzeLimitTables, openLimitEngine, seedLimitContacts, tagAllAtTheLimit } from './physicalLimit.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -173,33 +173,42 @@ async function benchEngineSize(dialect: DialectName, size: number): Promise<Arra
     const e2eTags = await ensureTagsByName(database, location.id, ['bench-e2e-1', 'bench-e2e-2'], now)
     const rawTags = await ensureTagsByName(database, location.id, ['bench-raw-1', 'bench-raw-2'], now)
     const worker = await startWorker(engine.url)
+    // Whatever happens to this run (an error, Ctrl-C), the worker process does not outlive it.
+    const stopWorker = () => worker.kill('SIGKILL')
+    process.once('exit', stopWorker)
     const workerPid = worker.pid as number
     const results: Result[] = []
-    let removal = ''
-    for (const [op, kind] of [
-      ['add', 'contacts_taggings_add'],
-      ['remove', 'contacts_taggings_remove'],
-      ['undo', 'contacts_taggings_undo'],
-    ] as const) {
-      const e2e = await measure(database, async () => {
-        const run = await endToEnd(database, location.id, kind, e2eTags, removal)
-        if (op === 'remove') removal = run.activityId
-      }, [workerPid])
-      // The worker refreshes planner statistics after an activity; let it finish, untimed, so the
-      // same-SQL run below does not wait for it inside its clock.
-      await new Promise((resolve) => setTimeout(resolve, 3000))
-      const operation = op === 'remove' ? 'remove' : 'add'
-      const sameSql = await measure(database, async () => {
-        await raw(database, location.id, operation, rawTags)
-      })
-      const limit = await measure(limitEngine.database, async () => {
-        await tagAllAtTheLimit(limitEngine.database, location.id, operation, ['t1', 't2'], CHUNK)
-      })
-      // Undo's limit is another add: put the tags back where the remove took them off.
-      results.push({ op, e2e, sameSql, limit })
+    let rss = Number.NaN
+    try {
+      let removal = ''
+      for (const [op, kind] of [
+        ['add', 'contacts_taggings_add'],
+        ['remove', 'contacts_taggings_remove'],
+        ['undo', 'contacts_taggings_undo'],
+      ] as const) {
+        const e2e = await measure(database, async () => {
+          const run = await endToEnd(database, location.id, kind, e2eTags, removal)
+          if (op === 'remove') removal = run.activityId
+        }, [workerPid])
+        // The worker refreshes planner statistics after an activity; let it finish, untimed, so the
+        // same-SQL run below does not wait for it inside its clock.
+        await new Promise((resolve) => setTimeout(resolve, 3000))
+        const operation = op === 'remove' ? 'remove' : 'add'
+        const sameSql = await measure(database, async () => {
+          await raw(database, location.id, operation, rawTags)
+        })
+        await analyzeLimitTables(limitEngine.database)
+        const limit = await measure(limitEngine.database, async () => {
+          await tagAllAtTheLimit(limitEngine.database, location.id, operation, ['t1', 't2'], CHUNK)
+        })
+        // Undo's limit is another add: put the tags back where the remove took them off.
+        results.push({ op, e2e, sameSql, limit })
+      }
+      rss = peakRssMb(workerPid)
+    } finally {
+      worker.kill('SIGTERM')
+      process.removeListener('exit', stopWorker)
     }
-    const rss = peakRssMb(workerPid)
-    worker.kill('SIGTERM')
     return results.map(({ op, e2e, sameSql, limit }) => [
       dialect,
       size,

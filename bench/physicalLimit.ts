@@ -51,6 +51,15 @@ export async function seedLimitContacts(
   if (database.dialect === 'postgres') await sql`analyze`.execute(database.kysely)
 }
 
+/**
+ * Fresh planner statistics on PostgreSQL, untimed before each limit run, as the product's worker
+ * refreshes them after each activity: without them the 1M-contact remove, planned on statistics
+ * of an empty contact_tags, took 108 s where the product took 61 s.
+ */
+export async function analyzeLimitTables(database: Database): Promise<void> {
+  if (database.dialect === 'postgres') await sql`analyze`.execute(database.kysely)
+}
+
 /** Adds (or removes) the tags on every contact of the location, chunk by chunk in id order. */
 export async function tagAllAtTheLimit(
   database: Database,

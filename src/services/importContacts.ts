@@ -106,7 +106,7 @@ export async function importContacts(
 }
 
 /** Rows written per transaction: few commits, and well within both engines' parameter limits. */
-export const IMPORT_BATCH_ROWS = 500
+export const IMPORT_BATCH_ROWS = 1000
 
 /** When to refresh the planner's statistics while an import grows the tables (PostgreSQL). */
 const STATISTICS_REFRESH_AFTER_BATCHES = [1, 4, 16]
