@@ -1,6 +1,7 @@
 import { groupBy } from '../../domain/collections.js'
 import { decideUndo, UNDO_SKIP_MESSAGES, type UndoDecision } from '../../domain/undo.js'
 import { markActivityStarted, recordChunkProgress } from '../../store/activities.js'
+import { lockLiveContacts } from '../../store/contacts.js'
 import { attachTags, detachTags, keyRangeOf } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
 import {
@@ -54,6 +55,10 @@ export const undoRunner: ActivityKindRunner = {
     const idsByName = new Map(tags.map((t) => [t.name, t.id]))
     const namesById = new Map(tags.map((t) => [t.id, t.name]))
     const contactIds = changes.map((c) => c.contact_id)
+    // Lock first, then read what happened since: a bulk request or activity changing one of these
+    // contacts meanwhile either committed before (its events are read below) or waits for this
+    // chunk. A contact not locked is deleted (its deletion took the same lock).
+    const live = new Set(await lockLiveContacts(tx, locationId, contactIds))
     const laterByContact = groupBy(
       await listEventsOfContactsAfter(tx, locationId, contactIds, changes[0]?.id as number),
       (event) => event.contact_id,
@@ -62,7 +67,7 @@ export const undoRunner: ActivityKindRunner = {
       decideUndo(
         { contactId: change.contact_id, ...tagChangeOf(change) },
         (laterByContact.get(change.contact_id) ?? []).filter((e) => e.id > change.id).map(tagChangeOf),
-        change.contact_deleted,
+        !live.has(change.contact_id),
         idsByName,
       ),
     )
