@@ -209,8 +209,9 @@ async function writeImportBatch(
 
 /**
  * Adds each contact its row's tags in one INSERT of (contact, tag) pairs, and logs one event per
- * contact that gained any, naming them in the row's order. Tags are only ever added, so what the
- * contacts carried before is not read: the insert returns exactly what it added.
+ * contact that gained any, naming them in the row's order (a row's tags are normalised, each
+ * once). Tags are only ever added, so what the contacts carried before is not read: the insert
+ * returns exactly what it added.
  */
 async function addImportedTags(
   tx: Db,
@@ -223,7 +224,7 @@ async function addImportedTags(
   if (names.length === 0) return
   const idByName = new Map((await ensureTagsByName(tx, locationId, names, now)).map((t) => [t.name, t.id]))
   const pairs = rows.flatMap((r) =>
-    [...new Set(r.tags)].map((name) => ({ contact_id: r.contactId, tag_id: idByName.get(name) as string })),
+    r.tags.map((name) => ({ contact_id: r.contactId, tag_id: idByName.get(name) as string })),
   )
   const added = await attachTagPairs(tx, locationId, pairs, now)
   const addedByContact = groupBy(
@@ -238,7 +239,7 @@ async function addImportedTags(
     const gained = new Set(tagIds)
     updates.push({
       contactId: row.contactId,
-      tagsAdded: [...new Set(row.tags)].filter((name) => gained.has(idByName.get(name) as string)),
+      tagsAdded: row.tags.filter((name) => gained.has(idByName.get(name) as string)),
       tagsRemoved: [],
     })
   }

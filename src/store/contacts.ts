@@ -1,8 +1,8 @@
-import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
+import { type Insertable, type QueryCreator, type Selectable, sql, type Updateable } from 'kysely'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
 import { isOneOf, lockingSelectedRows, numbersContactsItself, refreshPlannerStatistics } from './dialect.js'
-import type { ContactsTable } from './schema.js'
+import type { ContactsTable, Schema } from './schema.js'
 
 type StoredContact = Selectable<ContactsTable>
 
@@ -231,15 +231,26 @@ export async function touchContacts(
   range?: { first: string; last: string },
 ): Promise<void> {
   if (ids.length === 0) return
-  await db.kysely
+  await touchingContacts(db, db.kysely, locationId, ids, now, range).execute()
+}
+
+/** The UPDATE touchContacts runs, built on `q`: on its own, or as the first part of a WITH. */
+export function touchingContacts(
+  db: Db,
+  q: QueryCreator<Schema>,
+  locationId: string,
+  ids: readonly string[],
+  now: string,
+  range?: { first: string; last: string },
+) {
+  return q
     .updateTable('contacts')
     .set({ updated_at: now })
     .where('location_id', '=', locationId)
     .where(isOneOf(db, 'id', ids))
-    .$if(range !== undefined, (q) =>
-      q.where('id', '>=', range?.first as string).where('id', '<=', range?.last as string),
+    .$if(range !== undefined, (u) =>
+      u.where('id', '>=', range?.first as string).where('id', '<=', range?.last as string),
     )
-    .execute()
 }
 
 export type ContactPageQuery = { query?: string; limit: number; startAfterId?: string }

@@ -1,11 +1,16 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { TagChange } from '../domain/tags.js'
-import { touchContacts } from './contacts.js'
+import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
-import { isOneOf, outOfIndexChoice, writesChainInOneStatement } from './dialect.js'
+import { outOfIndexChoice, writesChainInOneStatement } from './dialect.js'
 import type { EventsTable } from './schema.js'
-import { enqueueDeliveries, enqueueDeliveriesAfter, latestEventId } from './webhookDeliveries.js'
+import {
+  enqueueDeliveries,
+  enqueueDeliveriesAfter,
+  latestEventId,
+  PENDING_DELIVERY_COLUMNS,
+} from './webhookDeliveries.js'
 import { locationHasWebhooks } from './webhooks.js'
 
 export const CONTACT_TAG_UPDATE = 'ContactTagUpdate'
@@ -100,18 +105,9 @@ async function touchLogAndQueue(
   rows: readonly Insertable<EventsTable>[],
   now: string,
 ): Promise<void> {
-  const range = keyRangeOf(contactIds)
   await db.kysely
     .with('touched', (q) =>
-      q
-        .updateTable('contacts')
-        .set({ updated_at: now })
-        .where('location_id', '=', locationId)
-        .where(isOneOf(db, 'id', contactIds))
-        .$if(range !== undefined, (u) =>
-          u.where('id', '>=', range?.first as string).where('id', '<=', range?.last as string),
-        )
-        .returning('id'),
+      touchingContacts(db, q, locationId, contactIds, now, keyRangeOf(contactIds)).returning('id'),
     )
     .with('written', (q) =>
       q
@@ -120,15 +116,7 @@ async function touchLogAndQueue(
         .returning(['id', 'contact_id']),
     )
     .insertInto('webhook_deliveries')
-    .columns([
-      'location_id',
-      'webhook_id',
-      'event_id',
-      'contact_id',
-      'state',
-      'next_attempt_at',
-      'created_at',
-    ])
+    .columns(PENDING_DELIVERY_COLUMNS)
     .expression((eb) =>
       eb
         .selectFrom('written')

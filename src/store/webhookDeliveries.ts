@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Selectable, sql } from 'kysely'
+import { type ExpressionBuilder, type QueryCreator, type Selectable, sql } from 'kysely'
 import type { WebhookDeliveryState } from '../domain/webhooks.js'
 import type { Database, Db } from './database.js'
 import {
@@ -13,6 +13,17 @@ import { recordEndpointSuccess } from './webhooks.js'
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>
 
 export type DeliveryKey = Pick<WebhookDeliveryRow, 'location_id' | 'webhook_id' | 'event_id'>
+
+/** The columns every queueing INSERT ... SELECT writes (state 'pending', due now). */
+export const PENDING_DELIVERY_COLUMNS = [
+  'location_id',
+  'webhook_id',
+  'event_id',
+  'contact_id',
+  'state',
+  'next_attempt_at',
+  'created_at',
+] as const
 
 /** The newest event id of a location (0 when none); events written after it have larger ids. */
 export async function latestEventId(db: Db, locationId: string): Promise<number> {
@@ -39,15 +50,7 @@ export async function enqueueDeliveriesAfter(
 ): Promise<void> {
   await db.kysely
     .insertInto('webhook_deliveries')
-    .columns([
-      'location_id',
-      'webhook_id',
-      'event_id',
-      'contact_id',
-      'state',
-      'next_attempt_at',
-      'created_at',
-    ])
+    .columns(PENDING_DELIVERY_COLUMNS)
     .expression((eb) =>
       eb
         .selectFrom('events')
@@ -85,15 +88,7 @@ export async function enqueueDeliveries(
   }>`(select value ->> 0 as id, value ->> 1 as contact_id from json_each(${JSON.stringify(events.map((e) => [e.id, e.contact_id]))}))`
   await db.kysely
     .insertInto('webhook_deliveries')
-    .columns([
-      'location_id',
-      'webhook_id',
-      'event_id',
-      'contact_id',
-      'state',
-      'next_attempt_at',
-      'created_at',
-    ])
+    .columns(PENDING_DELIVERY_COLUMNS)
     .expression((eb) =>
       eb
         .selectFrom('webhooks')
@@ -256,7 +251,19 @@ export async function finishDelivered(
   outcome: { status: number; now: string },
 ): Promise<number[]> {
   if (eventIds.length === 0) return []
-  const rows = await db.kysely
+  const rows = await markingDelivered(db.kysely, endpoint, eventIds, owner, outcome).execute()
+  return rows.map((r) => r.event_id)
+}
+
+/** The UPDATE finishDelivered runs, built on `q`: on its own, or as the first part of a WITH. */
+function markingDelivered(
+  q: QueryCreator<Schema>,
+  endpoint: { location_id: string; webhook_id: string },
+  eventIds: readonly number[],
+  owner: string,
+  outcome: { status: number; now: string },
+) {
+  return q
     .updateTable('webhook_deliveries')
     .set({
       state: 'delivered',
@@ -272,8 +279,6 @@ export async function finishDelivered(
     .where('state', '=', 'delivering')
     .where('lease_owner', '=', owner)
     .returning('event_id')
-    .execute()
-  return rows.map((r) => r.event_id)
 }
 
 /**
@@ -297,24 +302,7 @@ export async function finishDeliveredOnHealthyEndpoint(
       return recorded
     })
   const rows = await database.kysely
-    .with('delivered', (q) =>
-      q
-        .updateTable('webhook_deliveries')
-        .set({
-          state: 'delivered',
-          delivered_at: outcome.now,
-          last_status: outcome.status,
-          last_error: null,
-          lease_owner: null,
-          lease_expires_at: null,
-        })
-        .where('location_id', '=', endpoint.location_id)
-        .where('webhook_id', '=', endpoint.webhook_id)
-        .where('event_id', 'in', eventIds)
-        .where('state', '=', 'delivering')
-        .where('lease_owner', '=', owner)
-        .returning('event_id'),
-    )
+    .with('delivered', (q) => markingDelivered(q, endpoint, eventIds, owner, outcome))
     .with('healthy', (q) =>
       q
         .updateTable('webhooks')
