@@ -5,6 +5,11 @@ import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDiale
 import pg from 'pg'
 import { ResilientPool } from './resilientPool.js'
 import type { Schema } from './schema.js'
+import {
+  BACKSTOP_PAGES,
+  type BackgroundCheckpoints,
+  startBackgroundCheckpoints,
+} from './sqliteCheckpoints.js'
 import { reusingPreparedStatements } from './sqliteStatements.js'
 
 export { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable.js'
@@ -77,26 +82,33 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   const dialect = dialectOf(url)
   const log = options.onQuery ? (event: LogEvent) => options.onQuery?.(event.query) : undefined
   const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...options.timeouts }
-  const kysely =
-    dialect === 'sqlite'
-      ? openSqlite(sqliteFilename(url), timeouts, log)
-      : openPostgres(url, options, timeouts, log)
+  if (dialect === 'sqlite') {
+    const { kysely, checkpoints } = openSqlite(sqliteFilename(url), timeouts, log)
+    return {
+      kysely,
+      dialect,
+      transaction: (work) => immediateTransaction(kysely, work),
+      async close() {
+        // The checkpointer's connection first: the last connection to close removes the WAL.
+        await checkpoints?.stop()
+        await kysely.destroy()
+      },
+    }
+  }
+  const kysely = openPostgres(url, options, timeouts, log)
   return {
     kysely,
     dialect,
-    transaction:
-      dialect === 'sqlite'
-        ? (work) => immediateTransaction(kysely, work)
-        : (work) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect })),
+    transaction: (work) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect })),
     close: () => kysely.destroy(),
   }
 }
 
 /**
- * SQLite: BEGIN IMMEDIATE takes the file's write lock at the start, waiting for it up to the busy
- * timeout. A deferred transaction (Kysely's BEGIN) that reads and then writes fails at once with
- * SQLITE_BUSY_SNAPSHOT when another process (a worker, `tagbase import`) wrote in between, and
- * the busy timeout cannot help it.
+ * SQLite transactions begin IMMEDIATE, taking the file's write lock at the start and waiting for
+ * it up to the busy timeout: a deferred transaction (Kysely's BEGIN) that reads and then writes
+ * fails at once with SQLITE_BUSY_SNAPSHOT when another process (a worker, `tagbase import`) wrote
+ * in between, and the busy timeout cannot help it.
  */
 async function immediateTransaction<T>(kysely: Kysely<Schema>, work: (tx: Db) => Promise<T>): Promise<T> {
   return kysely.connection().execute(async (connection) => {
@@ -116,7 +128,7 @@ function openSqlite(
   filename: string,
   timeouts: DatabaseTimeouts,
   log?: (event: LogEvent) => void,
-): Kysely<Schema> {
+): { kysely: Kysely<Schema>; checkpoints: BackgroundCheckpoints | null } {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
   const connection = new SQLite(filename)
   // WAL lets readers in other processes (the CLI) work while the server writes.
@@ -129,10 +141,16 @@ function openSqlite(
   // them (SQLite's advice for long-lived connections); imports refresh them as they grow.
   connection.pragma('analysis_limit = 1000')
   connection.pragma('optimize = 0x10002')
-  return new Kysely<Schema>({
+  let checkpoints: BackgroundCheckpoints | null = null
+  if (filename !== ':memory:') {
+    connection.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+    checkpoints = startBackgroundCheckpoints(filename)
+  }
+  const kysely = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: reusingPreparedStatements(connection) }),
     ...(log ? { log } : {}),
   })
+  return { kysely, checkpoints }
 }
 
 const INT8_OID = 20
