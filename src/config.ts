@@ -15,6 +15,8 @@ export type Config = {
   host: string
   databaseUrl: string
   databaseTimeouts: DatabaseTimeouts
+  /** PostgreSQL: named prepared statements (off behind a pooler that drops them). */
+  databasePreparedStatements: boolean
   logLevel: string
   /** Run an activity worker inside `tagbase serve` (ACTIVITY_WORKER=off leaves it to `tagbase worker`). */
   workerInServe: boolean
@@ -57,6 +59,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryMs: count('DATABASE_QUERY_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.queryMs),
       busyMs: count('DATABASE_BUSY_TIMEOUT_MS', DEFAULT_DATABASE_TIMEOUTS.busyMs),
     },
+    databasePreparedStatements: onOff(
+      'DATABASE_PREPARED_STATEMENTS',
+      env.DATABASE_PREPARED_STATEMENTS ?? 'on',
+    ),
     logLevel: env.LOG_LEVEL ?? 'info',
     workerInServe: onOff('ACTIVITY_WORKER', env.ACTIVITY_WORKER ?? 'on'),
     activityChunkSize: count('ACTIVITY_CHUNK_SIZE', DEFAULT_ACTIVITY_SETTINGS.chunkSize),

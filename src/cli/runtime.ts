@@ -24,6 +24,7 @@ export async function openMigrated(onConnectionError?: (error: Error) => void): 
   }
   return openDatabase(config.databaseUrl, {
     timeouts: config.databaseTimeouts,
+    preparedStatements: config.databasePreparedStatements,
     ...(onConnectionError ? { onConnectionError } : {}),
   })
 }

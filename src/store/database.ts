@@ -40,6 +40,8 @@ export interface DatabaseOptions {
   applicationName?: string
   /** A pooled connection failed (terminated, reset); it is dropped and the process goes on. */
   onConnectionError?: (error: Error) => void
+  /** PostgreSQL: run statements as named prepared statements (store/resilientPool.ts); default on. */
+  preparedStatements?: boolean
 }
 
 export type DatabaseTimeouts = {
@@ -182,7 +184,11 @@ function openPostgres(
       : {}),
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   })
-  const resilient = new ResilientPool(pool, options.onConnectionError ?? (() => {}))
+  const resilient = new ResilientPool(
+    pool,
+    options.onConnectionError ?? (() => {}),
+    options.preparedStatements ?? true,
+  )
   return new Kysely<Schema>({
     dialect: new PostgresDialect({ pool: resilient }),
     ...(log ? { log } : {}),

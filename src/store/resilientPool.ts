@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely'
 import type pg from 'pg'
 import { DatabaseUnavailableError } from './unavailable.js'
@@ -20,6 +21,8 @@ export class ResilientPool implements PostgresPool {
   constructor(
     private readonly pool: pg.Pool,
     private readonly onConnectionError: (error: Error) => void,
+    /** Off behind a pooler that does not keep them (PgBouncer in transaction mode before 1.21). */
+    private readonly preparedStatements = true,
   ) {
     pool.on('error', (error) => onConnectionError(error))
     // Every connected client keeps a listener of its own for its whole life, so no hand-over between
@@ -37,7 +40,7 @@ export class ResilientPool implements PostgresPool {
     }
     let guarded = this.clients.get(client)
     if (!guarded) {
-      guarded = new GuardedClient(client, this.onConnectionError)
+      guarded = new GuardedClient(client, this.onConnectionError, this.preparedStatements)
       this.clients.set(client, guarded)
     }
     guarded.checkOut()
@@ -49,8 +52,38 @@ export class ResilientPool implements PostgresPool {
   }
 }
 
+/**
+ * Statements run as named prepared statements, at most this many per connection (then unnamed):
+ * PostgreSQL parses and analyses each text once per connection instead of on every execution
+ * (the product runs a few dozen texts; those with one placeholder per id vary by list length,
+ * hence the cap, which bounds the server memory they take).
+ */
+export const PREPARED_STATEMENTS_PER_CONNECTION = 200
+/**
+ * Only statements with few parameters are prepared: after five runs PostgreSQL may switch a
+ * prepared statement to a generic plan, which for the statements over hundreds of ids (a
+ * 1000-id bulk request, an activity chunk) made them 1.5-3x slower; planning is a small part of
+ * those, and most of a small request's.
+ */
+export const PREPARED_STATEMENT_MAX_PARAMETERS = 200
+
+const statementNames = new Map<string, string>()
+
+/** A short name for a statement text, the same in every connection. */
+function statementNameOf(text: string): string {
+  let name = statementNames.get(text)
+  if (name === undefined) {
+    name = `tb_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`
+    // The texts are the product's own, a few hundred; the bound is for the per-length ones.
+    if (statementNames.size >= 4 * PREPARED_STATEMENTS_PER_CONNECTION) statementNames.clear()
+    statementNames.set(text, name)
+  }
+  return name
+}
+
 class GuardedClient implements PostgresPoolClient {
   private broken: DatabaseUnavailableError | undefined
+  private readonly prepared = new Set<string>()
   private readonly onClientError = (error: Error) => {
     this.broken ??= new DatabaseUnavailableError('connection', error)
     this.onConnectionError(error)
@@ -59,6 +92,7 @@ class GuardedClient implements PostgresPoolClient {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly onConnectionError: (error: Error) => void,
+    private readonly preparing: boolean,
   ) {}
 
   checkOut(): void {
@@ -74,15 +108,34 @@ class GuardedClient implements PostgresPoolClient {
   private async run<R>(text: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
     if (this.broken) throw this.broken
     try {
-      return (await this.client.query(text, [...parameters])) as unknown as PostgresQueryResult<R>
+      return (await this.client.query(
+        this.queryConfig(text, parameters),
+      )) as unknown as PostgresQueryResult<R>
     } catch (error) {
       if (isConnectionFailure(error)) {
+        this.broken ??= new DatabaseUnavailableError('connection', error)
+        throw this.broken
+      }
+      if (isStalePreparedStatement(error)) {
+        // Its table changed shape under the statement (a migration by another process): a new
+        // connection prepares it again; this one answers unavailable once.
         this.broken ??= new DatabaseUnavailableError('connection', error)
         throw this.broken
       }
       if (isServerUnavailable(error)) throw new DatabaseUnavailableError('server', error)
       throw error
     }
+  }
+
+  private queryConfig(text: string, parameters: ReadonlyArray<unknown>): pg.QueryConfig {
+    const values = [...parameters]
+    if (!this.preparing || values.length > PREPARED_STATEMENT_MAX_PARAMETERS) return { text, values }
+    const name = statementNameOf(text)
+    if (!this.prepared.has(name)) {
+      if (this.prepared.size >= PREPARED_STATEMENTS_PER_CONNECTION) return { text, values }
+      this.prepared.add(name)
+    }
+    return { name, text, values }
   }
 
   release(): void {
@@ -106,6 +159,13 @@ function isConnectionFailure(error: unknown): boolean {
   const state = sqlState(error)
   if (state === undefined) return true // node socket errors and pg's own (timeouts, terminated)
   return state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03'
+}
+
+function isStalePreparedStatement(error: unknown): boolean {
+  return (
+    sqlState(error) === '0A000' &&
+    /cached plan must not change result type/.test(String((error as Error).message))
+  )
 }
 
 /**
