@@ -12,15 +12,19 @@ import {
   tagsAfter,
 } from '../domain/index.js'
 import {
+  type ConsentCounts,
   type ContactFilter,
   type ContactPatch,
   type ContactRow,
+  countContactsByConsent,
+  countContactsFiltered,
   countLiveContacts,
   findContact,
   findContactHomes,
   findLiveContactByEmail,
   findLiveContactByPhone,
   insertContact,
+  type KeysetPage,
   listContactsFiltered,
   listLiveContacts,
   lockAndReadLiveContacts,
@@ -412,13 +416,32 @@ export async function contactLinks(
   return links
 }
 
-/** A keyset page of contacts filtered by status, tags and lists (the Constant Contact listing). */
+/**
+ * A keyset page of contacts matching every filter (the Constant Contact listing), and with
+ * `withCount` how many match in all pages.
+ */
 export async function listContactsByFilter(
   database: Database,
   locationId: string,
   filter: ContactFilter,
-): Promise<ContactView[]> {
-  return withTagNames(database, locationId, await listContactsFiltered(database, locationId, filter))
+  page: KeysetPage,
+  withCount = false,
+): Promise<{ contacts: ContactView[]; count?: number }> {
+  const rows = await listContactsFiltered(database, locationId, filter, page)
+  const contacts = await withTagNames(database, locationId, rows)
+  if (!withCount) return { contacts }
+  return { contacts, count: await countContactsFiltered(database, locationId, filter) }
+}
+
+/** The tenant's live contacts by consent; new subscribers: subscribed in the last `newSubscriberDays`. */
+export async function contactConsentCounts(
+  database: Database,
+  locationId: string,
+  newSubscriberDays: number,
+  now = new Date(),
+): Promise<ConsentCounts> {
+  const since = new Date(now.getTime() - newSubscriberDays * 86_400_000).toISOString()
+  return countContactsByConsent(database, locationId, since)
 }
 
 /**

@@ -1,4 +1,11 @@
-import { type Insertable, type QueryCreator, type Selectable, sql, type Updateable } from 'kysely'
+import {
+  type Insertable,
+  type QueryCreator,
+  type Selectable,
+  type SelectQueryBuilder,
+  sql,
+  type Updateable,
+} from 'kysely'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
 import { isOneOf, lockingSelectedRows, numbersContactsItself, refreshPlannerStatistics } from './dialect.js'
@@ -328,8 +335,38 @@ export type ContactFilter = {
   listIds?: readonly string[]
   /** The contact whose email is this, compared case-insensitively (pass it lower-cased). */
   emailLower?: string
-  afterId?: string
-  limit: number
+  /** ISO instants (as stored: `toISOString()`), `after` inclusive, `before` exclusive. */
+  createdAfter?: string
+  createdBefore?: string
+  updatedAfter?: string
+  updatedBefore?: string
+}
+
+export type KeysetPage = { afterId?: string; limit: number }
+
+type FilteredContacts<O> = SelectQueryBuilder<Schema, 'contacts', O>
+
+/** Every given filter as WHERE clauses, the tenant's key first. */
+function whereFiltered<O>(
+  query: FilteredContacts<O>,
+  locationId: string,
+  filter: ContactFilter,
+): FilteredContacts<O> {
+  let q = query.where('contacts.location_id', '=', locationId)
+  if (filter.status === 'deleted') q = q.where('contacts.deleted_at', 'is not', null)
+  else q = q.where('contacts.deleted_at', 'is', null)
+  if (filter.status === 'active') q = q.where('contacts.unsubscribed_at', 'is', null)
+  if (filter.status === 'unsubscribed') q = q.where('contacts.unsubscribed_at', 'is not', null)
+  const tagIds = filter.tagIds ?? []
+  if (tagIds.length > 0) q = q.where((eb) => carriesAnyTag(eb, locationId, tagIds))
+  const listIds = filter.listIds ?? []
+  if (listIds.length > 0) q = q.where((eb) => inAnyList(eb, locationId, listIds))
+  if (filter.emailLower !== undefined) q = q.where('contacts.email_lower', '=', filter.emailLower)
+  if (filter.createdAfter !== undefined) q = q.where('contacts.created_at', '>=', filter.createdAfter)
+  if (filter.createdBefore !== undefined) q = q.where('contacts.created_at', '<', filter.createdBefore)
+  if (filter.updatedAfter !== undefined) q = q.where('contacts.updated_at', '>=', filter.updatedAfter)
+  if (filter.updatedBefore !== undefined) q = q.where('contacts.updated_at', '<', filter.updatedBefore)
+  return q
 }
 
 /** A keyset page (id order) of contacts matching every given filter. */
@@ -337,22 +374,86 @@ export async function listContactsFiltered(
   db: Db,
   locationId: string,
   filter: ContactFilter,
+  page: KeysetPage,
 ): Promise<ContactRow[]> {
-  let query = db.kysely
+  const query = whereFiltered(db.kysely.selectFrom('contacts').selectAll('contacts'), locationId, filter)
+  return decodeContacts(
+    await query
+      .$if(page.afterId !== undefined, (q) => q.where('contacts.id', '>', page.afterId as string))
+      .orderBy('contacts.id')
+      .limit(page.limit)
+      .execute(),
+  )
+}
+
+/** How many contacts match every given filter (all pages). */
+export async function countContactsFiltered(
+  db: Db,
+  locationId: string,
+  filter: ContactFilter,
+): Promise<number> {
+  const row = await whereFiltered(
+    db.kysely.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')),
+    locationId,
+    filter,
+  ).executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+export type ConsentCounts = {
+  total: number
+  explicit: number
+  implicit: number
+  pending: number
+  unsubscribed: number
+  /** Subscribed at or after the given instant (and not unsubscribed since). */
+  newSubscribers: number
+}
+
+/**
+ * The tenant's live contacts by consent, in one pass: unsubscribed ones, then the others by the
+ * permission they were given (`permissionToSend` in `extra`; none given counts as implicit, as the
+ * contact is shown). Contacts `not_set` or on `temp_hold` are in the total only.
+ */
+export async function countContactsByConsent(
+  db: Db,
+  locationId: string,
+  newSubscriberSince: string,
+): Promise<ConsentCounts> {
+  const permission =
+    db.dialect === 'postgres'
+      ? sql<string | null>`(contacts.extra::jsonb ->> 'permissionToSend')`
+      : sql<string | null>`json_extract(contacts.extra, '$.permissionToSend')`
+  const subscribed = sql<boolean>`contacts.unsubscribed_at is null`
+  const row = await db.kysely
     .selectFrom('contacts')
-    .selectAll('contacts')
+    .select([
+      sql<number>`count(*)`.as('total'),
+      sql<number>`coalesce(sum(case when ${subscribed} and ${permission} = 'explicit' then 1 else 0 end), 0)`.as(
+        'explicit',
+      ),
+      sql<number>`coalesce(sum(case when ${subscribed} and ${permission} = 'pending_confirmation' then 1 else 0 end), 0)`.as(
+        'pending',
+      ),
+      sql<number>`coalesce(sum(case when ${subscribed} and coalesce(${permission}, 'implicit') = 'implicit' then 1 else 0 end), 0)`.as(
+        'implicit',
+      ),
+      sql<number>`coalesce(sum(case when ${subscribed} then 0 else 1 end), 0)`.as('unsubscribed'),
+      sql<number>`coalesce(sum(case when ${subscribed} and contacts.subscribed_at >= ${newSubscriberSince} then 1 else 0 end), 0)`.as(
+        'new_subscribers',
+      ),
+    ])
     .where('contacts.location_id', '=', locationId)
-  if (filter.status === 'deleted') query = query.where('contacts.deleted_at', 'is not', null)
-  else query = query.where('contacts.deleted_at', 'is', null)
-  if (filter.status === 'active') query = query.where('contacts.unsubscribed_at', 'is', null)
-  if (filter.status === 'unsubscribed') query = query.where('contacts.unsubscribed_at', 'is not', null)
-  const tagIds = filter.tagIds ?? []
-  if (tagIds.length > 0) query = query.where((eb) => carriesAnyTag(eb, locationId, tagIds))
-  const listIds = filter.listIds ?? []
-  if (listIds.length > 0) query = query.where((eb) => inAnyList(eb, locationId, listIds))
-  if (filter.emailLower !== undefined) query = query.where('contacts.email_lower', '=', filter.emailLower)
-  if (filter.afterId !== undefined) query = query.where('contacts.id', '>', filter.afterId)
-  return decodeContacts(await query.orderBy('contacts.id').limit(filter.limit).execute())
+    .where('contacts.deleted_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  return {
+    total: Number(row.total),
+    explicit: Number(row.explicit),
+    implicit: Number(row.implicit),
+    pending: Number(row.pending),
+    unsubscribed: Number(row.unsubscribed),
+    newSubscribers: Number(row.new_subscribers),
+  }
 }
 
 /** These contacts of the location, deleted ones included (in no particular order). */

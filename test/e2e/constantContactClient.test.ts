@@ -80,6 +80,40 @@ for (const dialect of DIALECTS) {
       const one = await cc.contacts.getContactById(ids[2] as string)
       expect(one.data.taggings).toEqual([other.tag_id])
 
+      // Look the contact up by email, then act on it: the vendor's documented flow.
+      const byEmail = await cc.contacts.getAllContacts(undefined, 'ATT2@Example.com')
+      expect(byEmail.data.contacts?.map((c) => c.contact_id)).toEqual([ids[2]])
+      const nobody = await cc.contacts.getAllContacts(undefined, 'nobody@nowhere.com')
+      expect(nobody.data.contacts).toEqual([])
+      const countedPage = await cc.contacts.getAllContacts(
+        'all',
+        undefined,
+        undefined,
+        undefined,
+        other.tag_id,
+        undefined,
+        undefined,
+        '2000-01-01',
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        true,
+        2,
+      )
+      expect(countedPage.data.contacts).toHaveLength(2)
+      expect(countedPage.data.contacts_count).toBe(4)
+      const consent = await cc.contacts.getContactCounts('new_subscriber')
+      expect(consent.data).toEqual({
+        total: 10,
+        explicit: 0,
+        implicit: 10,
+        pending: 0,
+        unsubscribed: 0,
+        new_subscriber: 10,
+      })
+
       const counted = await cc.tags.getTag(other.tag_id as string, true)
       expect(counted.data.contacts_count).toBe(4)
       const all = await cc.activities.getAllActivities(50, 'completed')

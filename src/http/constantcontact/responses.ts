@@ -119,7 +119,24 @@ export const ContactDocument = Type.Object({
   list_memberships: Type.Array(Type.String()),
   taggings: Type.Array(Type.String()),
 })
-export const ContactPageDocument = Type.Object({ contacts: Type.Array(ContactDocument), _links: NextLinks })
+export const ContactPageDocument = Type.Object({
+  contacts: Type.Array(ContactDocument),
+  contacts_count: Type.Optional(
+    Type.Integer({ description: 'With include_count=true: contacts matching the filters, all pages' }),
+  ),
+  _links: NextLinks,
+})
+
+export const ContactCountsDocument = Type.Object({
+  total: Type.Integer({ description: 'Live (not deleted) contacts' }),
+  explicit: Type.Integer(),
+  implicit: Type.Integer({ description: 'Given implicit permission, or none' }),
+  pending: Type.Integer({ description: 'pending_confirmation' }),
+  unsubscribed: Type.Integer(),
+  new_subscriber: Type.Optional(
+    Type.Integer({ description: 'With include=new_subscriber: subscribed in the last 30 days' }),
+  ),
+})
 
 /** 204 answers carry no body; documented so the status shows in the reference. */
 export const NoContentDocument = { type: 'null', description: 'Done; no body' } as const

@@ -87,6 +87,20 @@ export const ContactPutBody = Type.Object(
   { additionalProperties: false },
 )
 
+const Instant = (description: string) =>
+  Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 40,
+      description: `${description} (ISO-8601 date or date-time; no offset: UTC)`,
+    }),
+  )
+
+/** The sub-resources `include` may name; Tagbase always returns them (see README). */
+export const CONTACT_INCLUDES = ['list_memberships', 'taggings', 'phone_numbers'] as const
+/** Sub-resources Constant Contact has and Tagbase stores nothing for: asking for them is refused. */
+export const UNSTORED_CONTACT_INCLUDES = ['custom_fields', 'notes', 'street_addresses'] as const
+
 export const ContactsQuery = Type.Object({
   status: Type.Union(
     [Type.Literal('all'), Type.Literal('active'), Type.Literal('unsubscribed'), Type.Literal('deleted')],
@@ -99,11 +113,33 @@ export const ContactsQuery = Type.Object({
       description: 'Only the contact with this email address (exact, case-insensitive)',
     }),
   ),
-  tags: Type.Optional(Type.String()),
-  lists: Type.Optional(Type.String()),
+  tags: Type.Optional(
+    Type.String({ description: 'Comma-separated tag ids, up to 50: contacts carrying any' }),
+  ),
+  lists: Type.Optional(Type.String({ description: 'Comma-separated list ids, up to 25: members of any' })),
+  created_after: Instant('Created at or after'),
+  created_before: Instant('Created before'),
+  updated_after: Instant('Updated at or after'),
+  updated_before: Instant('Updated before'),
+  include_count: Type.Boolean({
+    default: false,
+    description: 'Add contacts_count: how many contacts match, over all pages',
+    [INVALID_VALUE_MESSAGE]: 'must be true or false',
+  }),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   cursor: Type.Optional(Type.String()),
-  include: Type.Optional(Type.String()),
+  include: Type.Optional(
+    Type.String({ description: `Comma-separated: ${CONTACT_INCLUDES.join(', ')} (always included)` }),
+  ),
+})
+
+export const ContactCountsQuery = Type.Object({
+  include: Type.Optional(
+    Type.Literal('new_subscriber', {
+      description: 'Add new_subscriber: contacts subscribed in the last NEW_SUBSCRIBER_DAYS days (30)',
+      [INVALID_VALUE_MESSAGE]: 'must be new_subscriber',
+    }),
+  ),
 })
 
 export const ActivitiesQuery = Type.Object({

@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Static } from '@sinclair/typebox'
+import { DEFAULT_ACTIVITY_SETTINGS } from '../../../domain/activities.js'
+import { parseIsoInstant } from '../../../domain/instants.js'
 import type { Principal } from '../../../services/admin.js'
 import {
   type ContactInput,
   type ContactView,
+  contactConsentCounts,
   contactLinks,
   createContact,
   deleteContact,
@@ -12,18 +15,29 @@ import {
   tagNamesForIds,
   updateContact,
 } from '../../../services/contacts.js'
+import type { ContactFilter } from '../../../store/contacts.js'
 import type { Database } from '../../../store/database.js'
 import { accountOf } from '../auth.js'
+import { badRequest } from '../errors.js'
 import { decodeCursor, nextLink } from '../paging.js'
 import { type ConstantContactExtra, presentContact } from '../presenters.js'
 import {
+  ContactCountsDocument,
   ContactDocument,
   ContactPageDocument,
   conflictDocument,
   NoContentDocument,
   notFoundDocument,
 } from '../responses.js'
-import { ContactPostBody, ContactPutBody, ContactsQuery, IdParams } from '../schemas.js'
+import {
+  CONTACT_INCLUDES,
+  ContactCountsQuery,
+  ContactPostBody,
+  ContactPutBody,
+  ContactsQuery,
+  IdParams,
+  UNSTORED_CONTACT_INCLUDES,
+} from '../schemas.js'
 
 type ContactBody = Static<typeof ContactPostBody> | Static<typeof ContactPutBody>
 
@@ -58,11 +72,56 @@ async function contactInput(
   }
 }
 
-function splitIds(raw: string | undefined): string[] {
+function splitList(raw: string | undefined): string[] {
   return (raw ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
+}
+
+const MAX_TAG_FILTER = 50
+const MAX_LIST_FILTER = 25
+
+/**
+ * The listing's query as a store filter; every problem is refused at once (400), none ignored:
+ * a filter the caller thinks applied and did not would select the wrong contacts.
+ */
+function contactFilterOf(query: Static<typeof ContactsQuery>): ContactFilter {
+  const problems: string[] = []
+  const tagIds = splitList(query.tags)
+  const listIds = splitList(query.lists)
+  if (tagIds.length > MAX_TAG_FILTER) problems.push(`tags may name at most ${MAX_TAG_FILTER} tag ids`)
+  if (listIds.length > MAX_LIST_FILTER) problems.push(`lists may name at most ${MAX_LIST_FILTER} list ids`)
+  for (const name of splitList(query.include)) {
+    if ((UNSTORED_CONTACT_INCLUDES as readonly string[]).includes(name))
+      problems.push(`include=${name} is not supported: Tagbase stores no ${name.replace('_', ' ')}`)
+    else if (!(CONTACT_INCLUDES as readonly string[]).includes(name))
+      problems.push(`include must name ${CONTACT_INCLUDES.join(', ')} (got ${JSON.stringify(name)})`)
+  }
+  const instants: Partial<
+    Record<'createdAfter' | 'createdBefore' | 'updatedAfter' | 'updatedBefore', string>
+  > = {}
+  for (const [param, key] of [
+    ['created_after', 'createdAfter'],
+    ['created_before', 'createdBefore'],
+    ['updated_after', 'updatedAfter'],
+    ['updated_before', 'updatedBefore'],
+  ] as const) {
+    const raw = query[param]
+    if (raw === undefined) continue
+    const instant = parseIsoInstant(raw)
+    if (instant === null)
+      problems.push(`${param} must be an ISO-8601 date or date-time (got ${JSON.stringify(raw)})`)
+    else instants[key] = instant
+  }
+  if (problems.length > 0) throw badRequest(problems.map((message) => ({ message })))
+  return {
+    status: query.status,
+    ...(query.email !== undefined ? { emailLower: query.email.trim().toLowerCase() } : {}),
+    tagIds,
+    listIds,
+    ...instants,
+  }
 }
 
 export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -99,25 +158,52 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: { documentedResponses: { 200: ContactPageDocument } }, schema: { querystring: ContactsQuery } },
     async (request) => {
       const { locationId } = accountOf(request)
-      const { status, email, tags, lists, limit, cursor, include } = request.query
-      const afterId = decodeCursor(cursor)
-      const views = await listContactsByFilter(app.database, locationId, {
-        status,
-        ...(email !== undefined ? { emailLower: email.trim().toLowerCase() } : {}),
-        tagIds: splitIds(tags),
-        listIds: splitIds(lists),
-        limit,
-        ...(afterId ? { afterId } : {}),
-      })
+      const query = request.query
+      const { limit, include_count } = query
+      const afterId = decodeCursor(query.cursor)
+      const filter = contactFilterOf(query)
+      const { contacts, count } = await listContactsByFilter(
+        app.database,
+        locationId,
+        filter,
+        { limit, ...(afterId ? { afterId } : {}) },
+        include_count,
+      )
+      const { cursor: _cursor, include_count: _count, ...carried } = query
       return {
-        contacts: await present(locationId, views),
+        contacts: await present(locationId, contacts),
+        ...(count !== undefined ? { contacts_count: count } : {}),
         _links: nextLink(
           '/v3/contacts',
-          { status, email, tags, lists, limit, include },
-          views,
+          { ...carried, include_count: include_count || undefined },
+          contacts,
           limit,
-          views.at(-1)?.id,
+          contacts.at(-1)?.id,
         ),
+      }
+    },
+  )
+
+  app.get(
+    '/contacts/counts',
+    {
+      config: { documentedResponses: { 200: ContactCountsDocument } },
+      schema: { querystring: ContactCountsQuery },
+    },
+    async (request) => {
+      const { locationId } = accountOf(request)
+      const counts = await contactConsentCounts(
+        app.database,
+        locationId,
+        DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
+      )
+      return {
+        total: counts.total,
+        explicit: counts.explicit,
+        implicit: counts.implicit,
+        pending: counts.pending,
+        unsubscribed: counts.unsubscribed,
+        ...(request.query.include === 'new_subscriber' ? { new_subscriber: counts.newSubscribers } : {}),
       }
     },
   )
