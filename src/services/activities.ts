@@ -10,6 +10,7 @@ import {
 import type { ContactSelector } from '../domain/selectors.js'
 import { normalizeTagList } from '../domain/tags.js'
 import {
+  type ActivityPosition,
   type ActivityRow,
   cancelActivity as cancelActivityRow,
   findActivity,
@@ -127,7 +128,7 @@ export async function getActivity(database: Database, locationId: string, id: st
 export async function listActivities(
   database: Database,
   locationId: string,
-  options: { limit: number; state?: ActivityState },
+  options: { limit: number; state?: ActivityState; after?: ActivityPosition },
 ): Promise<ActivityRow[]> {
   return listActivityRows(database, locationId, options)
 }

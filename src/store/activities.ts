@@ -66,16 +66,31 @@ export async function findActivity(db: Db, locationId: string, id: string): Prom
 }
 
 /** Newest first. */
+/** Where a newest-first page of activities ended: the next page starts after this one. */
+export type ActivityPosition = { createdAt: string; id: string }
+
 export async function listActivities(
   db: Db,
   locationId: string,
-  options: { limit: number; state?: ActivityState },
+  options: { limit: number; state?: ActivityState; after?: ActivityPosition },
 ): Promise<ActivityRow[]> {
+  const after = options.after
   const rows = await db.kysely
     .selectFrom('activities')
     .selectAll()
     .where('location_id', '=', locationId)
     .$if(options.state !== undefined, (q) => q.where('state', '=', options.state as ActivityState))
+    .$if(after !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('created_at', '<', (after as ActivityPosition).createdAt),
+          eb.and([
+            eb('created_at', '=', (after as ActivityPosition).createdAt),
+            eb('id', '<', (after as ActivityPosition).id),
+          ]),
+        ]),
+      ),
+    )
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(options.limit)

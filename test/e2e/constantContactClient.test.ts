@@ -116,6 +116,16 @@ for (const dialect of DIALECTS) {
 
       const counted = await cc.tags.getTag(other.tag_id as string, true)
       expect(counted.data.contacts_count).toBe(4)
+      // Paging as the client does it: its options carry the cursor from _links.next.
+      const firstPage = await cc.activities.getAllActivities(1)
+      expect(firstPage.data.activities).toHaveLength(1)
+      const nextHref = firstPage.data._links?.next?.href as string
+      const cursor = new URL(nextHref, 'http://tagbase').searchParams.get('cursor')
+      const secondPage = await cc.activities.getAllActivities(1, undefined, { params: { cursor } })
+      expect(secondPage.data.activities?.[0]?.activity_id).not.toBe(
+        firstPage.data.activities?.[0]?.activity_id,
+      )
+
       const all = await cc.activities.getAllActivities(50, 'completed')
       expect(all.data.activities?.map((a) => a.activity_id)).toEqual(
         expect.arrayContaining([add.data.activity_id, remove.data.activity_id]),

@@ -149,5 +149,5 @@ export const conflictDocument = (why: string) => ({ ...ConstantContactErrorsDocu
 
 export const ActivityListDocument = Type.Object({
   activities: Type.Array(ActivityDocument, { description: 'Newest first' }),
-  _links: Type.Object({}),
+  _links: NextLinks,
 })

@@ -154,6 +154,7 @@ export const ActivitiesQuery = Type.Object({
       Type.Literal('timed_out'),
     ]),
   ),
+  cursor: Type.Optional(Type.String()),
 })
 
 /** Tagbase's own addition: answer what would change and write nothing. */

@@ -149,6 +149,29 @@ for (const dialect of DIALECTS) {
       expect((await v3('GET', '/activities?limit=501')).status).toBe(400)
     })
 
+    it('pages activities with _links.next, one at a time, each exactly once, newest first', async () => {
+      const everything = (await v3('GET', '/activities?limit=500')).body.activities.map(
+        (a: { activity_id: string }) => a.activity_id,
+      )
+      expect(everything.length).toBeGreaterThan(2)
+      const seen: string[] = []
+      let page = await v3('GET', '/activities?limit=1')
+      for (;;) {
+        expect(page.status).toBe(200)
+        seen.push(...page.body.activities.map((a: { activity_id: string }) => a.activity_id))
+        const next = page.body._links.next?.href as string | undefined
+        if (!next) break
+        expect(next).toMatch(/^\/v3\/activities\?limit=1&cursor=/)
+        page = await s.request('GET', next, { version: null })
+      }
+      expect(seen).toEqual(everything)
+      const forged = await v3('GET', `/activities?cursor=${Buffer.from('["x"]').toString('base64url')}`)
+      expect(forged.status).toBe(400)
+      expect(forged.body[0].error_message).toBe(
+        'cursor is not a valid paging cursor; use the one in _links.next',
+      )
+    })
+
     it('deletes a tag through an activity (DELETE /contact_tags answers 202)', async () => {
       const tag = (await v3('POST', '/contact_tags', { name: 'doomed' })).body
       const add = await v3('POST', '/activities/contacts_taggings_add', {

@@ -10,6 +10,7 @@ import { createUndoActivity } from '../../../services/undoActivity.js'
 import { distinctIds, selectorOfTaggingBody } from '../activityBodies.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
+import { decodePositionCursor, encodePositionCursor, nextLinkWithCursor } from '../paging.js'
 import { presentActivity } from '../presenters.js'
 import {
   ActivityDocument,
@@ -122,7 +123,8 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { documentedResponses: { 200: ActivityListDocument } },
     },
     async (request) => {
-      const { limit, state } = request.query
+      const { limit, state, cursor } = request.query
+      const position = decodePositionCursor(cursor, 2)
       // timed_out is a Constant Contact state Tagbase never enters (leases expire and work resumes).
       const rows =
         state === 'timed_out'
@@ -130,8 +132,19 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
           : await listActivities(app.database, accountOf(request).locationId, {
               limit,
               ...(state ? { state } : {}),
+              ...(position ? { after: { createdAt: position[0] as string, id: position[1] as string } } : {}),
             })
-      return { activities: rows.map(presentActivity), _links: {} }
+      const last = rows.at(-1)
+      return {
+        activities: rows.map(presentActivity),
+        _links: nextLinkWithCursor(
+          '/v3/activities',
+          { limit, state },
+          rows,
+          limit,
+          last ? encodePositionCursor([last.created_at, last.id]) : undefined,
+        ),
+      }
     },
   )
 }
