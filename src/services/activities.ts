@@ -19,6 +19,7 @@ import {
   type NewActivity,
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
+import { findListsByIds } from '../store/lists.js'
 import { countTagChanges, latestContactCreationOrder } from '../store/selection.js'
 import { ensureTagsByName, findTagsByIds, findTagsByName } from '../store/tags.js'
 import { ServiceError } from './errors.js'
@@ -47,6 +48,28 @@ async function requireExistingTags(
     )
 }
 
+/**
+ * The tags to apply, and the tags or lists a source names, must exist: an unknown id is a
+ * mistake the caller should hear about (400), not an activity over nobody. Unknown contact ids are
+ * reported by the activity itself (see activityKinds/tagging.ts).
+ */
+async function requireExistingSources(database: Database, locationId: string, input: TaggingActivityInput) {
+  await requireExistingTags(database, locationId, input.tagIds, 'tag_ids')
+  if (input.selector.kind === 'tag_ids')
+    await requireExistingTags(database, locationId, input.selector.tagIds, 'source.tag_ids')
+  if (input.selector.kind === 'list_ids') {
+    const listIds = input.selector.listIds
+    const found = new Set((await findListsByIds(database, locationId, listIds)).map((l) => l.id))
+    const missing = listIds.filter((id) => !found.has(id))
+    if (missing.length > 0)
+      throw new ServiceError(
+        'invalid-activity',
+        `source.list_ids contains ids that are not lists of this account: ${missing.join(', ')}`,
+        { field: 'source.list_ids' },
+      )
+  }
+}
+
 function newActivity(
   locationId: string,
   kind: ActivityKind,
@@ -73,9 +96,7 @@ export async function createTaggingActivity(
   locationId: string,
   input: TaggingActivityInput,
 ): Promise<ActivityRow> {
-  await requireExistingTags(database, locationId, input.tagIds, 'tag_ids')
-  if (input.selector.kind === 'tag_ids')
-    await requireExistingTags(database, locationId, input.selector.tagIds, 'source.tag_ids')
+  await requireExistingSources(database, locationId, input)
   return insertActivity(database, newActivity(locationId, input.kind, input.tagIds, input.selector))
 }
 
@@ -91,9 +112,7 @@ export async function previewTaggingActivity(
   input: TaggingActivityInput,
   newSubscriberDays: number = DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
 ): Promise<TaggingPreview> {
-  await requireExistingTags(database, locationId, input.tagIds, 'tag_ids')
-  if (input.selector.kind === 'tag_ids')
-    await requireExistingTags(database, locationId, input.selector.tagIds, 'source.tag_ids')
+  await requireExistingSources(database, locationId, input)
   const scope = {
     locationId,
     selector: input.selector,

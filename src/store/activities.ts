@@ -138,7 +138,7 @@ export async function markActivityStarted(
   tx: Db,
   activity: ActivityKey,
   lease: Lease,
-  start: { snapshotSeq: number; itemsTotal: number },
+  start: { snapshotSeq: number; itemsTotal: number; skipped?: number; errors?: readonly string[] },
 ): Promise<boolean> {
   const result = await tx.kysely
     .updateTable('activities')
@@ -146,6 +146,8 @@ export async function markActivityStarted(
       state: 'processing',
       snapshot_seq: start.snapshotSeq,
       items_total: start.itemsTotal,
+      ...(start.skipped ? { items_skipped: start.skipped } : {}),
+      ...(start.errors ? { errors: JSON.stringify(start.errors) } : {}),
       started_at: lease.now,
       updated_at: lease.now,
       lease_expires_at: lease.expiresAt,

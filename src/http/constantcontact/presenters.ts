@@ -27,7 +27,8 @@ export function presentActivity(row: ActivityRow) {
       ? {
           items_total_count: row.items_total,
           items_completed_count: row.items_completed,
-          ...(row.undo_of ? { items_skipped_count: row.items_skipped } : {}),
+          // Tagbase's addition: contacts an undo left alone, or named ids that are not usable contacts.
+          ...(row.undo_of || row.items_skipped > 0 ? { items_skipped_count: row.items_skipped } : {}),
         }
       : {},
     _links: {

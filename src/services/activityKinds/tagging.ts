@@ -1,6 +1,8 @@
 import type { ContactSelector } from '../../domain/selectors.js'
 import { type ActivityRow, finishActivity, markActivityStarted } from '../../store/activities.js'
+import { findContactsByIds } from '../../store/contacts.js'
 import { attachTags, detachTags } from '../../store/contactTags.js'
+import type { Db } from '../../store/database.js'
 import {
   countSelectedContacts,
   latestContactCreationOrder,
@@ -17,6 +19,31 @@ import {
   tagIdsOf,
   tagUpdatesOf,
 } from './kind.js'
+
+/** Contacts named one by one in an activity's errors; beyond this only the count grows. */
+const MAX_REPORTED_CONTACTS = 100
+
+/**
+ * The ids a contact_ids source names that the activity cannot touch, each with why, in the order
+ * given: not a contact of this account (unknown, or another tenant's: told apart from nothing),
+ * or deleted. They are counted as skipped and listed in the activity's errors (the first 100),
+ * not dropped silently.
+ */
+async function unusableNamedContacts(tx: Db, activity: ActivityRow): Promise<string[]> {
+  const selector = activity.selector as ContactSelector
+  if (selector.kind !== 'contact_ids') return []
+  const named = [...new Set(selector.contactIds)]
+  const found = new Map(
+    (await findContactsByIds(tx, activity.location_id, named)).map((c) => [c.id, c.deleted_at !== null]),
+  )
+  const unusable: string[] = []
+  for (const id of named) {
+    const deleted = found.get(id)
+    if (deleted === undefined) unusable.push(`contact ${id} skipped: not a contact of this account`)
+    else if (deleted) unusable.push(`contact ${id} skipped: deleted`)
+  }
+  return unusable
+}
 
 function scopeOf(activity: ActivityRow, step: ActivityStep): SelectionScope {
   const startedAt = Date.parse(activity.started_at ?? activity.created_at)
@@ -54,7 +81,15 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
       const snapshotSeq = await latestContactCreationOrder(tx, activity.location_id)
       const scope = { ...scopeOf({ ...activity, started_at: lease.now }, step), snapshotSeq }
       const itemsTotal = await countSelectedContacts(tx, scope)
-      requireLease(await markActivityStarted(tx, activity, lease, { snapshotSeq, itemsTotal }))
+      const unusable = await unusableNamedContacts(tx, activity)
+      requireLease(
+        await markActivityStarted(tx, activity, lease, {
+          snapshotSeq,
+          itemsTotal,
+          skipped: unusable.length,
+          errors: unusable.slice(0, MAX_REPORTED_CONTACTS),
+        }),
+      )
       return 'more'
     },
 

@@ -140,6 +140,54 @@ for (const dialect of DIALECTS) {
       expect(body[0].error_message).toContain('tag_ids')
     })
 
+    it("refuses list ids that are not lists of the account, including another tenant's", async () => {
+      const foreign = await s.request('POST', '/v3/contact_lists', {
+        body: { name: 'Their list' },
+        token: s.other.token,
+        version: null,
+      })
+      for (const listIds of [[foreign.body.list_id], ['00000000-0000-4000-8000-000000000000', listId]]) {
+        const { status, body } = await v3('POST', '/activities/contacts_taggings_add', {
+          source: { list_ids: listIds },
+          tag_ids: [tagId],
+        })
+        expect(status).toBe(400)
+        expect(body).toEqual([
+          {
+            error_key: 'http.status.bad_request',
+            error_message: `source.list_ids contains ids that are not lists of this account: ${listIds[0]}`,
+          },
+        ])
+      }
+    })
+
+    it("reports named contact ids it cannot use (unknown, deleted, another tenant's) as skipped errors", async () => {
+      const foreign = await s.request('POST', '/v3/contacts', {
+        body: { email_address: { address: 'theirs@example.com' } },
+        token: s.other.token,
+        version: null,
+      })
+      const doomed = (await v3('POST', '/contacts', { email_address: { address: 'doomed@example.com' } }))
+        .body.contact_id
+      expect((await v3('DELETE', `/contacts/${doomed}`)).status).toBe(204)
+      const unknown = 'AAAAAAAAAAAAAAAAAAAA'
+      const usable = contactIds[4] as string
+      const { status, body } = await v3('POST', '/activities/contacts_taggings_add', {
+        source: { contact_ids: [unknown, usable, doomed, foreign.body.contact_id] },
+        tag_ids: [tagId],
+      })
+      expect(status).toBe(201)
+      const done = await finished(body.activity_id)
+      expect(done.state).toBe('completed')
+      expect(done.status).toEqual({ items_total_count: 1, items_completed_count: 1, items_skipped_count: 3 })
+      expect(done.activity_errors).toEqual([
+        `contact ${unknown} skipped: not a contact of this account`,
+        `contact ${doomed} skipped: deleted`,
+        `contact ${foreign.body.contact_id} skipped: not a contact of this account`,
+      ])
+      expect(await tagIdsOf(usable)).toContain(tagId)
+    })
+
     it('lists activities newest first, filtered by state', async () => {
       const all = await v3('GET', '/activities?limit=2')
       expect(all.status).toBe(200)
