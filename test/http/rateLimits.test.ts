@@ -64,6 +64,22 @@ for (const dialect of DIALECTS) {
       expect(Number(v3.headers.get('x-ratelimit-remaining'))).toBe(remaining - 2)
     })
 
+    it('puts them on 403 answers too: a token without the route\'s scope, in both dialects', async () => {
+      const { server } = await serverWith({ burstMax: 50, burstIntervalMs: 60_000, dailyMax: 1000 })
+      const readOnly = await makeToken(server.database, server.locationId, ['contacts.readonly'])
+      const highLevel = await server.request('POST', '/contacts/bulk/tags/update/add', {
+        body: { contacts: [], tags: ['x'], locationId: server.locationId },
+        token: readOnly,
+      })
+      expect(highLevel.status).toBe(403)
+      const first = Number(highLevel.headers.get('x-ratelimit-remaining'))
+      expect(first).toBe(49)
+      const constantContact = await server.request('GET', '/v3/contact_tags', { token: readOnly, version: null })
+      expect(constantContact.status).toBe(403)
+      expect(Number(constantContact.headers.get('x-ratelimit-remaining'))).toBe(first - 1)
+      expect(constantContact.headers.get('x-ratelimit-limit-daily')).toBe('1000')
+    })
+
     it('refuses a spent burst with 429 in each dialect format, per token, and admits again next window', async () => {
       const { server } = await serverWith({ burstMax: 3, burstIntervalMs: 1500, dailyMax: 1000 })
       await nextWindow(1500)

@@ -12,14 +12,22 @@ export function accountOf(request: FastifyRequest): Principal {
 }
 
 /**
- * onRequest: token (401), then the contact_data scope (403). A Constant Contact request names no
- * account: everything it touches is the token's location, so tenants cannot reach each other.
+ * onRequest: the token (401). A Constant Contact request names no account: everything it touches
+ * is the token's location, so tenants cannot reach each other.
  */
 export function registerConstantContactAuth(app: FastifyInstance): void {
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (request) => {
-    const principal = await authenticateBearer(request)
-    if (!principal) throw unauthorized()
-    if (!principal.scopes.has(CONTACT_DATA_SCOPE)) throw forbiddenScope()
+    if (!(await authenticateBearer(request))) throw unauthorized()
+  })
+}
+
+/**
+ * onRequest, after the rate limits (so a 403 carries their headers and counts, like any answer to
+ * a known token): the contact_data scope.
+ */
+export function registerConstantContactScopeCheck(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (!accountOf(request).scopes.has(CONTACT_DATA_SCOPE)) throw forbiddenScope()
   })
 }

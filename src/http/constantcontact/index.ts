@@ -6,7 +6,7 @@ import {
   registerInputBoundary,
 } from '../inputBoundary.js'
 import { registerRateLimits } from '../rateLimit.js'
-import { registerConstantContactAuth } from './auth.js'
+import { registerConstantContactAuth, registerConstantContactScopeCheck } from './auth.js'
 import {
   badRequest,
   ConstantContactHttpError,
@@ -32,6 +32,7 @@ export const constantContactApi: FastifyPluginAsync = async (app) => {
   refuseUndeclaredQueryParameters(app)
   registerConstantContactAuth(app)
   registerRateLimits(app, tooManyRequests)
+  registerConstantContactScopeCheck(app)
   registerInputBoundary(app, (problem) => badRequest([{ message: describeInputProblem(problem) }]))
   app.decorateRequest('idempotencyKey', null)
   registerIdempotencyKeys(app, {

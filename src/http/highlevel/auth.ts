@@ -10,18 +10,23 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal
 }
 
+/** onRequest: the token (401). */
+export function registerHighLevelAuth(app: FastifyInstance): void {
+  app.decorateRequest('principal', null)
+  app.addHook('onRequest', async (request) => {
+    if (!(await authenticateBearer(request))) throw unauthorized()
+  })
+}
+
 /**
- * onRequest: token (401), then the Version header (400), then the route's scope (403).
+ * onRequest, after the rate limits (so these answers carry their headers and count, like any
+ * answer to a known token): the Version header (400), then the route's scope (403).
  * preHandler, once the body is parsed and validated: the location the request names must be
  * the token's (403), so no route ever reads or writes another tenant's data.
  */
-export function registerHighLevelAuth(app: FastifyInstance): void {
-  app.decorateRequest('principal', null)
-
+export function registerHighLevelAccessChecks(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
-    const principal = await authenticateBearer(request)
-    if (!principal) throw unauthorized()
-
+    const principal = principalOf(request)
     const version = request.headers.version
     if (version !== API_VERSION) {
       throw new HighLevelHttpError(

@@ -6,7 +6,7 @@ import {
   registerInputBoundary,
 } from '../inputBoundary.js'
 import { registerRateLimits } from '../rateLimit.js'
-import { registerHighLevelAuth } from './auth.js'
+import { registerHighLevelAccessChecks, registerHighLevelAuth } from './auth.js'
 import {
   HighLevelHttpError,
   highLevelErrorHandler,
@@ -32,6 +32,7 @@ export const highLevelApi: FastifyPluginAsync = async (app) => {
   refuseUndeclaredQueryParameters(app)
   registerHighLevelAuth(app)
   registerRateLimits(app, tooManyRequests)
+  registerHighLevelAccessChecks(app)
   registerInputBoundary(app, (problem) => unprocessable([describeInputProblem(problem)]))
   app.decorateRequest('idempotencyKey', null)
   registerIdempotencyKeys(app, {
