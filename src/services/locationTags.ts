@@ -51,11 +51,17 @@ export async function getLocationTag(database: Database, locationId: string, tag
   return tag
 }
 
+/**
+ * How a dialect names tags: `keepWrittenName` keeps the name as the caller wrote it (trimmed) for
+ * display (Constant Contact); the tag is still found and kept unique by its normalised name.
+ */
+export type TagNaming = { tagSource?: string; keepWrittenName?: boolean }
+
 export async function createLocationTag(
   database: Database,
   locationId: string,
   rawName: string,
-  tagSource?: string,
+  naming: TagNaming = {},
 ): Promise<TagRow> {
   const name = validTagName(rawName)
   const now = new Date().toISOString()
@@ -65,7 +71,8 @@ export async function createLocationTag(
     name,
     created_at: now,
     updated_at: now,
-    tag_source: tagSource ?? null,
+    tag_source: naming.tagSource ?? null,
+    display_name: naming.keepWrittenName ? rawName.trim() : null,
   })
   if (!created) throw new ServiceError('tag-name-taken', 'Tag with the same name already exists')
   return created
@@ -76,11 +83,14 @@ export async function renameLocationTag(
   locationId: string,
   tagId: string,
   rawName: string,
+  naming: TagNaming = {},
 ): Promise<TagRow> {
   const name = validTagName(rawName)
   const now = new Date().toISOString()
   return database.transaction(async (tx) => {
-    const outcome = await renameTag(tx, locationId, tagId, name, now)
+    // A rename through HighLevel drops the written form: it would show the old name.
+    const displayName = naming.keepWrittenName ? rawName.trim() : null
+    const outcome = await renameTag(tx, locationId, tagId, name, now, displayName)
     if (outcome === 'not-found') throw new ServiceError('tag-not-found', 'Tag not found')
     if (outcome === 'name-taken')
       throw new ServiceError('tag-name-taken', 'Tag with the same name already exists')

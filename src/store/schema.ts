@@ -58,6 +58,8 @@ export interface TagsTable {
   updated_at: string
   /** Constant Contact's free-text origin of a tag; null when created elsewhere. */
   tag_source: string | null
+  /** The name as written in the Constant Contact dialect; null: show `name` (migration 0010). */
+  display_name: Generated<string | null>
 }
 
 export interface ContactTagsTable {

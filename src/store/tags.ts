@@ -103,18 +103,20 @@ export async function insertTag(db: Db, row: Insertable<TagsTable>): Promise<Tag
 
 export type RenameOutcome = 'renamed' | 'not-found' | 'name-taken'
 
+/** `displayName`: the name as written, kept for the dialect that shows it; null: none. */
 export async function renameTag(
   db: Db,
   locationId: string,
   id: string,
   name: string,
   now: string,
+  displayName: string | null = null,
 ): Promise<RenameOutcome> {
   const holder = await findTagByName(db, locationId, name)
   if (holder && holder.id !== id) return 'name-taken'
   const result = await db.kysely
     .updateTable('tags')
-    .set({ name, updated_at: now })
+    .set({ name, display_name: displayName, updated_at: now })
     .where('location_id', '=', locationId)
     .where('id', '=', id)
     .executeTakeFirst()

@@ -64,7 +64,7 @@ for (const dialect of DIALECTS) {
       expect(Number(v3.headers.get('x-ratelimit-remaining'))).toBe(remaining - 2)
     })
 
-    it('puts them on 403 answers too: a token without the route\'s scope, in both dialects', async () => {
+    it("puts them on 403 answers too: a token without the route's scope, in both dialects", async () => {
       const { server } = await serverWith({ burstMax: 50, burstIntervalMs: 60_000, dailyMax: 1000 })
       const readOnly = await makeToken(server.database, server.locationId, ['contacts.readonly'])
       const highLevel = await server.request('POST', '/contacts/bulk/tags/update/add', {
@@ -74,7 +74,10 @@ for (const dialect of DIALECTS) {
       expect(highLevel.status).toBe(403)
       const first = Number(highLevel.headers.get('x-ratelimit-remaining'))
       expect(first).toBe(49)
-      const constantContact = await server.request('GET', '/v3/contact_tags', { token: readOnly, version: null })
+      const constantContact = await server.request('GET', '/v3/contact_tags', {
+        token: readOnly,
+        version: null,
+      })
       expect(constantContact.status).toBe(403)
       expect(Number(constantContact.headers.get('x-ratelimit-remaining'))).toBe(first - 1)
       expect(constantContact.headers.get('x-ratelimit-limit-daily')).toBe('1000')

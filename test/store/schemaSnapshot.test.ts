@@ -142,6 +142,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     created_at: 'not null',
     updated_at: 'not null',
     tag_source: 'null',
+    display_name: 'null',
   },
   webhook_deliveries: {
     location_id: 'not null',

@@ -42,7 +42,8 @@ export function presentActivity(row: ActivityRow) {
 export function presentTag(row: TagRow, contactsCount?: number) {
   return {
     tag_id: row.id,
-    name: row.name,
+    // As written through this dialect; lower-cased when it came from elsewhere.
+    name: row.display_name ?? row.name,
     ...(row.tag_source ? { tag_source: row.tag_source } : {}),
     ...(contactsCount === undefined ? {} : { contacts_count: contactsCount }),
     created_at: ccTime(row.created_at),

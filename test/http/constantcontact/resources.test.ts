@@ -18,7 +18,7 @@ for (const dialect of DIALECTS) {
       expect(created.status).toBe(201)
       expect(created.body).toEqual({
         tag_id: expect.any(String),
-        name: 'alpha',
+        name: 'Alpha',
         tag_source: 'Import',
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
         updated_at: expect.any(String),
@@ -35,7 +35,7 @@ for (const dialect of DIALECTS) {
       const ids = [...first.body.tags, ...second.body.tags].map((t: { tag_id: string }) => t.tag_id)
       expect(new Set(ids).size).toBe(4)
       const renamed = await v3('PUT', `/contact_tags/${created.body.tag_id}`, { name: 'Omega' })
-      expect(renamed.body.name).toBe('omega')
+      expect(renamed.body.name).toBe('Omega')
       const counted = await v3('GET', `/contact_tags/${created.body.tag_id}?include_count=true`)
       expect(counted.body.contacts_count).toBe(0)
       expect((await v3('GET', '/contact_tags?limit=501')).status).toBe(400)
@@ -176,6 +176,21 @@ for (const dialect of DIALECTS) {
       }
       const back = await s.request('GET', `/contacts/${contactId}`)
       expect(back.body.contact.tags).toEqual(['from-cc', 'from-highlevel'])
+      // One tag, two spellings: as written in /v3, lower-cased in HighLevel; unique case-insensitively.
+      expect((await v3('GET', `/contact_tags/${ccTag.tag_id}`)).body.name).toBe('From-CC')
+      const hlTags = (await s.request('GET', `/locations/${s.locationId}/tags`)).body.tags as Array<{
+        id: string
+        name: string
+      }>
+      expect(hlTags.find((t) => t.id === ccTag.tag_id)?.name).toBe('from-cc')
+      expect((await v3('POST', '/contact_tags', { name: 'FROM-cc' })).status).toBe(409)
+      const renamed = await v3('PUT', `/contact_tags/${ccTag.tag_id}`, { name: '  Webinar VIP ' })
+      expect(renamed.body.name).toBe('Webinar VIP')
+      // Renamed through HighLevel, the written form goes: /v3 shows the new, lower-cased name.
+      await s.request('PUT', `/locations/${s.locationId}/tags/${ccTag.tag_id}`, {
+        body: { name: 'Webinar Gold' },
+      })
+      expect((await v3('GET', `/contact_tags/${ccTag.tag_id}`)).body.name).toBe('webinar gold')
       // The other tenant sees none of it.
       expect((await v3('GET', `/contacts/${contactId}`, undefined, s.other.token)).status).toBe(404)
       expect((await v3('GET', '/contacts', undefined, s.other.token)).body.contacts).toEqual([])

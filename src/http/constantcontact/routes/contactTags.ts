@@ -53,12 +53,10 @@ export const contactTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { body: TagPostBody },
     },
     async (request, reply) => {
-      const tag = await createLocationTag(
-        app.database,
-        accountOf(request).locationId,
-        request.body.name,
-        request.body.tag_source,
-      )
+      const tag = await createLocationTag(app.database, accountOf(request).locationId, request.body.name, {
+        keepWrittenName: true,
+        ...(request.body.tag_source !== undefined ? { tagSource: request.body.tag_source } : {}),
+      })
       return reply.code(201).send(presentTag(tag))
     },
   )
@@ -92,6 +90,7 @@ export const contactTagRoutes: FastifyPluginAsyncTypebox = async (app) => {
           accountOf(request).locationId,
           request.params.tag_id,
           request.body.name,
+          { keepWrittenName: true },
         ),
       ),
   )
