@@ -28,10 +28,20 @@ export function registerAdminCommands(program: Command): void {
   location
     .command('create')
     .requiredOption('--name <name>', 'display name')
-    .action((options: { name: string }, command: Command) =>
+    .option('--phone-country <code>', 'country phones without + are read in (ISO code; default US)')
+    .action((options: { name: string; phoneCountry?: string }, command: Command) =>
       withDatabase(async (database) => {
-        const row = await createLocation(database, options.name)
-        print(command, { id: row.id, name: row.name, createdAt: row.created_at })
+        const row = await createLocation(
+          database,
+          options.name,
+          options.phoneCountry ? { phoneCountry: options.phoneCountry } : {},
+        )
+        print(command, {
+          id: row.id,
+          name: row.name,
+          phoneCountry: row.phone_country ?? 'US',
+          createdAt: row.created_at,
+        })
       }),
     )
   location

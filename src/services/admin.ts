@@ -1,4 +1,5 @@
 import { hashAccessToken, newAccessTokenSecret, newFirebaseId, type Scope } from '../domain/index.js'
+import { isPhoneCountry } from '../domain/phones.js'
 import type { Database } from '../store/database.js'
 import { findLocation, insertLocation, type LocationRow, listLocations } from '../store/locations.js'
 import {
@@ -8,8 +9,23 @@ import {
   revokeAccessToken as revokeAccessTokenRow,
 } from '../store/tokens.js'
 
-export async function createLocation(database: Database, name: string): Promise<LocationRow> {
-  const location = { id: newFirebaseId(), name, created_at: new Date().toISOString() }
+/** `phoneCountry`: ISO code national phone numbers are read in (default US; domain/phones.ts). */
+export async function createLocation(
+  database: Database,
+  name: string,
+  options: { phoneCountry?: string } = {},
+): Promise<LocationRow> {
+  const phoneCountry = options.phoneCountry?.toUpperCase() ?? null
+  if (phoneCountry !== null && !isPhoneCountry(phoneCountry))
+    throw new Error(
+      `phone country must be an ISO 3166-1 alpha-2 code such as US, GB or DE (got ${phoneCountry})`,
+    )
+  const location = {
+    id: newFirebaseId(),
+    name,
+    created_at: new Date().toISOString(),
+    phone_country: phoneCountry,
+  }
   await insertLocation(database, location)
   return location
 }

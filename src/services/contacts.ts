@@ -11,6 +11,7 @@ import {
   sortTagNames,
   tagsAfter,
 } from '../domain/index.js'
+import { DEFAULT_PHONE_COUNTRY, normalizePhone } from '../domain/phones.js'
 import {
   type ConsentCounts,
   type ContactFilter,
@@ -35,6 +36,7 @@ import {
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
 import { findListsByIds, listIdsOfContacts, replaceContactLists } from '../store/lists.js'
+import { findPhoneCountry } from '../store/locations.js'
 import { findTagsByIds } from '../store/tags.js'
 import { ServiceError } from './errors.js'
 import { applyTagEdit } from './tagEdits.js'
@@ -110,6 +112,17 @@ export function contactColumnsFor(input: ContactFields, existing: ContactRow | u
     companyName: current('company_name'),
   })
   return patch
+}
+
+/** The input with its phone as stored and matched (E.164 where it reads as one; domain/phones.ts). */
+async function withStoredPhone<T extends { phone?: string | null }>(
+  db: Db,
+  locationId: string,
+  input: T,
+): Promise<T> {
+  if (typeof input.phone !== 'string' || input.phone.trim() === '') return input
+  const country = (await findPhoneCountry(db, locationId)) ?? DEFAULT_PHONE_COUNTRY
+  return { ...input, phone: normalizePhone(input.phone, country) }
 }
 
 async function tagsOf(db: Db, locationId: string, contactId: string): Promise<string[]> {
@@ -220,6 +233,7 @@ export async function createContact(
   const tags = normalizedTags(input.tags ?? [])
   const now = new Date().toISOString()
   return database.transaction(async (tx) => {
+    input = await withStoredPhone(tx, locationId, input)
     await refuseDuplicate(tx, locationId, input)
     return insertNewContact(tx, locationId, input, tags, source, now)
   })
@@ -285,7 +299,15 @@ export async function updateContact(
   const now = new Date().toISOString()
   return database.transaction(async (tx) => {
     const existing = await requireLiveContact(tx, locationId, contactId)
-    return updateLiveContact(tx, locationId, existing, input, tags, source, now)
+    return updateLiveContact(
+      tx,
+      locationId,
+      existing,
+      await withStoredPhone(tx, locationId, input),
+      tags,
+      source,
+      now,
+    )
   })
 }
 
@@ -299,6 +321,7 @@ export async function upsertContact(
   const tags = input.tags === undefined ? undefined : normalizedTags(input.tags)
   const now = new Date().toISOString()
   return database.transaction(async (tx) => {
+    input = await withStoredPhone(tx, locationId, input)
     const email = normalizeEmail(input.email)
     const match =
       (email ? await findLiveContactByEmail(tx, locationId, email) : undefined) ??

@@ -2,6 +2,7 @@ import { groupBy } from '../domain/collections.js'
 import type { ContactFields } from '../domain/contacts.js'
 import { type ColumnMapping, importRow, mapColumns } from '../domain/csvImport.js'
 import { newFirebaseId, normalizeEmail } from '../domain/index.js'
+import { DEFAULT_PHONE_COUNTRY, normalizePhone } from '../domain/phones.js'
 import {
   type ContactRow,
   findLiveContactsByEmails,
@@ -15,6 +16,7 @@ import {
 import { attachTagPairs } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
 import { type ContactTagUpdate, recordContactTagUpdates } from '../store/events.js'
+import { findPhoneCountry } from '../store/locations.js'
 import { ensureTagsByName } from '../store/tags.js'
 import { contactColumnsFor, newContactRow } from './contacts.js'
 
@@ -136,10 +138,17 @@ function firstByKey(
 async function writeImportBatch(
   database: Database,
   locationId: string,
-  rows: readonly ImportableRow[],
+  given: readonly ImportableRow[],
 ): Promise<{ written: number; created: number }> {
   const now = new Date().toISOString()
   return database.transaction(async (tx) => {
+    // Phones as stored and matched (E.164 where they read as one), like every other writer.
+    const country = (await findPhoneCountry(tx, locationId)) ?? DEFAULT_PHONE_COUNTRY
+    const rows = given.map((row) =>
+      row.fields.phone
+        ? { ...row, fields: { ...row.fields, phone: normalizePhone(row.fields.phone, country) } }
+        : row,
+    )
     const emails = [...new Set(rows.map((r) => normalizeEmail(r.fields.email)).filter((e) => e !== null))]
     const phones = [...new Set(rows.map((r) => r.fields.phone ?? null).filter((p) => p !== null))]
     const byEmail = firstByKey(await findLiveContactsByEmails(tx, locationId, emails), (c) => c.email_lower)

@@ -10,6 +10,8 @@ export interface LocationsTable {
   id: string
   name: string
   created_at: string
+  /** ISO country phones without `+` are read in (migration 0011); null: US. */
+  phone_country: Generated<string | null>
 }
 
 export interface ContactsTable {

@@ -122,6 +122,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     id: 'not null',
     name: 'not null',
     created_at: 'not null',
+    phone_country: 'null',
   },
   operator_credentials: {
     id: 'not null',

@@ -10,6 +10,7 @@ import * as m0007 from './0007_activity_checks.js'
 import * as m0008 from './0008_lean_tag_writes.js'
 import * as m0009 from './0009_clustered_contacts.js'
 import * as m0010 from './0010_tag_display_names.js'
+import * as m0011 from './0011_location_phone_country.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0008_lean_tag_writes': m0008,
   '0009_clustered_contacts': m0009,
   '0010_tag_display_names': m0010,
+  '0011_location_phone_country': m0011,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLocation } from '../../../src/services/admin.js'
 import { listEvents } from '../../../src/store/events.js'
 import { DIALECTS } from '../../helpers/databases.js'
+import { makeToken } from '../../helpers/fixtures.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
 
 for (const dialect of DIALECTS) {
@@ -56,6 +58,39 @@ for (const dialect of DIALECTS) {
           meta: { contactId: first.body.contact.id, matchingField: 'email' },
         },
       })
+    })
+
+    it('stores phones in E.164, so spellings of one number are one contact', async () => {
+      const first = await create({ email: 'phone1@example.com', phone: '+1 777-555-0142' })
+      expect(first.body.contact.phone).toBe('+17775550142')
+      for (const spelling of ['+17775550142', '(777) 555-0142', '777.555.0142']) {
+        const again = await create({ phone: spelling })
+        expect(again.status, spelling).toBe(400)
+        expect(again.body.meta).toEqual({ contactId: first.body.contact.id, matchingField: 'phone' })
+      }
+      const upserted = await s.request('POST', '/contacts/upsert', {
+        body: { locationId: s.locationId, phone: '777 555 0142', firstName: 'Same' },
+      })
+      expect(upserted.body.new).toBe(false)
+      expect(upserted.body.contact.id).toBe(first.body.contact.id)
+      // Not readable as a number: kept as written, matching only itself.
+      const odd = await create({ email: 'odd@example.com', phone: 'ext. 12' })
+      expect(odd.status).toBe(201)
+      expect(odd.body.contact.phone).toBe('ext. 12')
+    })
+
+    it("reads national numbers in the location's phone country", async () => {
+      const uk = await createLocation(s.database, 'UK office', { phoneCountry: 'gb' })
+      const token = await makeToken(s.database, uk.id)
+      const created = await s.request('POST', '/contacts/', {
+        body: { locationId: uk.id, email: 'uk@example.com', phone: '020 7946 0958' },
+        token,
+      })
+      expect(created.status).toBe(201)
+      expect(created.body.contact.phone).toBe('+442079460958')
+      await expect(createLocation(s.database, 'Nowhere', { phoneCountry: 'XX' })).rejects.toThrow(
+        'phone country must be an ISO 3166-1 alpha-2 code',
+      )
     })
 
     it('updates fields, replaces tags when given, and keeps them when not', async () => {

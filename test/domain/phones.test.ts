@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { isPhoneCountry, normalizePhone } from '../../src/domain/phones.js'
+
+describe('phones as stored and matched', () => {
+  it('writes every spelling of one number in E.164', () => {
+    for (const spelling of [
+      '+1 888-888-8888',
+      '+18888888888',
+      '888-888-8888',
+      '(888) 888-8888',
+      ' 888 888 8888 ',
+    ])
+      expect(normalizePhone(spelling), spelling).toBe('+18888888888')
+    expect(normalizePhone('+44 20 7946 0958')).toBe('+442079460958')
+    expect(normalizePhone('020 7946 0958', 'GB')).toBe('+442079460958')
+  })
+
+  it('keeps what is not a possible number as written, trimmed', () => {
+    expect(normalizePhone(' ext. 12 ')).toBe('ext. 12')
+    expect(normalizePhone('+15550100')).toBe('+15550100')
+  })
+
+  it('knows ISO country codes, and falls back to US for one it does not', () => {
+    expect(isPhoneCountry('DE')).toBe(true)
+    expect(isPhoneCountry('XX')).toBe(false)
+    expect(normalizePhone('888 888 8888', 'XX')).toBe('+18888888888')
+  })
+})
