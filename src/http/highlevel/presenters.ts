@@ -1,11 +1,21 @@
+import { BIRTH_DATE_FORMATS, parseBirthDate } from '../../domain/birthDates.js'
 import type { ContactFields } from '../../domain/contacts.js'
 import type { ContactInput, ContactView } from '../../services/contacts.js'
 import type { TagRow } from '../../store/tags.js'
+import { unprocessable } from './errors.js'
 
 const EXTRA_FIELDS = ['gender', 'dndSettings', 'inboundDndSettings', 'customFields'] as const
 
 type HighLevelContactBody = Partial<Record<keyof ContactFields | (typeof EXTRA_FIELDS)[number], unknown>> & {
   tags?: string[]
+}
+
+/** The birth date as stored; a value that is no date in HighLevel's formats is a 422. */
+function birthDateOf(raw: unknown): string | null | undefined {
+  if (raw === undefined || raw === null) return raw
+  const parsed = parseBirthDate(String(raw))
+  if (parsed === null) throw unprocessable([`dateOfBirth must be a date as ${BIRTH_DATE_FORMATS}`])
+  return parsed
 }
 
 /** HighLevel request fields → the dialect-neutral contact input. */
@@ -28,7 +38,7 @@ export function contactInputFrom(body: HighLevelContactBody): ContactInput {
     website: pick('website'),
     timezone: pick('timezone'),
     source: pick('source'),
-    dateOfBirth: pick('dateOfBirth'),
+    dateOfBirth: birthDateOf(body.dateOfBirth),
     assignedTo: pick('assignedTo'),
     dnd: body.dnd as boolean | undefined,
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
@@ -39,6 +49,8 @@ export function contactInputFrom(body: HighLevelContactBody): ContactInput {
 /** A contact as HighLevel shows it: absent fields are left out, tags and customFields always present. */
 export function presentContact(contact: ContactView): Record<string, unknown> {
   const extra = contact.extra
+  // One stored before birth dates were normalised is shown as stored when it does not read as one.
+  const birthDate = contact.date_of_birth === null ? null : parseBirthDate(contact.date_of_birth)
   const body: Record<string, unknown> = {
     id: contact.id,
     locationId: contact.location_id,
@@ -61,9 +73,14 @@ export function presentContact(contact: ContactView): Record<string, unknown> {
     website: contact.website,
     timezone: contact.timezone,
     source: contact.source,
-    dateOfBirth: contact.date_of_birth,
+    dateOfBirth: birthDate ?? contact.date_of_birth,
+    ...birthParts(birthDate),
     assignedTo: contact.assigned_to,
     dnd: contact.dnd === 1,
+    deleted: contact.deleted_at !== null,
+    // Tagbase records no bounces; unsubscribed (Constant Contact's opt-out) is the email opt-out.
+    bounceEmail: false,
+    unsubscribeEmail: contact.unsubscribed_at !== null,
     type: 'lead',
     tags: contact.tags,
     ...extra,
@@ -73,6 +90,12 @@ export function presentContact(contact: ContactView): Record<string, unknown> {
   }
   for (const key of Object.keys(body)) if (body[key] === null || body[key] === undefined) delete body[key]
   return body
+}
+
+/** birthMonth and birthDay, as HighLevel adds them beside dateOfBirth. */
+function birthParts(birthDate: string | null): { birthMonth?: number; birthDay?: number } {
+  if (birthDate === null) return {}
+  return { birthMonth: Number(birthDate.slice(5, 7)), birthDay: Number(birthDate.slice(8, 10)) }
 }
 
 export function presentTag(tag: TagRow) {

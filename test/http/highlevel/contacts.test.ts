@@ -60,6 +60,34 @@ for (const dialect of DIALECTS) {
       })
     })
 
+    it("takes birth dates in HighLevel's formats and answers the fields its contact schema has", async () => {
+      const created = await create({ email: 'born@example.com', dateOfBirth: '09/25/1990' })
+      expect(created.status).toBe(201)
+      expect(created.body.contact).toMatchObject({
+        dateOfBirth: '1990-09-25T00:00:00.000Z',
+        birthMonth: 9,
+        birthDay: 25,
+        deleted: false,
+        bounceEmail: false,
+        unsubscribeEmail: false,
+      })
+      const id = created.body.contact.id
+      for (const [given, stored] of [
+        ['1990.01.02', '1990-01-02T00:00:00.000Z'],
+        ['1990_01_03', '1990-01-03T00:00:00.000Z'],
+        ['01-04-1990', '1990-01-04T00:00:00.000Z'],
+        ['1990-01-05T00:00:00.000Z', '1990-01-05T00:00:00.000Z'],
+      ]) {
+        const updated = await s.request('PUT', `/contacts/${id}`, { body: { dateOfBirth: given } })
+        expect(updated.body.contact.dateOfBirth, given).toBe(stored)
+      }
+      const bad = await create({ email: 'unborn@example.com', dateOfBirth: '1990-02-30' })
+      expect(bad.status).toBe(422)
+      expect(bad.body.message).toEqual([
+        'dateOfBirth must be a date as YYYY-MM-DD, MM/DD/YYYY, YYYY/MM/DD, MM-DD-YYYY, YYYY.MM.DD, MM.DD.YYYY, YYYY_MM_DD, MM_DD_YYYY',
+      ])
+    })
+
     it('stores phones in E.164, so spellings of one number are one contact', async () => {
       const first = await create({ email: 'phone1@example.com', phone: '+1 777-555-0142' })
       expect(first.body.contact.phone).toBe('+17775550142')
