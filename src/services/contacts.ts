@@ -353,7 +353,7 @@ export async function deleteContact(
 }
 
 /** The rows with each contact's tag names, sorted, read in one statement for the whole page. */
-async function withTagNames(
+export async function withTagNames(
   database: Database,
   locationId: string,
   rows: ContactRow[],

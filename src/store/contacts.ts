@@ -31,7 +31,7 @@ function decodeContact(row: StoredContact): ContactRow {
   return { ...row, extra: JSON.parse(row.extra) as ContactExtra }
 }
 
-function decodeContacts(rows: StoredContact[]): ContactRow[] {
+export function decodeContacts(rows: StoredContact[]): ContactRow[] {
   return rows.map(decodeContact)
 }
 
@@ -262,7 +262,7 @@ export function touchingContacts(
 
 export type ContactPageQuery = { query?: string; limit: number; startAfterId?: string }
 
-function escapeLike(value: string): string {
+export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 

@@ -117,6 +117,20 @@ for (const dialect of DIALECTS) {
         city: 'X',
       })
       expect(upserted).toMatchObject({ new: false, contact: { id: first, city: 'X' } })
+
+      // Pick contacts by tag, then tag them in bulk: the flow the search exists for.
+      const picked = await ghl.contacts.searchContactsAdvanced({
+        locationId: s.locationId,
+        pageLimit: 10,
+        filters: [{ field: 'tags', operator: 'eq', value: 'campaign-a' }],
+      } as never)
+      expect(picked.total).toBe(1)
+      expect(picked.contacts.map((c: { id: string }) => c.id)).toEqual([first])
+      const duplicate = await ghl.contacts.getDuplicateContact({
+        locationId: s.locationId,
+        email: 'SDK1@example.com',
+      })
+      expect(duplicate.contact?.id).toBe(second)
     })
 
     it('manages location tags', async () => {

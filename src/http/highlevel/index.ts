@@ -15,6 +15,7 @@ import {
   unprocessable,
 } from './errors.js'
 import { bulkTagRoutes } from './routes/bulkTags.js'
+import { contactSearchRoutes } from './routes/contactSearch.js'
 import { contactRoutes } from './routes/contacts.js'
 import { contactTagRoutes } from './routes/contactTags.js'
 import { locationTagRoutes } from './routes/locationTags.js'
@@ -39,6 +40,7 @@ export const highLevelApi: FastifyPluginAsync = async (app) => {
     mismatch: () => unprocessable(['Idempotency-Key was already used with a different request']),
     busy: () => new HighLevelHttpError(409, 'A request with this Idempotency-Key is still being processed'),
   })
+  await app.register(contactSearchRoutes)
   await app.register(contactRoutes)
   await app.register(contactTagRoutes)
   await app.register(bulkTagRoutes)

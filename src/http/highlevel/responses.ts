@@ -117,6 +117,25 @@ export const UpsertedContactDocument = Type.Object({
   traceId: Type.String(),
 })
 export const UpdatedContactDocument = Type.Object({ succeded: Type.Literal(true), contact: ContactDocument })
+export const ContactSearchDocument = Type.Object({
+  contacts: Type.Array(
+    Type.Intersect([
+      ContactDocument,
+      Type.Object({
+        searchAfter: Type.Tuple([Type.Integer(), Type.String()], {
+          description: 'Send it back as searchAfter for the page after this contact',
+        }),
+      }),
+    ]),
+  ),
+  total: Type.Integer({ description: 'Contacts matching, all pages' }),
+})
+export const DuplicateContactDocument = Type.Object({
+  contact: Type.Union([ContactDocument, Type.Null()], {
+    description: 'null: no contact has that email or phone',
+  }),
+})
+
 export const ContactPageDocument = Type.Object({
   contacts: Type.Array(ContactDocument),
   count: Type.Integer(),

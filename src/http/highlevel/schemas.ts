@@ -79,6 +79,32 @@ export const ListContactsQuery = Type.Object({
   startAfter: Type.Optional(Type.Number()),
 })
 
+/** POST /contacts/search; `filters` and `sort` are read by domain/contactSearch.ts (every problem named). */
+export const SearchContactsBody = Type.Object(
+  {
+    locationId: Type.String({ minLength: 1 }),
+    page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number (page × pageLimit ≤ 10000)' })),
+    pageLimit: Type.Integer({ minimum: 1, maximum: 500 }),
+    searchAfter: Type.Optional(
+      Type.Array(Type.Union([Type.Number(), Type.String()]), {
+        minItems: 2,
+        maxItems: 2,
+        description: "A contact's searchAfter from the previous page: the next page starts after it",
+      }),
+    ),
+    filters: Type.Optional(Type.Array(Type.Unknown(), { description: 'Conditions and AND/OR groups' })),
+    sort: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1 })),
+    query: Type.Optional(Type.String({ maxLength: 75 })),
+  },
+  { additionalProperties: false },
+)
+
+export const DuplicateContactQuery = Type.Object({
+  locationId: Type.String({ minLength: 1 }),
+  email: Type.Optional(Type.String({ minLength: 1 })),
+  number: Type.Optional(Type.String({ minLength: 1, description: 'A phone number, in any spelling' })),
+})
+
 export const LocationParams = Type.Object({ locationId: Type.String() })
 export const LocationTagParams = Type.Object({ locationId: Type.String(), tagId: Type.String() })
 export const TagNameBody = Type.Object({ name: Type.String() })
