@@ -19,16 +19,22 @@ export function registerWebhookCommands(program: Command): void {
     .requiredOption('--location <id>', 'location whose events are sent')
     .requiredOption('--url <url>', 'http(s) URL to POST each event to')
     .option('--app-id <appId>', 'appId put in every payload (default: the webhook id)')
-    .action((options: { location: string; url: string; appId?: string }, command: Command) =>
+    .option('--events <types>', 'also send these, comma-separated: ContactCreate,ContactDelete')
+    .action((options: { location: string; url: string; appId?: string; events?: string }, command: Command) =>
       withDatabase(async (database) => {
-        const row = await registerWebhook(database, options.location, options, {
-          allowInternal: loadConfig().webhookAllowInternalTargets,
-        })
+        const { events, ...given } = options
+        const row = await registerWebhook(
+          database,
+          options.location,
+          { ...given, ...(events ? { events: events.split(',').map((e) => e.trim()) } : {}) },
+          { allowInternal: loadConfig().webhookAllowInternalTargets },
+        )
         print(command, {
           id: row.id,
           locationId: row.location_id,
           url: row.url,
           appId: row.app_id,
+          events: row.event_types.split(' '),
           createdAt: row.created_at,
         })
       }),

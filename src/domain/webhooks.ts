@@ -91,3 +91,26 @@ export const WEBHOOK_WORKER_DEFAULTS = Object.freeze({
  *   this secret (SECRETS_KEY); a plain copy found is encrypted in place on first use.
  */
 export type SigningKeySource = { pem?: string | undefined; encryptionKey?: string | undefined }
+
+/**
+ * The contact events a webhook can receive. Every webhook gets ContactTagUpdate; ContactCreate
+ * and ContactDelete only when its registration asks for them (receivers written for tag updates
+ * alone are not sent types they do not expect).
+ */
+export const WEBHOOK_EVENT_TYPES = Object.freeze([
+  'ContactTagUpdate',
+  'ContactCreate',
+  'ContactDelete',
+] as const)
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+export type ContactLifecycleEvent = Exclude<WebhookEventType, 'ContactTagUpdate'>
+
+export function isWebhookEventType(value: string): value is WebhookEventType {
+  return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value)
+}
+
+/** The types a registration receives, in canonical order, ContactTagUpdate always among them. */
+export function subscribedEventTypes(requested: readonly WebhookEventType[] = []): WebhookEventType[] {
+  const wanted = new Set<WebhookEventType>(['ContactTagUpdate', ...requested])
+  return WEBHOOK_EVENT_TYPES.filter((t) => wanted.has(t))
+}

@@ -35,6 +35,7 @@ import {
 } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
+import { recordContactLifecycle } from '../store/events.js'
 import { findListsByIds, listIdsOfContacts, replaceContactLists } from '../store/lists.js'
 import { findPhoneCountry } from '../store/locations.js'
 import { findTagsByIds } from '../store/tags.js'
@@ -218,6 +219,7 @@ async function insertNewContact(
 ): Promise<ContactView> {
   const id = newFirebaseId()
   await insertContact(tx, newContactRow(locationId, id, input, now))
+  await recordContactLifecycle(tx, locationId, [id], 'ContactCreate', source, now)
   const finalTags = tags.length > 0 ? await replaceTags(tx, locationId, id, tags, source, now) : []
   if (input.listIds !== undefined) await replaceLists(tx, locationId, id, input.listIds, now)
   const row = await findContact(tx, locationId, id)
@@ -344,11 +346,13 @@ export async function deleteContact(
   database: Database,
   locationId: string,
   contactId: string,
+  source: string,
 ): Promise<void> {
   const now = new Date().toISOString()
   await database.transaction(async (tx) => {
     await requireLiveContact(tx, locationId, contactId)
     await softDeleteContact(tx, locationId, contactId, now)
+    await recordContactLifecycle(tx, locationId, [contactId], 'ContactDelete', source, now)
   })
 }
 

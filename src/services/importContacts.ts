@@ -15,7 +15,7 @@ import {
 } from '../store/contacts.js'
 import { attachTagPairs } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
-import { type ContactTagUpdate, recordContactTagUpdates } from '../store/events.js'
+import { type ContactTagUpdate, recordContactLifecycle, recordContactTagUpdates } from '../store/events.js'
 import { findPhoneCountry } from '../store/locations.js'
 import { ensureTagsByName } from '../store/tags.js'
 import { contactColumnsFor, newContactRow } from './contacts.js'
@@ -204,6 +204,14 @@ async function writeImportBatch(
       }
     }
     await insertContacts(tx, created)
+    await recordContactLifecycle(
+      tx,
+      locationId,
+      created.map((c) => c.id),
+      'ContactCreate',
+      IMPORT_SOURCE,
+      now,
+    )
 
     await addImportedTags(
       tx,

@@ -30,7 +30,7 @@ export const SIGNATURE_HEADER = 'x-ghl-signature'
 export type WebhookPayloadBuilder = (
   contact: ContactRow,
   tags: readonly string[],
-  delivery: { appId: string; webhookId: string; timestamp: string },
+  delivery: { type: string; appId: string; webhookId: string; timestamp: string },
 ) => Record<string, unknown>
 
 /**
@@ -91,6 +91,7 @@ export async function prepareDeliveries(
         .sort((a, b) => b.id - a.id)
         .map(tagChangeOf)
       const payload = payloadFor(contact, tagsAfterEvent(currentTags.get(contact.id) ?? [], later), {
+        type: event.type,
         appId: webhook.app_id,
         webhookId: deliveryWebhookId(webhook.id, event.id),
         timestamp: now,

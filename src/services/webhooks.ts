@@ -1,6 +1,13 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { newFirebaseId } from '../domain/ids.js'
-import { isWebhookAppId, isWebhookUrl } from '../domain/webhooks.js'
+import {
+  isWebhookAppId,
+  isWebhookEventType,
+  isWebhookUrl,
+  subscribedEventTypes,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+} from '../domain/webhooks.js'
 import type { Database } from '../store/database.js'
 import { findSigningKey, insertSigningKeyIfAbsent, replaceSigningKey } from '../store/signingKeys.js'
 import {
@@ -29,16 +36,24 @@ import { checkWebhookTarget, type WebhookTargetPolicy } from './webhookTargets.j
 export type WebhookView = WebhookRow & { deliveries: DeliveryCounts }
 
 /**
- * Registers a URL for the location's ContactTagUpdate events. `appId` is echoed in every payload
+ * Registers a URL for the location's ContactTagUpdate events, and the ContactCreate and
+ * ContactDelete events `events` names. `appId` is echoed in every payload
  * (HighLevel's SDK middleware only verifies payloads whose appId matches its client id); it
  * defaults to the webhook's own id.
  */
 export async function registerWebhook(
   database: Database,
   locationId: string,
-  input: { url: string; appId?: string },
+  input: { url: string; appId?: string; events?: readonly string[] },
   targets: WebhookTargetPolicy,
 ): Promise<WebhookRow> {
+  const unknown = (input.events ?? []).filter((t) => !isWebhookEventType(t))
+  if (unknown.length > 0)
+    throw new ServiceError(
+      'invalid-webhook',
+      `events must name ${WEBHOOK_EVENT_TYPES.join(', ')} (got ${unknown.join(', ')})`,
+      { field: 'events' },
+    )
   if (!isWebhookUrl(input.url))
     throw new ServiceError('invalid-webhook', 'url must be an absolute http or https URL', { field: 'url' })
   await checkWebhookTarget(input.url, targets)
@@ -52,6 +67,7 @@ export async function registerWebhook(
     id,
     url: input.url,
     app_id: input.appId ?? id,
+    event_types: subscribedEventTypes((input.events ?? []) as WebhookEventType[]).join(' '),
     created_at: new Date().toISOString(),
   })
 }

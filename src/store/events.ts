@@ -1,5 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { TagChange } from '../domain/tags.js'
+import type { ContactLifecycleEvent } from '../domain/webhooks.js'
 import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
@@ -143,6 +144,36 @@ async function insertEvents(
     .values([...rows])
     .returning(['id', 'contact_id'])
     .execute()
+}
+
+/**
+ * One ContactCreate or ContactDelete event per contact (no tag change: the tags a create sets are
+ * its own ContactTagUpdate, written after this), queued only to the location's webhooks that
+ * asked for this type. Two statements whatever the number of contacts.
+ */
+export async function recordContactLifecycle(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  type: ContactLifecycleEvent,
+  source: string,
+  now: string,
+): Promise<void> {
+  if (contactIds.length === 0) return
+  const written = await insertEvents(
+    db,
+    contactIds.map((contactId) => ({
+      location_id: locationId,
+      contact_id: contactId,
+      type,
+      tags_added: '[]',
+      tags_removed: '[]',
+      source,
+      activity_id: null,
+      created_at: now,
+    })),
+  )
+  await enqueueDeliveries(db, locationId, written, now, type)
 }
 
 /** Events for every live contact carrying a tag that is about to be deleted, in one INSERT ... SELECT. */

@@ -160,6 +160,8 @@ export interface WebhooksTable {
   created_at: string
   consecutive_failures: Generated<number>
   paused_until: string | null
+  /** Event types it receives, space-separated (migration 0012; domain/webhooks.ts). */
+  event_types: Generated<string>
 }
 
 export interface WebhookDeliveriesTable {

@@ -1,5 +1,5 @@
 import { type ExpressionBuilder, type QueryCreator, type Selectable, sql } from 'kysely'
-import type { WebhookDeliveryState } from '../domain/webhooks.js'
+import type { ContactLifecycleEvent, WebhookDeliveryState } from '../domain/webhooks.js'
 import type { Database, Db } from './database.js'
 import {
   claimingSelectedRowsSkippingLocked,
@@ -80,12 +80,21 @@ export async function enqueueDeliveries(
   locationId: string,
   events: ReadonlyArray<{ id: number; contact_id: string }>,
   now: string,
+  /** A type only some webhooks receive: queued to those (every webhook gets ContactTagUpdate). */
+  onlyFor?: ContactLifecycleEvent,
 ): Promise<void> {
   if (events.length === 0) return
-  const written = sql<{
-    id: number
-    contact_id: string
-  }>`(select value ->> 0 as id, value ->> 1 as contact_id from json_each(${JSON.stringify(events.map((e) => [e.id, e.contact_id]))}))`
+  // The events as a table, bound as one parameter per column on either engine.
+  const written =
+    db.dialect === 'postgres'
+      ? sql<{
+          id: number
+          contact_id: string
+        }>`(select * from unnest(${events.map((e) => e.id)}::bigint[], ${events.map((e) => e.contact_id)}::text[]) as w(id, contact_id))`
+      : sql<{
+          id: number
+          contact_id: string
+        }>`(select value ->> 0 as id, value ->> 1 as contact_id from json_each(${JSON.stringify(events.map((e) => [e.id, e.contact_id]))}))`
   await db.kysely
     .insertInto('webhook_deliveries')
     .columns(PENDING_DELIVERY_COLUMNS)
@@ -102,7 +111,10 @@ export async function enqueueDeliveries(
           s.val(now).as('next_attempt_at'),
           s.val(now).as('created_at'),
         ])
-        .where('webhooks.location_id', '=', locationId),
+        .where('webhooks.location_id', '=', locationId)
+        .$if(onlyFor !== undefined, (q) =>
+          q.where(sql<boolean>`(' ' || webhooks.event_types || ' ') like ${`% ${onlyFor} %`}`),
+        ),
     )
     .execute()
 }

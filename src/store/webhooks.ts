@@ -6,7 +6,14 @@ export type WebhookRow = Selectable<WebhooksTable>
 
 export async function insertWebhook(
   db: Db,
-  row: { location_id: string; id: string; url: string; app_id: string; created_at: string },
+  row: {
+    location_id: string
+    id: string
+    url: string
+    app_id: string
+    event_types: string
+    created_at: string
+  },
 ): Promise<WebhookRow> {
   return db.kysely.insertInto('webhooks').values(row).returningAll().executeTakeFirstOrThrow()
 }

@@ -109,6 +109,7 @@ for (const dialect of DIALECTS) {
         s.database,
         s.locationId,
         await makeContact(s.database, s.locationId, ['alpha', 'beta']),
+        'test',
       )
       await registerWebhook(
         s.database,

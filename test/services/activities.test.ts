@@ -75,7 +75,7 @@ for (const dialect of DIALECTS) {
         .where('id', '=', old)
         .execute()
       const deleted = await makeContact(t.database, locationId)
-      await deleteContact(t.database, locationId, deleted)
+      await deleteContact(t.database, locationId, deleted, 'test')
       const [target] = await ensureTagsByName(t.database, locationId, ['target'], now)
       return {
         locationId,

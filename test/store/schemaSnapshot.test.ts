@@ -168,6 +168,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     created_at: 'not null',
     consecutive_failures: 'not null',
     paused_until: 'null',
+    event_types: 'not null',
   },
 }
 

@@ -272,6 +272,44 @@ for (const dialect of DIALECTS) {
       }
     })
 
+    it('sends ContactCreate and ContactDelete to the webhooks that ask for them, in order with the tag updates', async () => {
+      const everything = await startWebhookReceiver()
+      try {
+        const tagsOnly = await registerWebhook(s, receiver.url)
+        const lifecycle = await s.request('POST', `/locations/${s.locationId}/webhooks`, {
+          body: { url: everything.url, appId: APP_ID, events: ['ContactDelete', 'ContactCreate'] },
+        })
+        expect(lifecycle.status).toBe(201)
+        expect(lifecycle.body.webhook.events).toEqual(['ContactTagUpdate', 'ContactCreate', 'ContactDelete'])
+        const created = await s.request('POST', '/contacts/', {
+          body: { locationId: s.locationId, email: 'life@example.com', tags: ['vip'] },
+        })
+        const contactId = created.body.contact.id as string
+        expect((await s.request('DELETE', `/contacts/${contactId}`)).status).toBe(200)
+        const worker = testWorker(s)
+        workers.push(worker)
+        worker.start()
+        await until(settled(s, tagsOnly.id), 'tag-only deliveries')
+        await until(settled(s, lifecycle.body.webhook.id), 'lifecycle deliveries')
+        const seen = (at: WebhookReceiver) =>
+          at.receipts
+            .filter((r) => r.processed)
+            .map((r) => ({ type: r.body.type, id: r.body.id, tags: r.body.tags }))
+        expect(seen(receiver)).toEqual([{ type: 'ContactTagUpdate', id: contactId, tags: ['vip'] }])
+        expect(seen(everything)).toEqual([
+          { type: 'ContactCreate', id: contactId, tags: [] },
+          { type: 'ContactTagUpdate', id: contactId, tags: ['vip'] },
+          { type: 'ContactDelete', id: contactId, tags: ['vip'] },
+        ])
+        const refused = await s.request('POST', `/locations/${s.locationId}/webhooks`, {
+          body: { url: receiver.url, events: ['ContactUpdate'] },
+        })
+        expect(refused.status).toBe(422)
+      } finally {
+        await everything.close()
+      }
+    })
+
     it('manages registrations per location: validation, isolation, removal drops owed deliveries', async () => {
       const invalid = await s.request('POST', `/locations/${s.locationId}/webhooks`, {
         body: { url: 'ftp://x' },

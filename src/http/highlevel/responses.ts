@@ -160,7 +160,13 @@ const Webhook = Type.Object({
   locationId: Type.String(),
   url: Type.String(),
   appId: Type.String(),
-  events: Type.Array(Type.Literal('ContactTagUpdate')),
+  events: Type.Array(
+    Type.Union([
+      Type.Literal('ContactTagUpdate'),
+      Type.Literal('ContactCreate'),
+      Type.Literal('ContactDelete'),
+    ]),
+  ),
   dateAdded: Type.String({ format: 'date-time' }),
   consecutiveFailures: Type.Integer(),
   pausedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

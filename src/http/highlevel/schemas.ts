@@ -113,4 +113,10 @@ export const LocationWebhookParams = Type.Object({ locationId: Type.String(), we
 export const WebhookBody = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   appId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  events: Type.Optional(
+    Type.Array(StringEnum(['ContactTagUpdate', 'ContactCreate', 'ContactDelete'] as const), {
+      maxItems: 3,
+      description: 'ContactTagUpdate is always sent; add ContactCreate and/or ContactDelete to receive them',
+    }),
+  ),
 })

@@ -1,15 +1,16 @@
 import type { WebhookPayloadBuilder } from '../../services/webhookDelivery.js'
 
 /**
- * HighLevel's ContactTagUpdate payload (shared/reference/highlevel/webhook-ContactTagUpdate.md)
- * plus `timestamp` and `webhookId`, which receivers use against replays and duplicates, and the
+ * HighLevel's contact webhook payload (shared/reference/highlevel/webhook-ContactTagUpdate.md;
+ * ContactCreate and ContactDelete carry the same contact fields under their own `type`) plus
+ * `timestamp` and `webhookId`, which receivers use against replays and duplicates, and the
  * registration's `appId`, which HighLevel's SDK middleware matches before verifying.
  * Fields the contact does not have are left out, as HighLevel does.
  */
 export const highLevelContactTagUpdate: WebhookPayloadBuilder = (contact, tags, delivery) => {
   const extra = contact.extra
   const payload: Record<string, unknown> = {
-    type: 'ContactTagUpdate',
+    type: delivery.type,
     locationId: contact.location_id,
     id: contact.id,
     address1: contact.address1,

@@ -26,7 +26,7 @@ for (const dialect of DIALECTS) {
     it('answers 201 with one entry per requested id, in order', async () => {
       const a = await makeContact(s.database, s.locationId, ['tag-1', 'tag-2'])
       const deleted = await makeContact(s.database, s.locationId)
-      await deleteContact(s.database, s.locationId, deleted)
+      await deleteContact(s.database, s.locationId, deleted, 'test')
       const foreign = await makeContact(s.database, s.other.locationId)
       const response = await bulk('add', {
         contacts: [a, 'abcdef', deleted, foreign],

@@ -43,7 +43,10 @@ for (const dialect of DIALECTS) {
       const read = await s.request('GET', `/contacts/${contact.id}`)
       expect(read).toEqual({ status: 200, body: { contact } })
       const events = await listEvents(s.database, s.locationId, contact.id)
-      expect(events.map((e) => JSON.parse(e.tags_added))).toEqual([['nisi sint', 'consequat']])
+      expect(events.map((e) => [e.type, JSON.parse(e.tags_added)])).toEqual([
+        ['ContactCreate', []],
+        ['ContactTagUpdate', ['nisi sint', 'consequat']],
+      ])
     })
 
     it('refuses a duplicate email or phone, naming the existing contact', async () => {

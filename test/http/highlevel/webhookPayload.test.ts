@@ -36,7 +36,7 @@ describe("HighLevel's ContactTagUpdate payload", () => {
         created_at: '2026-01-01T00:00:00.000Z',
       },
       ['vip'],
-      { appId: 'app', webhookId: 'w', timestamp: '2026-11-22T00:00:00.000Z' },
+      { type: 'ContactTagUpdate', appId: 'app', webhookId: 'w', timestamp: '2026-11-22T00:00:00.000Z' },
     )
     expect(payload).toEqual({
       type: 'ContactTagUpdate',

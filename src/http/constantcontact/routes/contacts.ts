@@ -253,7 +253,12 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { params: IdParams.contact },
     },
     async (request, reply) => {
-      await deleteContact(app.database, accountOf(request).locationId, request.params.contact_id)
+      await deleteContact(
+        app.database,
+        accountOf(request).locationId,
+        request.params.contact_id,
+        'constantcontact.contact',
+      )
       return reply.code(204).send()
     },
   )

@@ -141,7 +141,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { documentedResponses: { 200: SucceededDocument }, scope: 'contacts.write' },
     },
     async (request) => {
-      await deleteContact(app.database, principalOf(request).locationId, request.params.contactId)
+      await deleteContact(app.database, principalOf(request).locationId, request.params.contactId, SOURCE)
       return { succeded: true }
     },
   )
