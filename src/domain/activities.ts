@@ -37,6 +37,7 @@ export const ACTIVITY_KINDS = Object.freeze([
 export const UNDOABLE_ACTIVITY_KINDS: readonly ActivityKind[] = Object.freeze([
   'contacts_taggings_add',
   'contacts_taggings_remove',
+  'contacts_tags_delete',
 ])
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number]
 

@@ -135,7 +135,13 @@ export async function createTagDeleteActivity(
   tagIds: readonly string[],
 ): Promise<ActivityRow> {
   await requireExistingTags(database, locationId, tagIds, 'tag_ids')
-  return insertActivity(database, newActivity(locationId, 'contacts_tags_delete', tagIds, null))
+  // The names are kept so an undo can recreate the tags (their ids go with them).
+  const tags = await findTagsByIds(database, locationId, tagIds)
+  const byId = new Map(tags.map((t) => [t.id, t.name]))
+  return insertActivity(database, {
+    ...newActivity(locationId, 'contacts_tags_delete', tagIds, null),
+    tag_names: tagIds.map((id) => byId.get(id) as string),
+  })
 }
 
 export async function getActivity(database: Database, locationId: string, id: string): Promise<ActivityRow> {

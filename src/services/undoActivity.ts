@@ -5,8 +5,9 @@ import type { Database } from '../store/database.js'
 import { ServiceError } from './errors.js'
 
 /**
- * Queues an undo of a finished add/remove activity: each contact it changed gets those tags
- * back as they were, unless the contact changed again since (reported, not overwritten).
+ * Queues an undo of a finished add/remove activity or tag deletion: each contact it changed gets
+ * those tags back as they were, unless the contact changed again since (reported, not
+ * overwritten). A deletion's tags are recreated by name when the undo starts (new ids).
  */
 export async function createUndoActivity(
   database: Database,
@@ -19,12 +20,17 @@ export async function createUndoActivity(
     if (!UNDOABLE_ACTIVITY_KINDS.includes(original.kind))
       throw new ServiceError(
         'activity-not-undoable',
-        `Only contacts_taggings_add and contacts_taggings_remove activities can be undone, not ${original.kind}`,
+        `Only ${UNDOABLE_ACTIVITY_KINDS.join(', ')} activities can be undone, not ${original.kind}`,
       )
     if (!TERMINAL_ACTIVITY_STATES.includes(original.state))
       throw new ServiceError(
         'activity-not-undoable',
         `Activity is still ${original.state}; cancel it or let it finish first`,
+      )
+    if (original.kind === 'contacts_tags_delete' && original.tag_names === null)
+      throw new ServiceError(
+        'activity-not-undoable',
+        'This tag deletion predates Tagbase keeping the deleted names (migration 0013); it cannot be undone',
       )
     const existing = await findLiveUndoOf(tx, locationId, activityId)
     if (existing)
@@ -42,6 +48,7 @@ export async function createUndoActivity(
       kind: 'contacts_taggings_undo',
       state: 'initialized',
       tag_ids: original.tag_ids,
+      ...(original.tag_names ? { tag_names: original.tag_names } : {}),
       selector: null,
       undo_of: original.id,
       items_completed: 0,

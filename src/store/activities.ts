@@ -9,14 +9,19 @@ import type { ActivitiesTable, Schema } from './schema.js'
 type StoredActivity = Selectable<ActivitiesTable>
 
 /** An activity as the rest of the code sees it: the JSON columns decoded. */
-export type ActivityRow = Omit<StoredActivity, 'tag_ids' | 'selector' | 'errors'> & {
+export type ActivityRow = Omit<StoredActivity, 'tag_ids' | 'tag_names' | 'selector' | 'errors'> & {
   tag_ids: string[]
+  tag_names: string[] | null
   selector: ContactSelector | null
   errors: string[]
 }
 
-export type NewActivity = Omit<Insertable<ActivitiesTable>, 'tag_ids' | 'selector' | 'errors'> & {
+export type NewActivity = Omit<
+  Insertable<ActivitiesTable>,
+  'tag_ids' | 'tag_names' | 'selector' | 'errors'
+> & {
   tag_ids: readonly string[]
+  tag_names?: readonly string[]
   selector: ContactSelector | null
 }
 
@@ -36,6 +41,7 @@ function decodeActivity(row: StoredActivity): ActivityRow {
   return {
     ...row,
     tag_ids: JSON.parse(row.tag_ids) as string[],
+    tag_names: row.tag_names === null ? null : (JSON.parse(row.tag_names) as string[]),
     selector: row.selector === null ? null : (JSON.parse(row.selector) as ContactSelector),
     errors: JSON.parse(row.errors) as string[],
   }
@@ -47,12 +53,31 @@ export async function insertActivity(db: Db, activity: NewActivity): Promise<Act
     .values({
       ...activity,
       tag_ids: JSON.stringify(activity.tag_ids),
+      tag_names: activity.tag_names === undefined ? null : JSON.stringify(activity.tag_names),
       selector: activity.selector === null ? null : JSON.stringify(activity.selector),
       errors: '[]',
     })
     .returningAll()
     .executeTakeFirstOrThrow()
   return decodeActivity(row)
+}
+
+/**
+ * The tags an undo restores, once it has recreated them (the undo of a tag deletion): written
+ * only while `owner` holds the lease, in the start step's transaction.
+ */
+export async function setActivityTagIds(
+  tx: Db,
+  activity: ActivityKey,
+  owner: string,
+  tagIds: readonly string[],
+): Promise<boolean> {
+  const result = await tx.kysely
+    .updateTable('activities')
+    .set({ tag_ids: JSON.stringify(tagIds) })
+    .$call((q) => whileLeaseHeld(q, activity, owner))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
 }
 
 export async function findActivity(db: Db, locationId: string, id: string): Promise<ActivityRow | undefined> {

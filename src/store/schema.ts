@@ -123,6 +123,8 @@ export interface ActivitiesTable {
   /** CHECKed against ACTIVITY_STATES (migration 0007). */
   state: ActivityState
   tag_ids: string
+  /** JSON names of the tags when created; kept by contacts_tags_delete for its undo (0013). */
+  tag_names: Generated<string | null>
   selector: string | null
   snapshot_seq: number | null
   cursor: string | null

@@ -140,15 +140,23 @@ for (const dialect of DIALECTS) {
       expect(missing.status).toBe(404)
       expect(missing.body[0].error_key).toBe('http.status.not_found')
 
-      const deletion = await v3('POST', '/activities/contacts_tags_delete', { tag_ids: [tags.other] })
-      await finishedActivity(s, deletion.body.activity_id)
-      const notUndoable = await v3('POST', `/activities/${deletion.body.activity_id}/undo`)
+      // An undo of an undo is refused: an undo activity is no add, remove or deletion.
+      const ids0 = await seedContacts(s.database, s.locationId, 1)
+      const added = await runActivity('contacts_taggings_add', {
+        source: { contact_ids: ids0 },
+        tag_ids: [tags.vip],
+      })
+      const undone = await v3('POST', `/activities/${added.activity_id}/undo`)
+      await finishedActivity(s, undone.body.activity_id)
+      const notUndoable = await v3('POST', `/activities/${undone.body.activity_id}/undo`)
       expect(notUndoable).toEqual({
         status: 409,
         body: [
           {
             error_key: 'http.status.conflict',
-            error_message: expect.stringContaining('contacts_taggings_add and contacts_taggings_remove'),
+            error_message: expect.stringContaining(
+              'contacts_taggings_add, contacts_taggings_remove, contacts_tags_delete',
+            ),
           },
         ],
       })
@@ -161,6 +169,34 @@ for (const dialect of DIALECTS) {
       })
       const foreign = await v3('POST', `/activities/${mine.activity_id}/undo`, undefined, s.other.token)
       expect(foreign.status).toBe(404)
+    })
+
+    it('undoes a tag deletion: the tag comes back (a new id) on exactly its holders, deleted contacts skipped', async () => {
+      const ids = await seedContacts(s.database, s.locationId, 5)
+      const [gone, ...holders] = ids as [string, ...string[]]
+      const tag = (await v3('POST', '/contact_tags', { name: 'Doomed Tag' })).body
+      await s.request('POST', '/contacts/bulk/tags/update/add', {
+        body: { contacts: [gone, ...holders.slice(0, 3)], tags: ['doomed tag'], locationId: s.locationId },
+      })
+      const deletion = await runActivity('contacts_tags_delete', { tag_ids: [tag.tag_id] })
+      expect(deletion.state).toBe('completed')
+      expect((await v3('GET', `/contact_tags/${tag.tag_id}`)).status).toBe(404)
+      expect((await s.request('DELETE', `/contacts/${gone}`)).status).toBe(200)
+
+      const undo = await v3('POST', `/activities/${deletion.activity_id}/undo`)
+      expect(undo.status).toBe(201)
+      const done = await finishedActivity(s, undo.body.activity_id)
+      expect(done).toMatchObject({
+        state: 'completed',
+        status: { items_total_count: 4, items_completed_count: 4, items_skipped_count: 1 },
+      })
+      expect(done.activity_errors).toEqual([expect.stringContaining(`contact ${gone} left alone`)])
+      for (const id of holders.slice(0, 3)) expect(await tagNames(id), id).toEqual(['doomed tag'])
+      expect(await tagNames(holders[3] as string)).toEqual([])
+      const recreated = (await v3('GET', '/contact_tags?limit=500')).body.tags.find(
+        (t: { name: string }) => t.name === 'doomed tag',
+      )
+      expect(recreated.tag_id).not.toBe(tag.tag_id)
     })
 
     it('refuses to undo an activity that is still running', async () => {

@@ -32,6 +32,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     kind: 'not null',
     state: 'not null',
     tag_ids: 'not null',
+    tag_names: 'null',
     selector: 'null',
     snapshot_seq: 'null',
     cursor: 'null',

@@ -1,6 +1,11 @@
 import { groupBy } from '../../domain/collections.js'
 import { decideUndo, UNDO_SKIP_MESSAGES, type UndoDecision } from '../../domain/undo.js'
-import { markActivityStarted, recordChunkProgress } from '../../store/activities.js'
+import {
+  findActivity,
+  markActivityStarted,
+  recordChunkProgress,
+  setActivityTagIds,
+} from '../../store/activities.js'
 import { lockLiveContacts } from '../../store/contacts.js'
 import { attachTags, detachTags, keyRangeOf } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
@@ -12,7 +17,7 @@ import {
   selectActivityEventChunk,
   tagChangeOf,
 } from '../../store/events.js'
-import { findTagsByIds } from '../../store/tags.js'
+import { ensureTagsByName, findTagsByIds } from '../../store/tags.js'
 import { countUpdates } from '../writtenRows.js'
 import { type ActivityKindRunner, finishCompleted, requireLease } from './kind.js'
 
@@ -30,6 +35,15 @@ export const undoRunner: ActivityKindRunner = {
   metricSource: 'undo',
 
   async start({ tx, activity, lease }) {
+    // A tag deletion's tags are gone: they are created again by name (a tag of that name made
+    // since is reused), and the undo restores those.
+    const original = await findActivity(tx, activity.location_id, activity.undo_of as string)
+    if (original?.kind === 'contacts_tags_delete' && original.tag_names) {
+      const recreated = await ensureTagsByName(tx, activity.location_id, original.tag_names, lease.now)
+      const byName = new Map(recreated.map((t) => [t.name, t.id]))
+      const tagIds = original.tag_names.map((name) => byName.get(name) as string)
+      requireLease(await setActivityTagIds(tx, activity, lease.owner, tagIds))
+    }
     const itemsTotal = await countActivityEvents(tx, activity.location_id, activity.undo_of as string)
     requireLease(await markActivityStarted(tx, activity, lease, { snapshotSeq: 0, itemsTotal }))
     return 'more'
