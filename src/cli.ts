@@ -7,10 +7,12 @@ import { registerOperatorCommands } from './cli/operator.js'
 import { registerProcessCommands } from './cli/processes.js'
 import { EXIT, UsageError } from './cli/runtime.js'
 import { registerWebhookCommands } from './cli/webhooks.js'
+import { TAGBASE_VERSION } from './version.js'
 
 const program = new Command()
   .name('tagbase')
   .description('Contacts-tagging service speaking the HighLevel and Constant Contact tagging APIs')
+  .version(TAGBASE_VERSION, '-V, --version', 'print the version')
   .option('--json', 'print results as JSON (for scripts)')
   .showHelpAfterError()
   // Usage mistakes (unknown option, missing argument) exit 2; failed work exits 1.

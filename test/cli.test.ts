@@ -1,13 +1,13 @@
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaggingActivity, getActivity } from '../src/services/activities.js'
 import { authenticate } from '../src/services/admin.js'
 import { ensureTagsByName } from '../src/store/tags.js'
-import { spawnTagbase, tagbase, tagbaseExit, tagbaseText } from './helpers/cli.js'
+import { ROOT, spawnTagbase, tagbase, tagbaseExit, tagbaseText } from './helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js'
 import { makeLocation } from './helpers/fixtures.js'
 import { seedContacts } from './helpers/seed.js'
@@ -189,6 +189,11 @@ for (const dialect of DIALECTS) {
       )
       const again = await tagbaseExit(db, 'token', 'revoke', '--location', location.id, '--id', issued.id)
       expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('no active token') })
+    })
+
+    it("prints the package's version", async () => {
+      const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+      expect((await tagbaseText(db, '--version')).trim()).toBe(version)
     })
 
     it('exits 2 for a wrong command line and 1 for work refused', async () => {

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance, FastifySchema } from 'fastify'
+import { TAGBASE_VERSION } from '../version.js'
 import { CONSTANT_CONTACT_ERROR_RESPONSES } from './constantcontact/responses.js'
 import { API_VERSION } from './highlevel/auth.js'
 import { HIGHLEVEL_ERROR_RESPONSES } from './highlevel/responses.js'
@@ -26,7 +27,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       openapi: '3.1.0',
       info: {
         title: 'Tagbase',
-        version: '0.1.0',
+        version: TAGBASE_VERSION,
         description:
           'Contacts tagging in two dialects: HighLevel (sync bulk tags, contacts, location tags, webhooks) and Constant Contact v3 (/v3: contacts, tags, lists, tagging activities).',
       },

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 
 /**
  * The process's Prometheus instruments. One registry per process, as Prometheus expects: each
@@ -6,6 +6,8 @@ import { Counter, Histogram, Registry } from 'prom-client'
  * shared database (activities by state, queue lag) are read from it when scraped.
  */
 export const metricsRegistry = new Registry()
+// process_* and nodejs_* series (CPU, memory, event-loop lag, handles), as operators expect.
+collectDefaultMetrics({ register: metricsRegistry })
 
 export const httpRequests = new Counter({
   name: 'tagbase_http_requests_total',

@@ -96,6 +96,10 @@ for (const dialect of DIALECTS) {
       expect(sample(text, 'tagbase_queue_lag_seconds', { queue: 'activities' })).toBe(0)
       expect(sample(text, 'tagbase_queue_lag_seconds', { queue: 'webhooks' })).toBe(0)
       expect(sample(text, 'tagbase_webhook_deliveries_open', { state: 'pending' })).toBe(0)
+      // The runtime's own series, as every Node service exports them.
+      expect(text).toMatch(/^process_cpu_user_seconds_total \d/m)
+      expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m)
+      expect(text).toMatch(/^process_resident_memory_bytes \d/m)
     })
 
     it('reports the age of the oldest activity waiting for a worker', async () => {
