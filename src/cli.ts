@@ -5,7 +5,7 @@ import { registerAdminCommands } from './cli/admin.js'
 import { registerImportCommand } from './cli/import.js'
 import { registerOperatorCommands } from './cli/operator.js'
 import { registerProcessCommands } from './cli/processes.js'
-import { EXIT, UsageError } from './cli/runtime.js'
+import { EXIT, requireKnownLocations, UsageError } from './cli/runtime.js'
 import { registerWebhookCommands } from './cli/webhooks.js'
 import { TAGBASE_VERSION } from './version.js'
 
@@ -18,6 +18,7 @@ const program = new Command()
   // Usage mistakes (unknown option, missing argument) exit 2; failed work exits 1.
   .exitOverride()
 
+requireKnownLocations(program)
 registerProcessCommands(program)
 registerAdminCommands(program)
 registerActivityCommands(program)

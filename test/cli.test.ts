@@ -200,7 +200,8 @@ for (const dialect of DIALECTS) {
       await expect(
         tagbase(db, 'token', 'create', '--location', 'x', '--scopes', 'nope'),
       ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown scope') })
-      expect((await tagbaseExit(db, 'tag', 'add', '--location', 'x', '--tags', 'a')).code).toBe(2)
+      const known = await makeLocation(db.database)
+      expect((await tagbaseExit(db, 'tag', 'add', '--location', known.id, '--tags', 'a')).code).toBe(2)
       expect((await tagbaseExit(db, 'activity', 'list')).code).toBe(2)
       await expect(
         tagbase(db, 'token', 'create', '--location', 'Zzzzzzzzzzzzzzzzzzzz'),
@@ -208,6 +209,16 @@ for (const dialect of DIALECTS) {
         code: 1,
         stderr: expect.stringContaining('does not exist'),
       })
+      // Every command taking --location names an unknown one, and fails (never an empty success).
+      for (const args of [
+        ['tag', 'add', '--location', 'nope', '--tags', 'a', '--all'],
+        ['webhook', 'add', '--location', 'nope', '--url', 'https://example.com/hook'],
+        ['activity', 'list', '--location', 'nope'],
+      ]) {
+        const refused = await tagbaseExit(db, ...args)
+        expect(refused.code, args.join(' ')).toBe(1)
+        expect(refused.stderr).toBe('tagbase: location nope does not exist\n')
+      }
     })
 
     it('tags contacts from an id file and from --all, following each activity to its end', async () => {

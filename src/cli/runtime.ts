@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { loadConfig } from '../config.js'
 import { type Database, openDatabase } from '../store/database.js'
+import { findLocation } from '../store/locations.js'
 import { migrateToLatest } from '../store/migrate.js'
 
 /** Exit codes: 0 done, 1 the work failed (or was refused), 2 the command line was wrong. */
@@ -79,4 +80,20 @@ function table(rows: unknown[]): string {
       .join('  ')
       .trimEnd()
   return [line(columns), ...cells.map(line)].join('\n')
+}
+
+/**
+ * Every command given `--location` first checks that the location exists, so a mistyped id
+ * answers "location X does not exist" (exit 1) instead of a constraint error, or an empty
+ * listing that looks like success.
+ */
+export function requireKnownLocations(program: Command): void {
+  program.hook('preAction', async (_program, action) => {
+    const locationId = action.opts().location
+    if (typeof locationId !== 'string') return
+    const exists = await withDatabase(
+      async (database) => (await findLocation(database, locationId)) !== undefined,
+    )
+    if (!exists) throw new Error(`location ${locationId} does not exist`)
+  })
 }
