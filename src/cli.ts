@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerActivityCommands } from './cli/activities.js'
 import { registerAdminCommands } from './cli/admin.js'
+import { loadEnvFile } from './cli/envFile.js'
 import { registerImportCommand } from './cli/import.js'
 import { registerOperatorCommands } from './cli/operator.js'
 import { registerProcessCommands } from './cli/processes.js'
@@ -26,11 +27,21 @@ registerImportCommand(program)
 registerWebhookCommands(program)
 registerOperatorCommands(program)
 
+function failed(error: unknown): never {
+  process.stderr.write(`tagbase: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(error instanceof UsageError ? EXIT.usage : EXIT.failed)
+}
+
+try {
+  loadEnvFile()
+} catch (error) {
+  failed(error)
+}
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     // Commander has printed the problem (or the help/version it was asked for).
     process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage)
   }
-  process.stderr.write(`tagbase: ${error instanceof Error ? error.message : String(error)}\n`)
-  process.exit(error instanceof UsageError ? EXIT.usage : EXIT.failed)
+  failed(error)
 })
