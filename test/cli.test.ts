@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaggingActivity, getActivity } from '../src/services/activities.js'
 import { authenticate } from '../src/services/admin.js'
 import { ensureTagsByName } from '../src/store/tags.js'
+import { ActivityWorker } from '../src/worker/activityWorker.js'
 import { ROOT, spawnTagbase, tagbase, tagbaseExit, tagbaseText } from './helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js'
 import { makeLocation } from './helpers/fixtures.js'
@@ -189,6 +190,55 @@ for (const dialect of DIALECTS) {
       )
       const again = await tagbaseExit(db, 'token', 'revoke', '--location', location.id, '--id', issued.id)
       expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('no active token') })
+    })
+
+    it("streams an activity's per-contact results as CSV or JSON Lines", async () => {
+      const location = await makeLocation(db.database)
+      const [tag] = await ensureTagsByName(db.database, location.id, ['streamed'], new Date().toISOString())
+      const ids = await seedContacts(db.database, location.id, 3)
+      const activity = await createTaggingActivity(db.database, location.id, {
+        kind: 'contacts_taggings_add',
+        selector: { kind: 'contact_ids', contactIds: [...ids, 'CCCCCCCCCCCCCCCCCCCC'] },
+        tagIds: [tag?.id as string],
+      })
+      const worker = new ActivityWorker(db.database, { pollMs: 20 })
+      while (await worker.runOne()) {}
+      const csv = await tagbaseText(db, 'activity', 'results', '--location', location.id, '--id', activity.id)
+      const lines = csv.trim().split('\n')
+      expect(lines[0]).toBe('contact_id,outcome,tags_added,tags_removed,reason')
+      expect(lines.slice(1).sort()).toEqual(
+        [
+          ...ids.map((id) => `${id},changed,streamed,,`),
+          'CCCCCCCCCCCCCCCCCCCC,skipped,,,not a contact of this account',
+        ].sort(),
+      )
+      const json = await tagbaseText(
+        db,
+        'activity',
+        'results',
+        '--location',
+        location.id,
+        '--id',
+        activity.id,
+        '--outcome',
+        'skipped',
+        '--format',
+        'json',
+      )
+      expect(
+        json
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ).toEqual([
+        {
+          contact_id: 'CCCCCCCCCCCCCCCCCCCC',
+          outcome: 'skipped',
+          tags_added: [],
+          tags_removed: [],
+          reason: 'not a contact of this account',
+        },
+      ])
     })
 
     it("prints the package's version", async () => {

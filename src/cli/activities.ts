@@ -15,6 +15,7 @@ import { createUndoActivity } from '../services/undoActivity.js'
 import type { ActivityRow } from '../store/activities.js'
 import type { Database } from '../store/database.js'
 import { ActivityWorker } from '../worker/activityWorker.js'
+import { registerActivityResultsCommand } from './activityResults.js'
 import { EXIT, print, UsageError, wantsJson, withDatabase } from './runtime.js'
 
 function stateOption(raw: string): ActivityState {
@@ -162,6 +163,7 @@ export function registerActivityCommands(program: Command): void {
         print(command, { activityId: row.id, undoOf: row.undo_of, state: row.state })
       }),
     )
+  registerActivityResultsCommand(activity)
 
   const tag = program.command('tag').description('add or remove tags on many contacts (as activities)')
   for (const [operation, kind] of [

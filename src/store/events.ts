@@ -274,6 +274,25 @@ export async function selectActivityEventChunk(
   return rows.map(({ deleted_at, ...row }) => ({ ...row, contact_deleted: deleted_at !== null }))
 }
 
+/** The changes an activity made (its events) after `afterEventId`, in order: its per-contact results. */
+export async function listActivityChanges(
+  db: Db,
+  locationId: string,
+  activityId: string,
+  afterEventId: number,
+  limit: number,
+): Promise<LoggedChange[]> {
+  return db.kysely
+    .selectFrom('events')
+    .select(['id', 'contact_id', 'tags_added', 'tags_removed'])
+    .where('location_id', '=', locationId)
+    .where('activity_id', '=', activityId)
+    .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+}
+
 export async function countActivityEvents(db: Db, locationId: string, activityId: string): Promise<number> {
   const row = await db.kysely
     .selectFrom('events')

@@ -145,6 +145,16 @@ export interface ActivitiesTable {
   completed_at: string | null
 }
 
+/** Contacts an activity processed and left unchanged, per chunk and reason (migration 0014). */
+export interface ActivitySkipsTable {
+  location_id: string
+  activity_id: string
+  seq: number
+  reason: string
+  /** JSON array of contact ids. */
+  contact_ids: string
+}
+
 export interface IdempotencyKeysTable {
   location_id: string
   key: string
@@ -208,6 +218,7 @@ export interface Schema {
   access_tokens: AccessTokensTable
   events: EventsTable
   activities: ActivitiesTable
+  activity_skips: ActivitySkipsTable
   idempotency_keys: IdempotencyKeysTable
   webhooks: WebhooksTable
   webhook_deliveries: WebhookDeliveriesTable

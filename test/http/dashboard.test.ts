@@ -176,6 +176,23 @@ for (const dialect of DIALECTS) {
         status: 409,
         body: { statusCode: 409, error: 'Conflict', message: 'Activity is already completed' },
       })
+      // The per-contact results as a download: a CSV line for each contact the activity changed.
+      const results = await fetch(`${s.baseUrl}${base}/${id}/results.csv`, {
+        headers: { authorization: basic(PASSWORD) },
+      })
+      expect(results.status).toBe(200)
+      expect(results.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+      const csv = (await results.text()).trim().split('\n')
+      expect(csv[0]).toBe('contact_id,outcome,tags_added,tags_removed,reason')
+      expect(csv.length).toBeGreaterThan(1)
+      expect(csv.slice(1).every((line) => line.endsWith(',changed,undo-me,,'))).toBe(true)
+      expect(
+        (
+          await fetch(`${s.baseUrl}${base}/00000000-0000-4000-8000-000000000000/results.csv`, {
+            headers: { authorization: basic(PASSWORD) },
+          })
+        ).status,
+      ).toBe(404)
       const undo = await dashboard('POST', `${base}/${id}/undo`)
       expect(undo.status).toBe(201)
       expect(undo.body.activity).toMatchObject({ kind: 'contacts_taggings_undo', undoOf: id })

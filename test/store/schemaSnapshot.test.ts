@@ -119,6 +119,13 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     description: 'null',
     favorite: 'not null',
   },
+  activity_skips: {
+    location_id: 'not null',
+    activity_id: 'not null',
+    seq: 'not null',
+    reason: 'not null',
+    contact_ids: 'not null',
+  },
   locations: {
     id: 'not null',
     name: 'not null',

@@ -147,6 +147,20 @@ export const notFoundDocument = (what: string) => ({
 })
 export const conflictDocument = (why: string) => ({ ...ConstantContactErrorsDocument, description: why })
 
+export const ActivityResultsDocument = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      contact_id: Type.String(),
+      outcome: Type.Union([Type.Literal('changed'), Type.Literal('skipped')]),
+      tags_added: Type.Array(Type.String(), { description: 'Tag names, as the event log keeps them' }),
+      tags_removed: Type.Array(Type.String()),
+      reason: Type.Optional(Type.String({ description: 'Why a skipped contact was left unchanged' })),
+    }),
+    { description: 'Changed contacts in the order they were changed, then skipped ones' },
+  ),
+  _links: NextLinks,
+})
+
 export const ActivityListDocument = Type.Object({
   activities: Type.Array(ActivityDocument, { description: 'Newest first' }),
   _links: NextLinks,

@@ -157,6 +157,18 @@ export const ActivitiesQuery = Type.Object({
   cursor: Type.Optional(Type.String()),
 })
 
+/** Tagbase's own: an activity's per-contact results. */
+export const ActivityResultsQuery = Type.Object({
+  outcome: Type.Optional(
+    Type.Union([Type.Literal('changed'), Type.Literal('skipped')], {
+      description: 'Only contacts the activity changed, or only those it left unchanged (default: both)',
+      [INVALID_VALUE_MESSAGE]: 'must be changed or skipped',
+    }),
+  ),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String()),
+})
+
 /** Tagbase's own addition: answer what would change and write nothing. */
 export { DryRunQuery } from '../dryRun.js'
 

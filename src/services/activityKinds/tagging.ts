@@ -1,5 +1,7 @@
+import { groupBy } from '../../domain/collections.js'
 import type { ContactSelector } from '../../domain/selectors.js'
 import { type ActivityRow, finishActivity, markActivityStarted } from '../../store/activities.js'
+import { recordSkippedContacts } from '../../store/activitySkips.js'
 import { findContactsByIds } from '../../store/contacts.js'
 import { attachTags, detachTags } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
@@ -29,20 +31,37 @@ const MAX_REPORTED_CONTACTS = 100
  * or deleted. They are counted as skipped and listed in the activity's errors (the first 100),
  * not dropped silently.
  */
-async function unusableNamedContacts(tx: Db, activity: ActivityRow): Promise<string[]> {
+async function unusableNamedContacts(
+  tx: Db,
+  activity: ActivityRow,
+): Promise<Array<{ contactId: string; reason: string }>> {
   const selector = activity.selector as ContactSelector
   if (selector.kind !== 'contact_ids') return []
   const named = [...new Set(selector.contactIds)]
   const found = new Map(
     (await findContactsByIds(tx, activity.location_id, named)).map((c) => [c.id, c.deleted_at !== null]),
   )
-  const unusable: string[] = []
+  const unusable: Array<{ contactId: string; reason: string }> = []
   for (const id of named) {
     const deleted = found.get(id)
-    if (deleted === undefined) unusable.push(`contact ${id} skipped: not a contact of this account`)
-    else if (deleted) unusable.push(`contact ${id} skipped: deleted`)
+    if (deleted === undefined) unusable.push({ contactId: id, reason: 'not a contact of this account' })
+    else if (deleted) unusable.push({ contactId: id, reason: 'deleted' })
   }
   return unusable
+}
+
+/** Records skipped contacts grouped by reason, one row per reason. */
+async function recordSkips(
+  tx: Db,
+  activity: ActivityRow,
+  skips: ReadonlyArray<{ contactId: string; reason: string }>,
+): Promise<void> {
+  for (const [reason, ids] of groupBy(
+    skips,
+    (s) => s.reason,
+    (s) => s.contactId,
+  ))
+    await recordSkippedContacts(tx, activity, reason, ids)
 }
 
 function scopeOf(activity: ActivityRow, step: ActivityStep): SelectionScope {
@@ -82,12 +101,15 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
       const scope = { ...scopeOf({ ...activity, started_at: lease.now }, step), snapshotSeq }
       const itemsTotal = await countSelectedContacts(tx, scope)
       const unusable = await unusableNamedContacts(tx, activity)
+      await recordSkips(tx, activity, unusable)
       requireLease(
         await markActivityStarted(tx, activity, lease, {
           snapshotSeq,
           itemsTotal,
           skipped: unusable.length,
-          errors: unusable.slice(0, MAX_REPORTED_CONTACTS),
+          errors: unusable
+            .slice(0, MAX_REPORTED_CONTACTS)
+            .map(({ contactId, reason }) => `contact ${contactId} skipped: ${reason}`),
         }),
       )
       return 'more'
@@ -105,6 +127,13 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
           ? await attachTags(tx, activity.location_id, ids, present, lease.now)
           : await detachTags(tx, activity.location_id, ids, present, range)
       const updates = tagUpdatesOf(pairs, tags, operation === 'add' ? 'added' : 'removed')
+      const changed = new Set(updates.map((u) => u.contactId))
+      await recordSkippedContacts(
+        tx,
+        activity,
+        operation === 'add' ? 'already had every tag' : 'had none of the tags',
+        ids.filter((id) => !changed.has(id)),
+      )
       return recordTagChunk(step, updates, { processed: ids.length, range })
     },
   }

@@ -188,6 +188,74 @@ for (const dialect of DIALECTS) {
       expect(await tagIdsOf(usable)).toContain(tagId)
     })
 
+    it('answers per-contact results: every contact changed, then every one skipped with why, paged', async () => {
+      const tag = (await v3('POST', '/contact_tags', { name: 'results-tag' })).body
+      const [had, gains1, gains2] = contactIds as [string, string, string]
+      await s.request('POST', '/contacts/bulk/tags/update/add', {
+        body: { contacts: [had], tags: ['results-tag'], locationId: s.locationId },
+      })
+      const unknown = 'BBBBBBBBBBBBBBBBBBBB'
+      const created = await v3('POST', '/activities/contacts_taggings_add', {
+        source: { contact_ids: [gains1, had, unknown, gains2] },
+        tag_ids: [tag.tag_id],
+      })
+      const id = created.body.activity_id
+      await finished(id)
+      const all = await v3('GET', `/activities/${id}/results?limit=500`)
+      expect(all.status).toBe(200)
+      const changed = all.body.results.filter((r: { outcome: string }) => r.outcome === 'changed')
+      expect(changed.map((r: { contact_id: string }) => r.contact_id).sort()).toEqual([gains1, gains2].sort())
+      expect(changed[0]).toEqual({
+        contact_id: expect.any(String),
+        outcome: 'changed',
+        tags_added: ['results-tag'],
+        tags_removed: [],
+      })
+      const skipped = all.body.results.filter((r: { outcome: string }) => r.outcome === 'skipped')
+      expect(skipped).toEqual(
+        expect.arrayContaining([
+          {
+            contact_id: unknown,
+            outcome: 'skipped',
+            tags_added: [],
+            tags_removed: [],
+            reason: 'not a contact of this account',
+          },
+          {
+            contact_id: had,
+            outcome: 'skipped',
+            tags_added: [],
+            tags_removed: [],
+            reason: 'already had every tag',
+          },
+        ]),
+      )
+      expect(skipped).toHaveLength(2)
+      expect(all.body._links).toEqual({})
+
+      const seen: string[] = []
+      let page = await v3('GET', `/activities/${id}/results?limit=1`)
+      for (let i = 0; i < 10; i++) {
+        seen.push(
+          ...page.body.results.map(
+            (r: { contact_id: string; outcome: string }) => `${r.outcome}:${r.contact_id}`,
+          ),
+        )
+        const next = page.body._links.next?.href as string | undefined
+        if (!next) break
+        page = await s.request('GET', next, { version: null })
+      }
+      expect(seen.sort()).toEqual(
+        all.body.results
+          .map((r: { contact_id: string; outcome: string }) => `${r.outcome}:${r.contact_id}`)
+          .sort(),
+      )
+      const onlySkipped = await v3('GET', `/activities/${id}/results?outcome=skipped`)
+      expect(onlySkipped.body.results).toHaveLength(2)
+      expect((await v3('GET', `/activities/${id}/results`, undefined, s.other.token)).status).toBe(404)
+      expect((await v3('GET', `/activities/${id}/results?cursor=x`)).status).toBe(400)
+    })
+
     it('lists activities newest first, filtered by state', async () => {
       const all = await v3('GET', '/activities?limit=2')
       expect(all.status).toBe(200)

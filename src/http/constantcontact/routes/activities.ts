@@ -6,6 +6,7 @@ import {
   listActivities,
   previewTaggingActivity,
 } from '../../../services/activities.js'
+import { activityResultsPage, type ResultsPosition } from '../../../services/activityResults.js'
 import { createUndoActivity } from '../../../services/undoActivity.js'
 import { distinctIds, selectorOfTaggingBody } from '../activityBodies.js'
 import { accountOf } from '../auth.js'
@@ -15,11 +16,13 @@ import { presentActivity } from '../presenters.js'
 import {
   ActivityDocument,
   ActivityListDocument,
+  ActivityResultsDocument,
   ConstantContactErrorsDocument,
   TaggingPreviewDocument,
 } from '../responses.js'
 import {
   ActivitiesQuery,
+  ActivityResultsQuery,
   DryRunQuery,
   IdParams,
   TagDeleteActivityBody,
@@ -30,6 +33,19 @@ const NOT_FOUND = { ...ConstantContactErrorsDocument, description: 'No such acti
 const CONFLICT = {
   ...ConstantContactErrorsDocument,
   description: 'The activity cannot be undone (see README, Undo)',
+}
+
+/** The results cursor's parts back as a position; anything else is a forged cursor (400). */
+function resultsPositionOf(parts: string[] | undefined): ResultsPosition | undefined {
+  if (!parts) return undefined
+  const [phase, a, b] = parts
+  const first = Number(a)
+  const second = Number(b)
+  if (Number.isInteger(first) && first >= 0 && Number.isInteger(second) && second >= 0) {
+    if (phase === 'changed') return { phase, afterEventId: first }
+    if (phase === 'skipped') return { phase, seq: first, index: second }
+  }
+  throw badRequest([{ message: 'cursor is not a valid paging cursor; use the one in _links.next' }])
 }
 
 export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -101,6 +117,47 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       )
       app.activityQueued()
       return reply.code(201).send(presentActivity(undo))
+    },
+  )
+
+  // Tagbase's own: what the activity did to each contact, complete, paged.
+  app.get(
+    '/activities/:activity_id/results',
+    {
+      schema: { params: IdParams.activity, querystring: ActivityResultsQuery },
+      config: { documentedResponses: { 200: ActivityResultsDocument, 404: NOT_FOUND } },
+    },
+    async (request) => {
+      const { outcome, limit, cursor } = request.query
+      const position = resultsPositionOf(decodePositionCursor(cursor, 3))
+      const { results, next } = await activityResultsPage(
+        app.database,
+        accountOf(request).locationId,
+        request.params.activity_id,
+        { ...(outcome ? { outcome } : {}), ...(position ? { after: position } : {}), limit },
+      )
+      return {
+        results: results.map((r) => ({
+          contact_id: r.contactId,
+          outcome: r.outcome,
+          tags_added: r.tagsAdded,
+          tags_removed: r.tagsRemoved,
+          ...(r.reason !== undefined ? { reason: r.reason } : {}),
+        })),
+        _links: next
+          ? nextLinkWithCursor(
+              `/v3/activities/${request.params.activity_id}/results`,
+              { outcome, limit },
+              results,
+              results.length,
+              encodePositionCursor(
+                next.phase === 'changed'
+                  ? ['changed', String(next.afterEventId), '0']
+                  : ['skipped', String(next.seq), String(next.index)],
+              ),
+            )
+          : {},
+      }
     },
   )
 

@@ -166,7 +166,22 @@ function renderActivities(activities) {
           `${formatNumber(a.itemsCompleted)} / ${formatNumber(a.itemsTotal)}`,
         ),
         el('td', {}, formatTime(a.createdAt)),
-        el('td', {}, activityAction(a)),
+        el(
+          'td',
+          {},
+          activityAction(a),
+          a.finished
+            ? el(
+                'a',
+                {
+                  className: 'results',
+                  href: `/dashboard/api/locations/${encodeURIComponent(state.locationId)}/activities/${encodeURIComponent(a.activityId)}/results.csv`,
+                  download: `activity-${a.activityId}-results.csv`,
+                },
+                'Results',
+              )
+            : '',
+        ),
       ),
     ),
   )
