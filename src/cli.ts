@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerActivityCommands } from './cli/activities.js'
 import { registerAdminCommands } from './cli/admin.js'
+import { registerBackupCommand } from './cli/backup.js'
 import { loadEnvFile } from './cli/envFile.js'
 import { registerImportCommand } from './cli/import.js'
 import { registerOperatorCommands } from './cli/operator.js'
@@ -26,6 +27,7 @@ registerActivityCommands(program)
 registerImportCommand(program)
 registerWebhookCommands(program)
 registerOperatorCommands(program)
+registerBackupCommand(program)
 
 function failed(error: unknown): never {
   process.stderr.write(`tagbase: ${error instanceof Error ? error.message : String(error)}\n`)

@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaggingActivity, getActivity } from '../src/services/activities.js'
 import { authenticate } from '../src/services/admin.js'
+import { openDatabase } from '../src/store/database.js'
+import { findLocation } from '../src/store/locations.js'
 import { ensureTagsByName } from '../src/store/tags.js'
 import { ActivityWorker } from '../src/worker/activityWorker.js'
 import { ROOT, spawnTagbase, tagbase, tagbaseExit, tagbaseText } from './helpers/cli.js'
@@ -239,6 +241,26 @@ for (const dialect of DIALECTS) {
           reason: 'not a contact of this account',
         },
       ])
+    })
+
+    it('backs up: a consistent copy on SQLite that opens with its data, the pg_dump command on PostgreSQL', async () => {
+      const location = await makeLocation(db.database, 'Backed up')
+      const file = join(mkdtempSync(join(tmpdir(), 'tagbase-backup-')), 'copy.db')
+      const answer = await tagbase(db, 'backup', file)
+      if (dialect === 'postgres') {
+        expect(answer.command).toMatch(/^pg_dump --format=custom --file=/)
+        expect(answer.restore).toMatch(/^pg_restore /)
+        return
+      }
+      expect(answer).toEqual({ backup: file, bytes: expect.any(Number) })
+      const copy = openDatabase(`sqlite:${file}`)
+      try {
+        expect((await findLocation(copy, location.id))?.name).toBe('Backed up')
+      } finally {
+        await copy.close()
+      }
+      const again = await tagbaseExit(db, 'backup', file)
+      expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('never overwrites') })
     })
 
     it("prints the package's version", async () => {
