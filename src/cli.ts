@@ -17,6 +17,23 @@ const program = new Command()
   .version(TAGBASE_VERSION, '-V, --version', 'print the version')
   .option('--json', 'print results as JSON (for scripts)')
   .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Settings are environment variables (or ./.env, or the file TAGBASE_ENV_FILE names); the main ones:
+  DATABASE_URL  sqlite:./data/tagbase.db (default) or postgres://user@host:5432/db
+  PORT, HOST    where tagbase serve listens (8080, 0.0.0.0)
+  REDIS_URL     shares rate limits between processes
+.env.example lists every setting with its default.
+
+Examples:
+  tagbase serve                                        # API, workers and dashboard on :8080
+  tagbase --json location create --name Acme
+  tagbase --json token create --location <LOC>
+  tagbase import contacts.csv --location <LOC>
+  tagbase tag add --location <LOC> --tags vip --all    # follows the activity to its end
+  tagbase activity results --location <LOC> --id <ACTIVITY> --format csv > results.csv`,
+  )
   // Usage mistakes (unknown option, missing argument) exit 2; failed work exits 1.
   .exitOverride()
 

@@ -263,9 +263,14 @@ for (const dialect of DIALECTS) {
       expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('never overwrites') })
     })
 
-    it("prints the package's version", async () => {
+    it("prints the package's version, and help with settings and examples", async () => {
       const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
       expect((await tagbaseText(db, '--version')).trim()).toBe(version)
+      // Help names the settings and shows examples, for the program and for serve.
+      const help = await tagbaseText(db, '--help')
+      expect(help).toContain('DATABASE_URL')
+      expect(help).toContain('Examples:')
+      expect(await tagbaseText(db, 'serve', '--help')).toContain('PORT=8080')
     })
 
     it('exits 2 for a wrong command line and 1 for work refused', async () => {
