@@ -444,6 +444,11 @@ for (const dialect of DIALECTS) {
         (await tagbaseExit(db, '--json', 'import', file, '--location', location.id)).stdout,
       )
       expect(again).toMatchObject({ created: 0, updated: 3, rejected: 3 })
+      // Readable output lists rejected rows one per line, never a JSON array.
+      const readable = (await tagbaseExit(db, 'import', file, '--location', location.id)).stdout
+      expect(readable).toMatch(/^rejectedRows +3 in all$/m)
+      expect(readable).toMatch(/^ {2}- line \d+, reason /m)
+      expect(readable).not.toContain('[{')
       const missing = await tagbaseExit(db, 'import', join(dir, 'nope.csv'), '--location', location.id)
       expect(missing.code).toBe(2)
     })

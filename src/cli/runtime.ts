@@ -62,11 +62,36 @@ function text(value: unknown): string {
   return String(value)
 }
 
+/** Items of a list shown before "… N more": the rest is one `--json` away. */
+const LIST_CAP = 10
+
+/** An object on one line as `key value, key value`. */
+function inline(item: unknown): string {
+  if (typeof item !== 'object' || item === null) return text(item)
+  return Object.entries(item)
+    .map(([k, v]) => `${k} ${text(v)}`)
+    .join(', ')
+}
+
+/** A list value: scalars joined, objects one per indented line; capped, with the total. */
+function listValue(values: readonly unknown[], indent: string): string {
+  if (values.length === 0) return '-'
+  const more = values.length > LIST_CAP ? values.length - LIST_CAP : 0
+  const shown = values.slice(0, LIST_CAP)
+  if (!shown.some((v) => typeof v === 'object' && v !== null))
+    return `${shown.map(text).join(', ')}${more ? `, … ${more} more (${values.length} in all; --json lists all)` : ''}`
+  const lines = shown.map((v) => `${indent}- ${inline(v)}`)
+  if (more) lines.push(`${indent}… ${more} more (--json lists all)`)
+  return `${values.length} in all\n${lines.join('\n')}`
+}
+
 function record(value: unknown): string {
   if (typeof value !== 'object' || value === null) return text(value)
   const entries = Object.entries(value)
   const width = Math.max(...entries.map(([k]) => k.length))
-  return entries.map(([k, v]) => `${k.padEnd(width)}  ${text(v)}`).join('\n')
+  return entries
+    .map(([k, v]) => `${k.padEnd(width)}  ${Array.isArray(v) ? listValue(v, '  ') : text(v)}`)
+    .join('\n')
 }
 
 function table(rows: unknown[]): string {
