@@ -3,9 +3,11 @@ import pino from 'pino'
 import { loadConfig } from '../config.js'
 import { buildApp, buildOperatorApp } from '../http/app.js'
 import { highLevelContactTagUpdate } from '../http/highlevel/webhookPayload.js'
+import { listAllLocations } from '../services/admin.js'
 import { ensureOperatorCredential } from '../services/operatorAccess.js'
 import { createRateLimiter } from '../services/rateLimiter.js'
 import type { Database } from '../store/database.js'
+import { TAGBASE_VERSION } from '../version.js'
 import { ActivityWorker, type ActivityWorkerOptions } from '../worker/activityWorker.js'
 import { WebhookDeliveryWorker, type WebhookWorkerOptions } from '../worker/webhookWorker.js'
 import { dashboardLoginUrl } from './operator.js'
@@ -63,6 +65,19 @@ async function announceFirstLogin(database: Database, config: Config): Promise<v
     )
 }
 
+/**
+ * The one human line `tagbase serve` prints on a terminal (the logs are JSON lines): where it
+ * listens, and the next step when there is no location yet.
+ */
+export function startupLine(config: Pick<Config, 'host' | 'port'>, hasLocation: boolean): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`
+  const next = hasLocation
+    ? ''
+    : `\n  No location yet: tagbase location create --name "My company", then tagbase token create --location <id>`
+  return `Tagbase ${TAGBASE_VERSION} serving ${origin} (dashboard ${origin}/, API docs ${origin}/docs)${next}\n`
+}
+
 async function serve(): Promise<void> {
   const config = loadConfig()
   const logger = pino({ level: config.logLevel })
@@ -87,6 +102,8 @@ async function serve(): Promise<void> {
     await database.close()
   })
   await app.listen({ port: config.port, host: config.host })
+  if (process.stdout.isTTY)
+    process.stdout.write(startupLine(config, (await listAllLocations(database)).length > 0))
   if (config.dashboard) await announceFirstLogin(database, config)
   worker?.start()
   webhooks?.start()

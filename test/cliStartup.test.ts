@@ -1,3 +1,4 @@
+/** What `tagbase` reads when it starts (a .env file) and what `serve` says once it listens. */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -61,5 +62,18 @@ describe('settings from a .env file', () => {
       expect(example, name).toMatch(new RegExp(`^(# )?${name}=`, 'm'))
       expect(readme, name).toContain(`\`${name}\``)
     }
+  })
+})
+
+describe('the start-up line of tagbase serve (printed on a terminal)', () => {
+  it('says where it serves, and the next step while there is no location', async () => {
+    const { startupLine } = await import('../src/cli/processes.js')
+    const { TAGBASE_VERSION } = await import('../src/version.js')
+    expect(startupLine({ host: '0.0.0.0', port: 8080 }, true)).toBe(
+      `Tagbase ${TAGBASE_VERSION} serving http://localhost:8080 (dashboard http://localhost:8080/, API docs http://localhost:8080/docs)\n`,
+    )
+    expect(startupLine({ host: '::1', port: 9000 }, false)).toContain(
+      'http://[::1]:9000 (dashboard http://[::1]:9000/, API docs http://[::1]:9000/docs)\n  No location yet: tagbase location create',
+    )
   })
 })
