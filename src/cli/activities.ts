@@ -16,6 +16,7 @@ import type { ActivityRow } from '../store/activities.js'
 import type { Database } from '../store/database.js'
 import { ActivityWorker } from '../worker/activityWorker.js'
 import { registerActivityResultsCommand } from './activityResults.js'
+import { ProgressReporter } from './progress.js'
 import { EXIT, print, UsageError, wantsJson, withDatabase } from './runtime.js'
 
 function stateOption(raw: string): ActivityState {
@@ -72,19 +73,6 @@ async function selectorsFor(options: TagOptions): Promise<ContactSelector[]> {
   return selectors
 }
 
-/** A progress line on stderr when it is a terminal: bar, share, contacts, rate and ETA. */
-function progressLine(done: number, total: number, startedMs: number): string {
-  const share = total > 0 ? Math.min(1, done / total) : 0
-  const width = 30
-  const filled = Math.round(share * width)
-  const seconds = (Date.now() - startedMs) / 1000
-  const rate = seconds > 0 ? done / seconds : 0
-  const eta = rate > 0 && total > done ? `${Math.ceil((total - done) / rate)}s` : '-'
-  return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${Math.floor(share * 100)
-    .toString()
-    .padStart(3)}%  ${done}/${total} contacts  ${Math.round(rate)}/s  ETA ${eta}`
-}
-
 /**
  * Waits for activities to end, drawing their combined progress. With `work`, runs them in this
  * process (no server or worker needed); otherwise a `tagbase serve`/`worker` must be running.
@@ -95,17 +83,18 @@ async function follow(
   ids: string[],
   work: boolean,
 ): Promise<ActivityRow[]> {
-  const startedMs = Date.now()
   const worker = work ? new ActivityWorker(database) : undefined
-  const draw = process.stderr.isTTY
+  const progress = new ProgressReporter()
   for (;;) {
     if (worker) await worker.runOne()
     const rows = await Promise.all(ids.map((id) => getActivity(database, locationId, id)))
-    const total = rows.reduce((n, r) => n + (r.items_total ?? 0), 0)
+    // Unknown until every activity has started and counted its contacts.
+    const started = rows.every((r) => r.items_total !== null || isTerminalActivityState(r.state))
+    const total = started ? rows.reduce((n, r) => n + (r.items_total ?? 0), 0) : null
     const done = rows.reduce((n, r) => n + r.items_completed, 0)
-    if (draw) process.stderr.write(`\r${progressLine(done, total, startedMs)}`)
+    progress.update({ done, total, unit: 'contacts' })
     if (rows.every((r) => isTerminalActivityState(r.state))) {
-      if (draw) process.stderr.write('\n')
+      progress.finish()
       return rows
     }
     if (!worker) await new Promise((r) => setTimeout(r, 250))

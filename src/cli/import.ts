@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { parse } from 'csv-parse'
 import { type ImportRecord, importContacts } from '../services/importContacts.js'
 import { findLocation } from '../store/locations.js'
+import { ProgressReporter } from './progress.js'
 import { EXIT, print, UsageError, withDatabase } from './runtime.js'
 
 /**
@@ -43,17 +44,6 @@ function malformedReason(message: string): string {
   return `unreadable row: ${message.replace(/ on line \d+$/, '')}`
 }
 
-function progressLine(bytes: number, total: number, rows: number, startedMs: number): string {
-  const share = total > 0 ? Math.min(1, bytes / total) : 0
-  const seconds = (Date.now() - startedMs) / 1000
-  const rate = seconds > 0 ? rows / seconds : 0
-  const eta = share > 0 && share < 1 ? `${Math.ceil((seconds / share) * (1 - share))}s` : '-'
-  const filled = Math.round(share * 30)
-  return `[${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${Math.floor(share * 100)
-    .toString()
-    .padStart(3)}%  ${rows} rows  ${Math.round(rate)}/s  ETA ${eta}`
-}
-
 /** `import FILE.csv --location ID`. */
 export function registerImportCommand(program: Command): void {
   program
@@ -71,19 +61,20 @@ export function registerImportCommand(program: Command): void {
       const summary = await withDatabase(async (database) => {
         if (!(await findLocation(database, options.location)))
           throw new Error(`location ${options.location} does not exist`)
-        const startedMs = Date.now()
-        const draw = process.stderr.isTTY
+        const progress = new ProgressReporter()
         let bytes = 0
         const records = csvRecords(file, (read) => {
           bytes = read
         })
-        const result = await importContacts(database, options.location, records, (s) => {
-          if (draw)
-            process.stderr.write(
-              `\r${progressLine(bytes, size, s.created + s.updated + s.rejectedCount, startedMs)}`,
-            )
-        })
-        if (draw) process.stderr.write('\n')
+        const result = await importContacts(database, options.location, records, (s) =>
+          progress.update({
+            done: s.created + s.updated + s.rejectedCount,
+            total: size,
+            unit: 'rows',
+            share: size > 0 ? bytes / size : 1,
+          }),
+        )
+        progress.finish()
         if (!result.headerRead) throw new UsageError(`${file} is empty`)
         return {
           created: result.created,
