@@ -201,6 +201,9 @@ export type ActivitySummary = {
   percentDone: number
   itemsTotal: number | null
   itemsCompleted: number
+  /** The tags it adds, removes or deletes; `tagNames` only where the tags may be gone (a deletion). */
+  tagIds: string[]
+  tagNames?: string[]
   undoOf?: string
   itemsSkipped?: number
   createdAt: string
@@ -221,6 +224,9 @@ export function summarizeActivity(row: ActivityRow): ActivitySummary {
     percentDone: percentDone(state, row.items_total, row.items_completed),
     itemsTotal: row.items_total,
     itemsCompleted: row.items_completed,
+    tagIds: row.tag_ids,
+    // Kept by tag deletions (their tags are gone); other activities' names come from their tags.
+    ...(row.tag_names ? { tagNames: row.tag_names } : {}),
     ...(row.undo_of ? { undoOf: row.undo_of, itemsSkipped: row.items_skipped } : {}),
     createdAt: row.created_at,
     completedAt: row.completed_at,

@@ -119,6 +119,20 @@ for (const dialect of DIALECTS) {
         'processing 99 %',
         'completed 100 %',
       ])
+      // The row says which tags the activity added; the message under the form followed it to its end.
+      await expect
+        .poll(() =>
+          page.locator(`#activities tr[data-activity-id="${activityId}"] .activity-tags`).textContent(),
+        )
+        .toBe(' spring-sale, vip')
+      await expect
+        .poll(() => page.locator('#start-result').textContent())
+        .toBe(`Activity ${activityId} completed`)
+      expect(
+        await page
+          .locator(`#activities tr[data-activity-id="${activityId}"] code.copyable`)
+          .getAttribute('title'),
+      ).toBe(`${activityId} (click to copy)`)
 
       // Finishing refreshes the tag counts; the webhook now owes a delivery per changed contact.
       await expect

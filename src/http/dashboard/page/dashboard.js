@@ -36,6 +36,8 @@ const state = {
   feed: null,
   /** Activity states last shown, to notice an activity finishing (its tags' counts change then). */
   activityStates: new Map(),
+  /** The location's tag names by id, to say which tags each activity works on. */
+  tagNames: new Map(),
 }
 
 function renderLocations(locations) {
@@ -74,6 +76,7 @@ async function refreshLocations() {
 }
 
 function renderTags(tags, total) {
+  state.tagNames = new Map(tags.map((t) => [t.id, t.name]))
   const max = Math.max(1, ...tags.map((t) => t.contacts))
   $('#tags tbody').replaceChildren(
     ...tags.map((t) =>
@@ -150,14 +153,41 @@ async function actOnActivity(activityId, action) {
   }
 }
 
+/** The names of the tags an activity works on, as far as the page knows them. */
+function activityTagNames(activity) {
+  const names = (activity.tagIds ?? []).map((id, i) => state.tagNames.get(id) ?? activity.tagNames?.[i])
+  return names.filter(Boolean).join(', ')
+}
+
 function renderActivities(activities) {
+  // The message under the form follows the activity it started to its end.
+  const started = $('#start-result')
+  const followed = activities.find((a) => a.activityId === started.dataset.activityId)
+  if (followed && followed.finished) started.textContent = `Activity ${followed.activityId} ${followed.state}`
   $('#activities tbody').replaceChildren(
     ...activities.map((a) =>
       el(
         'tr',
         { dataset: { activityId: a.activityId, state: a.state, percent: String(a.percentDone) } },
-        el('td', {}, el('code', { title: a.activityId }, a.activityId.slice(0, 8))),
-        el('td', {}, a.kind.replace('contacts_', '')),
+        el(
+          'td',
+          {},
+          el(
+            'code',
+            {
+              className: 'copyable',
+              title: `${a.activityId} (click to copy)`,
+              onclick: () => navigator.clipboard?.writeText(a.activityId),
+            },
+            a.activityId.slice(0, 8),
+          ),
+        ),
+        el(
+          'td',
+          {},
+          a.kind.replace('contacts_', ''),
+          el('span', { className: 'activity-tags' }, ` ${activityTagNames(a)}`),
+        ),
         el('td', {}, el('span', { className: `state ${a.state}` }, a.state)),
         el('td', {}, progressBar(a)),
         el(
