@@ -11,7 +11,7 @@ export function parseIsoInstant(text: string): string | null {
   const match = ISO_INSTANT.exec(text)
   if (!match) return null
   const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', offset = 'Z'] = match
-  const millis = (fraction + '000').slice(0, 3)
+  const millis = `${fraction}000`.slice(0, 3)
   const zone =
     offset === 'Z' ? 'Z' : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`
   const parsed = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}${zone}`)

@@ -163,7 +163,7 @@ function renderActivities(activities) {
   // The message under the form follows the activity it started to its end.
   const started = $('#start-result')
   const followed = activities.find((a) => a.activityId === started.dataset.activityId)
-  if (followed && followed.finished) started.textContent = `Activity ${followed.activityId} ${followed.state}`
+  if (followed?.finished) started.textContent = `Activity ${followed.activityId} ${followed.state}`
   $('#activities tbody').replaceChildren(
     ...activities.map((a) =>
       el(
