@@ -242,6 +242,27 @@ export async function findEventsByIds(
 
 export type LoggedChange = Pick<EventRow, 'id' | 'contact_id' | 'tags_added' | 'tags_removed'>
 
+/** The events an activity wrote after `afterEventId`, in id order: seeks the activity's index. */
+function eventsOfActivityAfter(
+  db: Db,
+  locationId: string,
+  activityId: string,
+  afterEventId: number,
+  limit: number,
+) {
+  return (
+    db.kysely
+      .selectFrom('events')
+      .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
+      .where('events.location_id', '=', locationId)
+      .where('events.activity_id', '=', activityId)
+      // Kept out of SQLite's index selection (see listEventsOfContactsAfter): seek the activity.
+      .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
+      .orderBy('events.id')
+      .limit(limit)
+  )
+}
+
 /** The next events an activity wrote, after `afterEventId`, in id order, with whether each contact is deleted now. */
 export async function selectActivityEventChunk(
   db: Db,
@@ -250,26 +271,13 @@ export async function selectActivityEventChunk(
   afterEventId: number,
   limit: number,
 ): Promise<Array<LoggedChange & { contact_deleted: boolean }>> {
-  const rows = await db.kysely
-    .selectFrom('events')
+  const rows = await eventsOfActivityAfter(db, locationId, activityId, afterEventId, limit)
     .innerJoin('contacts', (join) =>
       join
         .onRef('contacts.location_id', '=', 'events.location_id')
         .onRef('contacts.id', '=', 'events.contact_id'),
     )
-    .select([
-      'events.id',
-      'events.contact_id',
-      'events.tags_added',
-      'events.tags_removed',
-      'contacts.deleted_at',
-    ])
-    .where('events.location_id', '=', locationId)
-    .where('events.activity_id', '=', activityId)
-    // Kept out of SQLite's index selection (see listEventsOfContactsAfter): seek the activity.
-    .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
-    .orderBy('events.id')
-    .limit(limit)
+    .select('contacts.deleted_at')
     .execute()
   return rows.map(({ deleted_at, ...row }) => ({ ...row, contact_deleted: deleted_at !== null }))
 }
@@ -282,15 +290,7 @@ export async function listActivityChanges(
   afterEventId: number,
   limit: number,
 ): Promise<LoggedChange[]> {
-  return db.kysely
-    .selectFrom('events')
-    .select(['id', 'contact_id', 'tags_added', 'tags_removed'])
-    .where('location_id', '=', locationId)
-    .where('activity_id', '=', activityId)
-    .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
-    .orderBy('id')
-    .limit(limit)
-    .execute()
+  return eventsOfActivityAfter(db, locationId, activityId, afterEventId, limit).execute()
 }
 
 export async function countActivityEvents(db: Db, locationId: string, activityId: string): Promise<number> {

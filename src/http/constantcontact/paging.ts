@@ -11,11 +11,16 @@ export function encodeCursor(lastId: string): string {
 
 const ID_TEXT = /^[A-Za-z0-9_-]{1,64}$/
 
+/** The answer to a cursor this server did not write (400): never read as an empty or a first page. */
+export function invalidCursor() {
+  return badRequest([{ message: 'cursor is not a valid paging cursor; use the one in _links.next' }])
+}
+
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === '') return undefined
   const decoded = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : ''
   if (!ID_TEXT.test(decoded) || !isStorableText(decoded) || encodeCursor(decoded) !== cursor)
-    throw badRequest([{ message: 'cursor is not a valid paging cursor; use the one in _links.next' }])
+    throw invalidCursor()
   return decoded
 }
 /**
@@ -41,8 +46,7 @@ export function decodePositionCursor(cursor: string | undefined, arity: number):
     parts.length === arity &&
     parts.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 64 && isStorableText(p)) &&
     encodePositionCursor(parts as string[]) === cursor
-  if (!valid)
-    throw badRequest([{ message: 'cursor is not a valid paging cursor; use the one in _links.next' }])
+  if (!valid) throw invalidCursor()
   return parts as string[]
 }
 

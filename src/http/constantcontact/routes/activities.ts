@@ -11,7 +11,7 @@ import { createUndoActivity } from '../../../services/undoActivity.js'
 import { distinctIds, selectorOfTaggingBody } from '../activityBodies.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
-import { decodePositionCursor, encodePositionCursor, nextLinkWithCursor } from '../paging.js'
+import { decodePositionCursor, encodePositionCursor, invalidCursor, nextLinkWithCursor } from '../paging.js'
 import { presentActivity } from '../presenters.js'
 import {
   ActivityDocument,
@@ -45,7 +45,7 @@ function resultsPositionOf(parts: string[] | undefined): ResultsPosition | undef
     if (phase === 'changed') return { phase, afterEventId: first }
     if (phase === 'skipped') return { phase, seq: first, index: second }
   }
-  throw badRequest([{ message: 'cursor is not a valid paging cursor; use the one in _links.next' }])
+  throw invalidCursor()
 }
 
 export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
