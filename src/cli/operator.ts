@@ -3,11 +3,14 @@ import { loadConfig } from '../config.js'
 import { issueOperatorCredential } from '../services/operatorAccess.js'
 import { print, withDatabase } from './runtime.js'
 
-/** The address a browser on this machine uses for the configured listener. */
-export function dashboardLoginUrl(secret: string, config = loadConfig()): string {
+/** The origin a browser on this machine uses for the configured listener. */
+export function listenerOrigin(config: { host: string; port: number } = loadConfig()): string {
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
-  const shown = host.includes(':') ? `[${host}]` : host
-  return `http://${shown}:${config.port}/dashboard/login?token=${encodeURIComponent(secret)}`
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`
+}
+
+export function dashboardLoginUrl(secret: string, config = loadConfig()): string {
+  return `${listenerOrigin(config)}/dashboard/login?token=${encodeURIComponent(secret)}`
 }
 
 /** `operator token`: a new dashboard login (the previous operator tokens stop working). */

@@ -10,7 +10,7 @@ import type { Database } from '../store/database.js'
 import { TAGBASE_VERSION } from '../version.js'
 import { ActivityWorker, type ActivityWorkerOptions } from '../worker/activityWorker.js'
 import { WebhookDeliveryWorker, type WebhookWorkerOptions } from '../worker/webhookWorker.js'
-import { dashboardLoginUrl } from './operator.js'
+import { dashboardLoginUrl, listenerOrigin } from './operator.js'
 import { openMigrated } from './runtime.js'
 
 type Config = ReturnType<typeof loadConfig>
@@ -70,8 +70,7 @@ async function announceFirstLogin(database: Database, config: Config): Promise<v
  * listens, and the next step when there is no location yet.
  */
 export function startupLine(config: Pick<Config, 'host' | 'port'>, hasLocation: boolean): string {
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`
+  const origin = listenerOrigin(config)
   const next = hasLocation
     ? ''
     : `\n  No location yet: tagbase location create --name "My company", then tagbase token create --location <id>`

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { groupBy } from '../domain/collections.js'
 import type { Db } from './database.js'
 
 type ActivityKey = { location_id: string; id: string }
@@ -24,6 +25,20 @@ export async function recordSkippedContacts(
       contact_ids: JSON.stringify(contactIds),
     })
     .execute()
+}
+
+/** Records skipped contacts with their reasons: one row per reason, in first-seen order. */
+export async function recordSkippedContactsByReason(
+  tx: Db,
+  activity: ActivityKey,
+  skips: ReadonlyArray<{ contactId: string; reason: string }>,
+): Promise<void> {
+  for (const [reason, ids] of groupBy(
+    skips,
+    (s) => s.reason,
+    (s) => s.contactId,
+  ))
+    await recordSkippedContacts(tx, activity, reason, ids)
 }
 
 /** Where a page of skipped contacts ended: row `seq`, and how many of its ids were given. */

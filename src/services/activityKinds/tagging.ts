@@ -1,7 +1,6 @@
-import { groupBy } from '../../domain/collections.js'
 import type { ContactSelector } from '../../domain/selectors.js'
 import { type ActivityRow, finishActivity, markActivityStarted } from '../../store/activities.js'
-import { recordSkippedContacts } from '../../store/activitySkips.js'
+import { recordSkippedContacts, recordSkippedContactsByReason } from '../../store/activitySkips.js'
 import { findContactsByIds } from '../../store/contacts.js'
 import { attachTags, detachTags } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
@@ -50,20 +49,6 @@ async function unusableNamedContacts(
   return unusable
 }
 
-/** Records skipped contacts grouped by reason, one row per reason. */
-async function recordSkips(
-  tx: Db,
-  activity: ActivityRow,
-  skips: ReadonlyArray<{ contactId: string; reason: string }>,
-): Promise<void> {
-  for (const [reason, ids] of groupBy(
-    skips,
-    (s) => s.reason,
-    (s) => s.contactId,
-  ))
-    await recordSkippedContacts(tx, activity, reason, ids)
-}
-
 function scopeOf(activity: ActivityRow, step: ActivityStep): SelectionScope {
   const startedAt = Date.parse(activity.started_at ?? activity.created_at)
   return {
@@ -101,7 +86,7 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
       const scope = { ...scopeOf({ ...activity, started_at: lease.now }, step), snapshotSeq }
       const itemsTotal = await countSelectedContacts(tx, scope)
       const unusable = await unusableNamedContacts(tx, activity)
-      await recordSkips(tx, activity, unusable)
+      await recordSkippedContactsByReason(tx, activity, unusable)
       requireLease(
         await markActivityStarted(tx, activity, lease, {
           snapshotSeq,

@@ -6,7 +6,7 @@ import {
   recordChunkProgress,
   setActivityTagIds,
 } from '../../store/activities.js'
-import { recordSkippedContacts } from '../../store/activitySkips.js'
+import { recordSkippedContactsByReason } from '../../store/activitySkips.js'
 import { lockLiveContacts } from '../../store/contacts.js'
 import { attachTags, detachTags, keyRangeOf } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
@@ -98,12 +98,11 @@ export const undoRunner: ActivityKindRunner = {
     )
 
     const skips = decisions.filter((d) => d.kind === 'skip')
-    for (const [reason, ids] of groupBy(
-      skips,
-      (s) => s.reason,
-      (s) => s.contactId,
-    ))
-      await recordSkippedContacts(tx, undo, UNDO_SKIP_MESSAGES[reason], ids)
+    await recordSkippedContactsByReason(
+      tx,
+      undo,
+      skips.map((s) => ({ contactId: s.contactId, reason: UNDO_SKIP_MESSAGES[s.reason] })),
+    )
     const errors = [...undo.errors]
     for (const skip of skips.slice(0, Math.max(0, MAX_REPORTED_SKIPS - errors.length)))
       errors.push(`contact ${skip.contactId} ${UNDO_SKIP_MESSAGES[skip.reason]}`)
