@@ -1,14 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander'
-import {
-  type ActivityOutcome,
-  activityResultsPage,
-  RESULTS_CSV_HEADER,
-  type ResultsPosition,
-  resultAsCsvLine,
-} from '../services/activityResults.js'
+import { type ActivityOutcome, streamActivityResults } from '../services/activityResults.js'
 import { withDatabase } from './runtime.js'
-
-const PAGE = 1000
 
 function outcomeOption(value: string): ActivityOutcome {
   if (value !== 'changed' && value !== 'skipped') throw new InvalidArgumentError('must be changed or skipped')
@@ -34,28 +26,14 @@ export function registerActivityResultsCommand(activity: Command): void {
     .option('--format <format>', 'csv (default) or json (JSON Lines)', formatOption, 'csv')
     .action((options: { location: string; id: string; outcome?: ActivityOutcome; format: 'csv' | 'json' }) =>
       withDatabase(async (database) => {
-        if (options.format === 'csv') process.stdout.write(RESULTS_CSV_HEADER)
-        let after: ResultsPosition | undefined
-        do {
-          const page = await activityResultsPage(database, options.location, options.id, {
-            ...(options.outcome ? { outcome: options.outcome } : {}),
-            ...(after ? { after } : {}),
-            limit: PAGE,
-          })
-          const lines = page.results.map((r) =>
-            options.format === 'json'
-              ? JSON.stringify({
-                  contact_id: r.contactId,
-                  outcome: r.outcome,
-                  tags_added: r.tagsAdded,
-                  tags_removed: r.tagsRemoved,
-                  ...(r.reason !== undefined ? { reason: r.reason } : {}),
-                })
-              : resultAsCsvLine(r).trimEnd(),
-          )
-          if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`)
-          after = page.next ?? undefined
-        } while (after)
+        const text = await streamActivityResults(
+          database,
+          options.location,
+          options.id,
+          options.format,
+          options.outcome,
+        )
+        for await (const chunk of text) process.stdout.write(chunk)
       }),
     )
 }

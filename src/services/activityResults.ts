@@ -28,9 +28,22 @@ export async function activityResultsPage(
   database: Database,
   locationId: string,
   activityId: string,
-  options: { outcome?: ActivityOutcome; after?: ResultsPosition; limit: number },
-): Promise<{ results: ActivityResult[]; next: ResultsPosition | null }> {
+  options: ResultsPageOptions,
+): Promise<ResultsPage> {
   await getActivity(database, locationId, activityId)
+  return readResultsPage(database, locationId, activityId, options)
+}
+
+type ResultsPageOptions = { outcome?: ActivityOutcome; after?: ResultsPosition; limit: number }
+type ResultsPage = { results: ActivityResult[]; next: ResultsPosition | null }
+
+/** A page, the activity known to exist. */
+async function readResultsPage(
+  database: Database,
+  locationId: string,
+  activityId: string,
+  options: ResultsPageOptions,
+): Promise<ResultsPage> {
   const results: ActivityResult[] = []
   let after =
     options.after ?? (options.outcome === 'skipped' ? { phase: 'skipped', seq: 0, index: 0 } : undefined)
@@ -60,13 +73,54 @@ export async function activityResultsPage(
   return { results, next: next ? { phase: 'skipped', ...next } : null }
 }
 
-/** The CSV the CLI and the dashboard give: a header, then one line per result (tags `;`-joined). */
-export const RESULTS_CSV_HEADER = 'contact_id,outcome,tags_added,tags_removed,reason\n'
+/** A result as the /v3 route, the CLI's JSON Lines and the CSV columns name its fields. */
+export function resultRecord(r: ActivityResult) {
+  return {
+    contact_id: r.contactId,
+    outcome: r.outcome,
+    tags_added: r.tagsAdded,
+    tags_removed: r.tagsRemoved,
+    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+  }
+}
+
+const RESULTS_CSV_HEADER = 'contact_id,outcome,tags_added,tags_removed,reason\n'
+const STREAM_PAGE = 1000
 
 function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
 }
 
-export function resultAsCsvLine(r: ActivityResult): string {
+function resultAsCsvLine(r: ActivityResult): string {
   return `${[r.contactId, r.outcome, r.tagsAdded.join(';'), r.tagsRemoved.join(';'), r.reason ?? ''].map(csvField).join(',')}\n`
+}
+
+/**
+ * Every result of the activity as text, a page at a time: CSV with a header (tags `;`-joined), or
+ * JSON Lines. The activity is looked up first, so an unknown one fails before anything is written.
+ */
+export async function streamActivityResults(
+  database: Database,
+  locationId: string,
+  activityId: string,
+  format: 'csv' | 'json',
+  outcome?: ActivityOutcome,
+): Promise<AsyncIterable<string>> {
+  await getActivity(database, locationId, activityId)
+  return (async function* pages() {
+    if (format === 'csv') yield RESULTS_CSV_HEADER
+    let after: ResultsPosition | undefined
+    do {
+      const page = await readResultsPage(database, locationId, activityId, {
+        ...(outcome ? { outcome } : {}),
+        ...(after ? { after } : {}),
+        limit: STREAM_PAGE,
+      })
+      const lines = page.results.map((r) =>
+        format === 'json' ? `${JSON.stringify(resultRecord(r))}\n` : resultAsCsvLine(r),
+      )
+      if (lines.length > 0) yield lines.join('')
+      after = page.next ?? undefined
+    } while (after)
+  })()
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
-import { activityResultsPage, RESULTS_CSV_HEADER, resultAsCsvLine } from '../../services/activityResults.js'
+import { streamActivityResults } from '../../services/activityResults.js'
 import {
   cancelDashboardActivity,
   listLocationOverviews,
@@ -141,25 +141,12 @@ export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app
     { schema: { hide: true, params: ActivityParams } },
     async (request, reply) => {
       const { locationId, activityId } = request.params
-      // Read the first page before answering, so an unknown activity is a 404, not an empty file.
-      const first = await activityResultsPage(app.database, locationId, activityId, { limit: 1000 })
-      const database = app.database
-      async function* csv() {
-        yield RESULTS_CSV_HEADER
-        let page = first
-        for (;;) {
-          for (const r of page.results) yield resultAsCsvLine(r)
-          if (!page.next) return
-          page = await activityResultsPage(database, locationId, activityId, {
-            after: page.next,
-            limit: 1000,
-          })
-        }
-      }
+      // Looked up before answering, so an unknown activity is a 404, not an empty file.
+      const csv = await streamActivityResults(app.database, locationId, activityId, 'csv')
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="activity-${activityId}-results.csv"`)
-        .send(Readable.from(csv()))
+        .send(Readable.from(csv))
     },
   )
 

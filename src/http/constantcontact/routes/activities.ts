@@ -6,7 +6,7 @@ import {
   listActivities,
   previewTaggingActivity,
 } from '../../../services/activities.js'
-import { activityResultsPage, type ResultsPosition } from '../../../services/activityResults.js'
+import { activityResultsPage, type ResultsPosition, resultRecord } from '../../../services/activityResults.js'
 import { createUndoActivity } from '../../../services/undoActivity.js'
 import { distinctIds, selectorOfTaggingBody } from '../activityBodies.js'
 import { accountOf } from '../auth.js'
@@ -137,13 +137,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         { ...(outcome ? { outcome } : {}), ...(position ? { after: position } : {}), limit },
       )
       return {
-        results: results.map((r) => ({
-          contact_id: r.contactId,
-          outcome: r.outcome,
-          tags_added: r.tagsAdded,
-          tags_removed: r.tagsRemoved,
-          ...(r.reason !== undefined ? { reason: r.reason } : {}),
-        })),
+        results: results.map(resultRecord),
         _links: next
           ? nextLinkWithCursor(
               `/v3/activities/${request.params.activity_id}/results`,
