@@ -16,9 +16,12 @@ export function isPhoneCountry(code: string): boolean {
  * `+18888888888` are one contact, as HighLevel's own answers show them. Anything else is kept as
  * written (trimmed) and matches only itself: refusing it would lose data a CRM sent on purpose.
  */
-export function normalizePhone(raw: string, country: string = DEFAULT_PHONE_COUNTRY): string {
+export function normalizePhone(raw: string, country: string | null = DEFAULT_PHONE_COUNTRY): string {
   const trimmed = raw.trim()
-  const region = (isPhoneCountry(country) ? country : DEFAULT_PHONE_COUNTRY) as CountryCode
+  // A location that names no country (null), or one the rules do not know, reads phones as US.
+  const region = (
+    country !== null && isPhoneCountry(country) ? country : DEFAULT_PHONE_COUNTRY
+  ) as CountryCode
   const parsed = parsePhoneNumberFromString(trimmed, region)
   return parsed?.isPossible() ? parsed.number : trimmed
 }

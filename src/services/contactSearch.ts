@@ -1,6 +1,6 @@
 import type { SearchFilter, SearchSort } from '../domain/contactSearch.js'
 import { normalizeEmail } from '../domain/index.js'
-import { DEFAULT_PHONE_COUNTRY, normalizePhone } from '../domain/phones.js'
+import { normalizePhone } from '../domain/phones.js'
 import { countSearchedContacts, searchContacts } from '../store/contactSearch.js'
 import { findLiveContactByEmail, findLiveContactByPhone } from '../store/contacts.js'
 import type { Database } from '../store/database.js'
@@ -18,7 +18,7 @@ export type ContactSearchInput = {
 }
 
 /** Phones in a search compare as stored: an exact phone is written in E.164 first. */
-function withStoredPhones(filters: readonly SearchFilter[], country: string): SearchFilter[] {
+function withStoredPhones(filters: readonly SearchFilter[], country: string | null): SearchFilter[] {
   return filters.map((filter) => {
     if (filter.kind === 'group') return { ...filter, filters: withStoredPhones(filter.filters, country) }
     if (
@@ -37,7 +37,7 @@ export async function searchLocationContacts(
   locationId: string,
   input: ContactSearchInput,
 ): Promise<{ contacts: ContactView[]; total: number }> {
-  const country = (await findPhoneCountry(database, locationId)) ?? DEFAULT_PHONE_COUNTRY
+  const country = await findPhoneCountry(database, locationId)
   const search = {
     filters: withStoredPhones(input.filters, country),
     ...(input.query !== undefined ? { query: input.query } : {}),
@@ -67,7 +67,7 @@ export async function findDuplicateContact(
   const byEmail = email ? await findLiveContactByEmail(database, locationId, email) : undefined
   let match = byEmail
   if (!match && given.phone) {
-    const country = (await findPhoneCountry(database, locationId)) ?? DEFAULT_PHONE_COUNTRY
+    const country = await findPhoneCountry(database, locationId)
     match = await findLiveContactByPhone(database, locationId, normalizePhone(given.phone, country))
   }
   if (!match) return null

@@ -11,7 +11,7 @@ import {
   sortTagNames,
   tagsAfter,
 } from '../domain/index.js'
-import { DEFAULT_PHONE_COUNTRY, normalizePhone } from '../domain/phones.js'
+import { normalizePhone } from '../domain/phones.js'
 import {
   type ConsentCounts,
   type ContactFilter,
@@ -122,8 +122,7 @@ async function withStoredPhone<T extends { phone?: string | null }>(
   input: T,
 ): Promise<T> {
   if (typeof input.phone !== 'string' || input.phone.trim() === '') return input
-  const country = (await findPhoneCountry(db, locationId)) ?? DEFAULT_PHONE_COUNTRY
-  return { ...input, phone: normalizePhone(input.phone, country) }
+  return { ...input, phone: normalizePhone(input.phone, await findPhoneCountry(db, locationId)) }
 }
 
 async function tagsOf(db: Db, locationId: string, contactId: string): Promise<string[]> {

@@ -2,7 +2,7 @@ import { groupBy } from '../domain/collections.js'
 import type { ContactFields } from '../domain/contacts.js'
 import { type ColumnMapping, importRow, mapColumns } from '../domain/csvImport.js'
 import { newFirebaseId, normalizeEmail } from '../domain/index.js'
-import { DEFAULT_PHONE_COUNTRY, normalizePhone } from '../domain/phones.js'
+import { normalizePhone } from '../domain/phones.js'
 import {
   type ContactRow,
   findLiveContactsByEmails,
@@ -143,7 +143,7 @@ async function writeImportBatch(
   const now = new Date().toISOString()
   return database.transaction(async (tx) => {
     // Phones as stored and matched (E.164 where they read as one), like every other writer.
-    const country = (await findPhoneCountry(tx, locationId)) ?? DEFAULT_PHONE_COUNTRY
+    const country = await findPhoneCountry(tx, locationId)
     const rows = given.map((row) =>
       row.fields.phone
         ? { ...row, fields: { ...row.fields, phone: normalizePhone(row.fields.phone, country) } }
