@@ -34,7 +34,7 @@ export function registerWebhookCommands(program: Command): void {
           locationId: row.location_id,
           url: row.url,
           appId: row.app_id,
-          events: row.event_types.split(' '),
+          events: row.event_types,
           createdAt: row.created_at,
         })
       }),

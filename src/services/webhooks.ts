@@ -67,7 +67,7 @@ export async function registerWebhook(
     id,
     url: input.url,
     app_id: input.appId ?? id,
-    event_types: subscribedEventTypes((input.events ?? []) as WebhookEventType[]).join(' '),
+    event_types: subscribedEventTypes((input.events ?? []) as WebhookEventType[]),
     created_at: new Date().toISOString(),
   })
 }

@@ -1,8 +1,16 @@
 import type { Selectable } from 'kysely'
+import type { WebhookEventType } from '../domain/webhooks.js'
 import type { Db } from './database.js'
 import type { WebhooksTable } from './schema.js'
 
-export type WebhookRow = Selectable<WebhooksTable>
+type StoredWebhook = Selectable<WebhooksTable>
+
+/** A registration as the rest of the code sees it: its event types decoded (stored space-separated). */
+export type WebhookRow = Omit<StoredWebhook, 'event_types'> & { event_types: WebhookEventType[] }
+
+function decodeWebhook(row: StoredWebhook): WebhookRow {
+  return { ...row, event_types: row.event_types.split(' ') as WebhookEventType[] }
+}
 
 export async function insertWebhook(
   db: Db,
@@ -11,30 +19,37 @@ export async function insertWebhook(
     id: string
     url: string
     app_id: string
-    event_types: string
+    event_types: readonly WebhookEventType[]
     created_at: string
   },
 ): Promise<WebhookRow> {
-  return db.kysely.insertInto('webhooks').values(row).returningAll().executeTakeFirstOrThrow()
+  const stored = await db.kysely
+    .insertInto('webhooks')
+    .values({ ...row, event_types: row.event_types.join(' ') })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  return decodeWebhook(stored)
 }
 
 export async function listWebhooks(db: Db, locationId: string): Promise<WebhookRow[]> {
-  return db.kysely
+  const rows = await db.kysely
     .selectFrom('webhooks')
     .selectAll()
     .where('location_id', '=', locationId)
     .orderBy('created_at')
     .orderBy('id')
     .execute()
+  return rows.map(decodeWebhook)
 }
 
 export async function findWebhook(db: Db, locationId: string, id: string): Promise<WebhookRow | undefined> {
-  return db.kysely
+  const row = await db.kysely
     .selectFrom('webhooks')
     .selectAll()
     .where('location_id', '=', locationId)
     .where('id', '=', id)
     .executeTakeFirst()
+  return row && decodeWebhook(row)
 }
 
 /** Removes the registration and (by cascade) every delivery still owed to it. */

@@ -101,7 +101,7 @@ function presentWebhook(webhook: WebhookRow | WebhookView) {
     locationId: webhook.location_id,
     url: webhook.url,
     appId: webhook.app_id,
-    events: webhook.event_types.split(' '),
+    events: webhook.event_types,
     dateAdded: webhook.created_at,
     consecutiveFailures: webhook.consecutive_failures,
     pausedUntil: webhook.paused_until,
