@@ -30,22 +30,30 @@ export type TaggingActivityInput = {
   tagIds: readonly string[]
 }
 
+/** Refuses ids a request names that are not `what` of this account (400, naming them). */
+function refuseUnknownIds(
+  field: string,
+  what: 'tags' | 'lists',
+  ids: readonly string[],
+  found: ReadonlyArray<{ id: string }>,
+): void {
+  const known = new Set(found.map((row) => row.id))
+  const missing = ids.filter((id) => !known.has(id))
+  if (missing.length > 0)
+    throw new ServiceError(
+      'invalid-activity',
+      `${field} contains ids that are not ${what} of this account: ${missing.join(', ')}`,
+      { field },
+    )
+}
+
 async function requireExistingTags(
   database: Database,
   locationId: string,
   tagIds: readonly string[],
   field: string,
 ) {
-  const found = new Set((await findTagsByIds(database, locationId, tagIds)).map((t) => t.id))
-  const missing = tagIds.filter((id) => !found.has(id))
-  if (missing.length > 0)
-    throw new ServiceError(
-      'invalid-activity',
-      `${field} contains ids that are not tags of this account: ${missing.join(', ')}`,
-      {
-        field,
-      },
-    )
+  refuseUnknownIds(field, 'tags', tagIds, await findTagsByIds(database, locationId, tagIds))
 }
 
 /**
@@ -59,14 +67,7 @@ async function requireExistingSources(database: Database, locationId: string, in
     await requireExistingTags(database, locationId, input.selector.tagIds, 'source.tag_ids')
   if (input.selector.kind === 'list_ids') {
     const listIds = input.selector.listIds
-    const found = new Set((await findListsByIds(database, locationId, listIds)).map((l) => l.id))
-    const missing = listIds.filter((id) => !found.has(id))
-    if (missing.length > 0)
-      throw new ServiceError(
-        'invalid-activity',
-        `source.list_ids contains ids that are not lists of this account: ${missing.join(', ')}`,
-        { field: 'source.list_ids' },
-      )
+    refuseUnknownIds('source.list_ids', 'lists', listIds, await findListsByIds(database, locationId, listIds))
   }
 }
 
