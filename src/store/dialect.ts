@@ -99,16 +99,25 @@ export function pairsAsTable<A extends string, F extends string, S extends strin
   alias: A,
   columns: readonly [F, S],
 ) {
-  const [first, second] = columns.map((c) => sql.id(c))
-  return db.dialect === 'postgres'
-    ? sql<
-        Record<F | S, string>
-      >`(select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) as p(${first}, ${second}) offset 0)`.as(
-        alias,
-      )
-    : sql<
-        Record<F | S, string>
-      >`(select value ->> 0 as ${first}, value ->> 1 as ${second} from json_each(${JSON.stringify(pairs)}))`.as(
-        alias,
-      )
+  return textRowsAsTable(db, pairs, alias, columns)
+}
+
+/**
+ * Rows of text values as a table `alias(columns...)`, bound as one parameter per column on
+ * PostgreSQL (text arrays, unnested together) and as one JSON array of rows on SQLite: a statement
+ * of thousands of rows stays a few parameters, short to build, prepare and bind, in row order.
+ */
+export function textRowsAsTable<A extends string, C extends string>(
+  db: Db,
+  rows: ReadonlyArray<readonly string[]>,
+  alias: A,
+  columns: readonly C[],
+) {
+  const names = sql.join(columns.map((c) => sql.id(c)))
+  if (db.dialect === 'postgres') {
+    const arrays = sql.join(columns.map((_, i) => sql`${rows.map((r) => r[i] as string)}::text[]`))
+    return sql<Record<C, string>>`(select * from unnest(${arrays}) as p(${names}) offset 0)`.as(alias)
+  }
+  const fields = sql.join(columns.map((c, i) => sql`value ->> ${sql.lit(i)} as ${sql.id(c)}`))
+  return sql<Record<C, string>>`(select ${fields} from json_each(${JSON.stringify(rows)}))`.as(alias)
 }

@@ -4,7 +4,7 @@ import type { ContactLifecycleEvent } from '../domain/webhooks.js'
 import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
-import { outOfIndexChoice, writesChainInOneStatement } from './dialect.js'
+import { outOfIndexChoice, textRowsAsTable, writesChainInOneStatement } from './dialect.js'
 import type { EventsTable } from './schema.js'
 import {
   enqueueDeliveries,
@@ -51,8 +51,9 @@ async function withWebhookDeliveries<T>(
  * event and its deliveries exist if and only if the change does. Contacts in `writtenAtNow` were
  * inserted or updated by this transaction with updated_at = now already and are not touched again.
  *
- * PostgreSQL writes all three in one statement per batch (data-modifying WITH), one round trip;
- * SQLite runs them as three statements in-process.
+ * PostgreSQL writes all three in one statement (data-modifying WITH), one round trip; SQLite runs
+ * them in-process and, as its writers are serialised, queues the events by id range instead of
+ * having the insert return them (RETURNING doubled the insert's cost at 5000 events).
  */
 export async function recordContactTagUpdates(
   db: Db,
@@ -63,39 +64,57 @@ export async function recordContactTagUpdates(
   writtenAtNow: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   if (updates.length === 0) return
-  const toTouch = (batch: readonly ContactTagUpdate[]) =>
-    batch.map((u) => u.contactId).filter((id) => !writtenAtNow.has(id))
-  if (!writesChainInOneStatement(db)) {
-    const contactIds = toTouch(updates)
-    await touchContacts(db, locationId, contactIds, now, keyRangeOf(contactIds))
-  }
-  // Eight parameters an event: batches stay under SQLite's 32766 and PostgreSQL's 65535 limits.
-  for (let start = 0; start < updates.length; start += EVENT_ROWS_PER_STATEMENT) {
-    const batch = updates.slice(start, start + EVENT_ROWS_PER_STATEMENT)
-    const rows = eventRows(locationId, batch, origin, now)
-    if (writesChainInOneStatement(db)) await touchLogAndQueue(db, locationId, toTouch(batch), rows, now)
-    else await enqueueDeliveries(db, locationId, await insertEvents(db, rows), now)
-  }
+  const toTouch = updates.map((u) => u.contactId).filter((id) => !writtenAtNow.has(id))
+  if (writesChainInOneStatement(db)) return touchLogAndQueue(db, locationId, toTouch, updates, origin, now)
+  await withWebhookDeliveries(db, locationId, now, async () => {
+    await touchContacts(db, locationId, toTouch, now, keyRangeOf(toTouch))
+    await insertingTagUpdateEvents(db, locationId, updates, origin, now).execute()
+  })
 }
 
-const EVENT_ROWS_PER_STATEMENT = 2000
-
-function eventRows(
+/**
+ * The INSERT of one ContactTagUpdate event per update (run on its own, or as part of a WITH). What differs per event (contact, tags added, tags removed) is bound as one table of
+ * rows; what the events share is bound once, so 5000 events are a statement of six parameters.
+ */
+function insertingTagUpdateEvents(
+  db: Db,
   locationId: string,
   updates: readonly ContactTagUpdate[],
   origin: EventOrigin,
   now: string,
-): Insertable<EventsTable>[] {
-  return updates.map((u) => ({
-    location_id: locationId,
-    contact_id: u.contactId,
-    type: CONTACT_TAG_UPDATE,
-    tags_added: JSON.stringify(u.tagsAdded),
-    tags_removed: JSON.stringify(u.tagsRemoved),
-    source: origin.source,
-    activity_id: origin.activityId ?? null,
-    created_at: now,
-  }))
+) {
+  const changes = textRowsAsTable(
+    db,
+    updates.map((u) => [u.contactId, JSON.stringify(u.tagsAdded), JSON.stringify(u.tagsRemoved)]),
+    'changes',
+    ['contact_id', 'tags_added', 'tags_removed'],
+  )
+  return db.kysely
+    .insertInto('events')
+    .columns([
+      'location_id',
+      'contact_id',
+      'type',
+      'tags_added',
+      'tags_removed',
+      'source',
+      'activity_id',
+      'created_at',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom(changes)
+        .select((s) => [
+          s.val(locationId).as('location_id'),
+          'changes.contact_id',
+          s.val(CONTACT_TAG_UPDATE).as('type'),
+          'changes.tags_added',
+          'changes.tags_removed',
+          s.val(origin.source).as('source'),
+          s.val(origin.activityId ?? null).as('activity_id'),
+          s.val(now).as('created_at'),
+        ]),
+    )
 }
 
 /** One statement: touch the contacts, insert the events, queue each event to every webhook. */
@@ -103,18 +122,16 @@ async function touchLogAndQueue(
   db: Db,
   locationId: string,
   contactIds: readonly string[],
-  rows: readonly Insertable<EventsTable>[],
+  updates: readonly ContactTagUpdate[],
+  origin: EventOrigin,
   now: string,
 ): Promise<void> {
   await db.kysely
-    .with('touched', (q) =>
-      touchingContacts(db, q, locationId, contactIds, now, keyRangeOf(contactIds)).returning('id'),
+    .with('touched', () =>
+      touchingContacts(db, db.kysely, locationId, contactIds, now, keyRangeOf(contactIds)).returning('id'),
     )
-    .with('written', (q) =>
-      q
-        .insertInto('events')
-        .values([...rows])
-        .returning(['id', 'contact_id']),
+    .with('written', () =>
+      insertingTagUpdateEvents(db, locationId, updates, origin, now).returning(['id', 'contact_id']),
     )
     .insertInto('webhook_deliveries')
     .columns(PENDING_DELIVERY_COLUMNS)
