@@ -189,7 +189,7 @@ function liveContactsLocked(db: Db, locationId: string, ids: readonly string[]) 
     db.kysely
       .selectFrom('contacts')
       .where('location_id', '=', locationId)
-      .where('id', 'in', ids)
+      .where(isOneOf(db, 'id', ids))
       .where('deleted_at', 'is', null)
       .orderBy('id'),
   )

@@ -4,7 +4,7 @@ import type { ContactLifecycleEvent } from '../domain/webhooks.js'
 import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
-import { outOfIndexChoice, textRowsAsTable, writesChainInOneStatement } from './dialect.js'
+import { isOneOf, outOfIndexChoice, textRowsAsTable, writesChainInOneStatement } from './dialect.js'
 import type { EventsTable } from './schema.js'
 import {
   enqueueDeliveries,
@@ -273,30 +273,12 @@ function eventsOfActivityAfter(
       .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
       .where('events.location_id', '=', locationId)
       .where('events.activity_id', '=', activityId)
-      // Kept out of SQLite's index selection (see listEventsOfContactsAfter): seek the activity.
-      .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
+      // Seeks (activity, id > cursor) in the activity's index, where id is its last column: a
+      // cursor kept out of the index made each chunk read the activity's events from its first.
+      .where('events.id', '>', afterEventId)
       .orderBy('events.id')
       .limit(limit)
   )
-}
-
-/** The next events an activity wrote, after `afterEventId`, in id order, with whether each contact is deleted now. */
-export async function selectActivityEventChunk(
-  db: Db,
-  locationId: string,
-  activityId: string,
-  afterEventId: number,
-  limit: number,
-): Promise<Array<LoggedChange & { contact_deleted: boolean }>> {
-  const rows = await eventsOfActivityAfter(db, locationId, activityId, afterEventId, limit)
-    .innerJoin('contacts', (join) =>
-      join
-        .onRef('contacts.location_id', '=', 'events.location_id')
-        .onRef('contacts.id', '=', 'events.contact_id'),
-    )
-    .select('contacts.deleted_at')
-    .execute()
-  return rows.map(({ deleted_at, ...row }) => ({ ...row, contact_deleted: deleted_at !== null }))
 }
 
 /** The changes an activity made (its events) after `afterEventId`, in order: its per-contact results. */
@@ -341,7 +323,7 @@ export async function listEventsOfContactsAfter(
     .where('location_id', '=', locationId)
     .where('contact_id', '>=', range.first)
     .where('contact_id', '<=', range.last)
-    .where('contact_id', 'in', contactIds)
+    .where(isOneOf(db, 'contact_id', contactIds))
     .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
     .execute()
 }

@@ -13,9 +13,9 @@ import type { Db } from '../../store/database.js'
 import {
   type ContactTagUpdate,
   countActivityEvents,
+  listActivityChanges,
   listEventsOfContactsAfter,
   recordContactTagUpdates,
-  selectActivityEventChunk,
   tagChangeOf,
 } from '../../store/events.js'
 import { ensureTagsByName, findTagsByIds } from '../../store/tags.js'
@@ -54,7 +54,7 @@ export const undoRunner: ActivityKindRunner = {
     const { tx, activity: undo, lease, settings, written } = step
     const locationId = undo.location_id
     const after = undo.cursor === null ? 0 : Number(undo.cursor)
-    const changes = await selectActivityEventChunk(
+    const changes = await listActivityChanges(
       tx,
       locationId,
       undo.undo_of as string,
