@@ -2,7 +2,7 @@ import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely'
 import type { ContactSelector } from '../domain/selectors.js'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
 import type { Db } from './database.js'
-import { lockingSelectedRows } from './dialect.js'
+import { lockingSelectedRows, outOfIndexChoice } from './dialect.js'
 import type { Schema } from './schema.js'
 
 // An activity covers contacts up to the creation order (`seq`) read when it started (contacts are
@@ -30,12 +30,14 @@ export type SelectionScope = {
 type ContactsQuery<O> = SelectQueryBuilder<Schema, 'contacts', O>
 
 /** The selector as WHERE clauses on `contacts`; every clause starts from the tenant's key. */
-function whereSelected<O>(query: ContactsQuery<O>, scope: SelectionScope): ContactsQuery<O> {
+function whereSelected<O>(db: Db, query: ContactsQuery<O>, scope: SelectionScope): ContactsQuery<O> {
   const { locationId, selector } = scope
   let q = query
     .where('contacts.location_id', '=', locationId)
     .where('contacts.deleted_at', 'is', null)
-    .where(creationOrder, '<=', scope.snapshotSeq)
+    // A bound, not a way in: without statistics SQLite read the first chunk through the creation
+    // order index and sorted the whole tenant by id (200 ms at 100 000 contacts).
+    .where(outOfIndexChoice(db, 'contacts.seq'), '<=', scope.snapshotSeq)
   switch (selector.kind) {
     case 'contact_ids':
       q = q.where('contacts.id', 'in', selector.contactIds)
@@ -67,6 +69,7 @@ function whereSelected<O>(query: ContactsQuery<O>, scope: SelectionScope): Conta
 
 export async function countSelectedContacts(db: Db, scope: SelectionScope): Promise<number> {
   const row = await whereSelected(
+    db,
     db.kysely.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')),
     scope,
   ).executeTakeFirst()
@@ -86,7 +89,7 @@ export async function selectContactChunk(
 ): Promise<string[]> {
   return lockedIdChunk(
     db,
-    whereSelected(db.kysely.selectFrom('contacts').select('contacts.id'), scope),
+    whereSelected(db, db.kysely.selectFrom('contacts').select('contacts.id'), scope),
     afterId,
     limit,
   )
@@ -159,6 +162,7 @@ export async function countTagChanges(
 ): Promise<{ selected: number; contacts: number; rows: number }> {
   if (tagIds.length === 0) return { selected: await countSelectedContacts(db, scope), contacts: 0, rows: 0 }
   const perContact = whereSelected(
+    db,
     db.kysely.selectFrom('contacts').select((eb) => [
       'contacts.id',
       eb
