@@ -36,6 +36,21 @@ for (const dialect of DIALECTS.filter((d) => d === 'postgres')) {
       expect((await preparedTexts()).some((s) => s.includes('many-values'))).toBe(false)
     })
 
+    it('counts the elements of an array parameter: a chunk of ids bound as one array stays unnamed', async () => {
+      const ids = Array.from({ length: PREPARED_STATEMENT_MAX_PARAMETERS + 1 }, (_, i) => `id-${i}`)
+      const few = ids.slice(0, 10)
+      for (const [list, label] of [
+        [ids, 'many-in-array'],
+        [few, 'few-in-array'],
+      ] as const)
+        await sql`select count(*) from unnest(${list}::text[]) /* ${sql.raw(label)} */`.execute(
+          t.database.kysely,
+        )
+      const texts = await preparedTexts()
+      expect(texts.some((s) => s.includes('many-in-array'))).toBe(false)
+      expect(texts.some((s) => s.includes('few-in-array'))).toBe(true)
+    })
+
     it('answers unavailable once when a table changed shape under a prepared statement, then prepares it again', async () => {
       await sql`create table reshaped (a int)`.execute(t.database.kysely)
       await sql`insert into reshaped values (1)`.execute(t.database.kysely)
