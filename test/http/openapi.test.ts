@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
+import { HighLevel } from '@gohighlevel/api-client'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { Ajv } from 'ajv'
+import { BulkActivitiesApi, ContactListsApi, ContactsApi, ContactTagsApi } from 'ctct-api-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeContact } from '../helpers/fixtures.js'
 import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
@@ -50,6 +52,68 @@ describe('OpenAPI document', () => {
     expect(document.paths['/locations/{locationId}/webhooks'].post.tags).toEqual(['HighLevel'])
     expect(document.paths['/readyz'].get.tags).toEqual(['Operations'])
     expect(document.paths['/readyz'].get.security).toBeUndefined()
+  })
+
+  it('gives every operation a summary, a description and the vendor SDK call as its unique operationId', () => {
+    const operations = Object.entries<Record<string, any>>(document.paths).flatMap(([path, methods]) =>
+      Object.entries<any>(methods).map(([method, op]) => ({ where: `${method} ${path}`, ...op })),
+    )
+    expect(operations.length).toBeGreaterThanOrEqual(47)
+    for (const op of operations) {
+      expect(op.summary, op.where).toMatch(/\w/)
+      expect(op.description?.length ?? 0, op.where).toBeGreaterThan(10)
+    }
+    const ids = operations.map((op) => op.operationId)
+    expect(new Set(ids).size).toBe(ids.length)
+    // Each id names a method the vendor's client really has, under the client's own namespace.
+    const sdk = new HighLevel({ privateIntegrationToken: 'pit-docs', logLevel: 'none' }) as unknown as Record<
+      string,
+      Record<string, unknown>
+    >
+    const ctct = { BulkActivitiesApi, ContactListsApi, ContactsApi, ContactTagsApi } as unknown as Record<
+      string,
+      { prototype: Record<string, unknown> }
+    >
+    const vendorCalls = ids.filter((id) => !/^(webhooks|operations|TagbaseActivitiesApi)\./.test(id))
+    expect(vendorCalls.length).toBeGreaterThanOrEqual(37)
+    for (const id of vendorCalls) {
+      const [namespace, method] = id.split('.') as [string, string]
+      const owner = ctct[namespace]?.prototype ?? sdk[namespace]
+      expect(typeof owner?.[method], id).toBe('function')
+    }
+    const bulk = document.paths['/contacts/bulk/tags/update/{type}'].post
+    expect(bulk.operationId).toBe('contacts.createAssociation')
+    expect(bulk.description).toContain('1–1000 ids')
+  })
+
+  it('shows request and response examples that are valid by the documented schemas', () => {
+    const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true })
+    const bulk = document.paths['/contacts/bulk/tags/update/{type}'].post
+    const body = bulk.requestBody.content['application/json']
+    // The seeds' own example request and answer.
+    expect(body.example.contacts).toEqual([
+      'qFSqySFkVvNzOSqgGqFi',
+      'abcdef',
+      'qFSqySFkVvNzOSqgGqFi',
+      '3ualbhnV7j3n3a9r2moD',
+    ])
+    const answer = bulk.responses['201'].content['application/json']
+    expect(answer.example.responses[1].message).toBe('contact id is not a valid firebase id')
+    let examples = 0
+    for (const methods of Object.values<Record<string, any>>(document.paths))
+      for (const op of Object.values<any>(methods)) {
+        const media = [
+          op.requestBody?.content?.['application/json'],
+          ...Object.values<any>(op.responses ?? {}).map((r) => r.content?.['application/json']),
+        ]
+        for (const m of media)
+          if (m?.example !== undefined) {
+            examples += 1
+            const validate = ajv.compile(m.schema)
+            expect(validate(m.example) ? null : JSON.stringify(validate.errors), op.operationId).toBeNull()
+          }
+      }
+    expect(examples).toBeGreaterThanOrEqual(8)
   })
 
   it("documents each dialect's answers, and real answers match what is documented", async () => {
@@ -134,5 +198,13 @@ describe('OpenAPI document', () => {
     expect(asset.status).toBe(200)
     // Read to the end, so the connection is idle when the server closes.
     expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000)
+    // Tagbase's name and logo, not the framework's, and no box loading other documents.
+    expect(html).toContain('<title>Tagbase API reference</title>')
+    const initializer = await (await fetch(`${s.baseUrl}/docs/static/swagger-initializer.js`)).text()
+    expect(
+      Buffer.from(/data:image\/svg\+xml;base64,([^']+)'/.exec(initializer)?.[1] ?? '', 'base64').toString(),
+    ).toContain('Tagbase')
+    const theme = await (await fetch(`${s.baseUrl}/docs/static/theme/tagbase.css`)).text()
+    expect(theme).toContain('.download-url-wrapper { display: none }')
   })
 })
