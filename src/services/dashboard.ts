@@ -1,7 +1,7 @@
 import type { ContactSelector } from '../domain/selectors.js'
 import { maskUrlSecrets } from '../domain/urls.js'
 import { listActivities as listActivityRows } from '../store/activities.js'
-import { countLiveContacts } from '../store/contacts.js'
+import { countLiveContacts, countLiveContactsPerLocation } from '../store/contacts.js'
 import { countLiveContactsPerTag } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
 import { findLocation, listLocations } from '../store/locations.js'
@@ -28,16 +28,18 @@ export type LocationOverview = {
   id: string
   name: string
   createdAt: string
+  contacts: number
   activitiesRunning: number
   webhooks: number
   webhooksPaused: number
 }
 
-/** Every location with what needs an operator's eye: running activities, paused webhooks. */
+/** Every location, its live contacts, and what needs an operator's eye: running activities, paused webhooks. */
 export async function listLocationOverviews(database: Database): Promise<LocationOverview[]> {
   const now = new Date().toISOString()
-  const [locations, running, webhooks] = await Promise.all([
+  const [locations, contacts, running, webhooks] = await Promise.all([
     listLocations(database),
+    countLiveContactsPerLocation(database),
     countRunnableActivitiesPerLocation(database),
     countWebhooksPerLocation(database, now),
   ])
@@ -45,6 +47,7 @@ export async function listLocationOverviews(database: Database): Promise<Locatio
     id: l.id,
     name: l.name,
     createdAt: l.created_at,
+    contacts: contacts.get(l.id) ?? 0,
     activitiesRunning: running.get(l.id) ?? 0,
     webhooks: webhooks.get(l.id)?.webhooks ?? 0,
     webhooksPaused: webhooks.get(l.id)?.paused ?? 0,
@@ -58,6 +61,7 @@ export type WebhookHealth = {
   deliveries: { pending: number; delivering: number; delivered: number; dead: number }
   consecutiveFailures: number
   pausedUntil: string | null
+  lastError: { message: string; at: string | null } | null
 }
 
 /** The parts of a location's page that change while an operator watches: pushed as they change. */
@@ -99,6 +103,7 @@ export async function readLiveLocationState(
       consecutiveFailures: w.consecutive_failures,
       pausedUntil:
         w.paused_until !== null && w.paused_until > new Date().toISOString() ? w.paused_until : null,
+      lastError: w.last_error === null ? null : { message: w.last_error, at: w.last_error_at },
     })),
   }
 }

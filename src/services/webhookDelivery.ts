@@ -174,8 +174,10 @@ export async function recordAttempts(
       results.set(delivery, recordedIds.has(delivery.event_id) ? 'delivered' : 'lost')
 
     let failures = 0
+    let lastError = ''
     for (const { delivery, outcome } of attempts) {
       if (outcome.ok) continue
+      lastError = outcome.error
       const dead = delivery.attempts >= policy.maxAttempts
       const retryAt = dead ? null : new Date(nowMs + retryDelayMs(delivery.attempts, policy)).toISOString()
       const recorded = await finishFailedAttempt(tx, delivery, owner, {
@@ -189,8 +191,13 @@ export async function recordAttempts(
     if (recordedIds.size > 0) await recordEndpointSuccess(tx, endpoint.location_id, endpoint.webhook_id)
     else if (failures > 0)
       // The pause grows with the failed rounds (a round fails up to `failures` deliveries at once).
-      await recordEndpointFailure(tx, endpoint.location_id, endpoint.webhook_id, failures, (inARow) =>
-        new Date(nowMs + retryDelayMs(Math.ceil(inARow / failures), policy)).toISOString(),
+      await recordEndpointFailure(
+        tx,
+        endpoint.location_id,
+        endpoint.webhook_id,
+        failures,
+        { message: lastError, at: now },
+        (inARow) => new Date(nowMs + retryDelayMs(Math.ceil(inARow / failures), policy)).toISOString(),
       )
     return attempts.map((a) => results.get(a.delivery) as AttemptResult)
   })

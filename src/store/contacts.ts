@@ -325,6 +325,29 @@ async function countAllLiveContacts(db: Db, locationId: string): Promise<number>
   return Number(all.n) - Number(deleted.n)
 }
 
+/**
+ * Live contacts of every location, counted as countAllLiveContacts counts one: all of them on
+ * the primary key, minus the deleted ones on their partial index. Two statements for any number
+ * of locations (the dashboard's sidebar).
+ */
+export async function countLiveContactsPerLocation(db: Db): Promise<Map<string, number>> {
+  const [all, deleted] = await Promise.all([
+    db.kysely
+      .selectFrom('contacts')
+      .select((eb) => ['location_id', eb.fn.countAll<number>().as('n')])
+      .groupBy('location_id')
+      .execute(),
+    db.kysely
+      .selectFrom('contacts')
+      .select((eb) => ['location_id', eb.fn.countAll<number>().as('n')])
+      .where('deleted_at', 'is not', null)
+      .groupBy('location_id')
+      .execute(),
+  ])
+  const gone = new Map(deleted.map((r) => [r.location_id, Number(r.n)]))
+  return new Map(all.map((r) => [r.location_id, Number(r.n) - (gone.get(r.location_id) ?? 0)]))
+}
+
 export type ContactStatusFilter = 'all' | 'active' | 'unsubscribed' | 'deleted'
 
 export type ContactFilter = {

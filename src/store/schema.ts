@@ -174,6 +174,9 @@ export interface WebhooksTable {
   paused_until: string | null
   /** Event types it receives, space-separated (migration 0012; domain/webhooks.ts). */
   event_types: Generated<string>
+  /** The endpoint's last failed delivery attempt, and when (migration 0015). */
+  last_error: string | null
+  last_error_at: string | null
 }
 
 export interface WebhookDeliveriesTable {

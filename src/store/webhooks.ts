@@ -83,17 +83,25 @@ export async function recordEndpointSuccess(db: Db, locationId: string, id: stri
     .execute()
 }
 
-/** Counts `failures` more in a row and pauses the endpoint for a time that grows with them. */
+/**
+ * Counts `failures` more in a row, keeps the last one's error, and pauses the endpoint for a time
+ * that grows with them.
+ */
 export async function recordEndpointFailure(
   db: Db,
   locationId: string,
   id: string,
   failures: number,
+  lastError: { message: string; at: string },
   pausedUntil: (consecutiveFailures: number) => string,
 ): Promise<void> {
   const row = await db.kysely
     .updateTable('webhooks')
-    .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', failures) }))
+    .set((eb) => ({
+      consecutive_failures: eb('consecutive_failures', '+', failures),
+      last_error: lastError.message.slice(0, 500),
+      last_error_at: lastError.at,
+    }))
     .where('location_id', '=', locationId)
     .where('id', '=', id)
     .returning('consecutive_failures')

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runActivityStep } from '../../src/services/runActivity.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { type ActivityRow, claimRunnableActivity } from '../../src/store/activities.js'
+import { recordEndpointFailure } from '../../src/store/webhooks.js'
 import { DIALECTS } from '../helpers/databases.js'
 import { makeContact } from '../helpers/fixtures.js'
 import { seedContacts } from '../helpers/seed.js'
@@ -157,8 +158,44 @@ for (const dialect of DIALECTS) {
       // A cancelled activity offers nothing more.
       expect(await page.locator(`#activities tr[data-activity-id="${undoId}"] button`).count()).toBe(0)
 
+      // The sidebar says how many contacts each location has.
+      expect(
+        await page
+          .locator(`#locations button[data-location-id="${s.locationId}"] .location-contacts`)
+          .textContent(),
+      ).toBe(' 3,000 contacts')
+
+      // An endpoint that keeps failing shows its last error beside its failures in a row.
+      const webhookId = (await webhook.getAttribute('data-webhook-id')) as string
+      await recordEndpointFailure(
+        s.database,
+        s.locationId,
+        webhookId,
+        4,
+        { message: 'HTTP 503', at: new Date().toISOString() },
+        () => new Date(Date.now() + 600_000).toISOString(),
+      )
+      await expect.poll(() => webhook.getAttribute('data-health')).toBe('paused')
+      expect(await webhook.textContent()).toContain('(4 failures in a row)')
+      expect(await webhook.locator('.last-error').textContent()).toMatch(/^last error: HTTP 503 at /)
+
       await mkdir(ARTIFACTS, { recursive: true })
       await page.screenshot({ path: new URL(`dashboard-${dialect}.png`, ARTIFACTS).pathname, fullPage: true })
+
+      // At a phone's width the page reflows to one column: nothing wider than the screen, the
+      // header whole.
+      await page.setViewportSize({ width: 390, height: 844 })
+      await expect
+        .poll(() => page.evaluate<number>('document.documentElement.scrollWidth'))
+        .toBeLessThanOrEqual(390)
+      for (const part of ['header h1', 'header nav', '#locations', '#location-name'])
+        expect((await page.locator(part).boundingBox())?.x ?? -1, part).toBeGreaterThanOrEqual(0)
+      const nav = await page.locator('header nav').boundingBox()
+      expect((nav?.x ?? 0) + (nav?.width ?? 999)).toBeLessThanOrEqual(390)
+      await page.screenshot({
+        path: new URL(`dashboard-${dialect}-390px.png`, ARTIFACTS).pathname,
+        fullPage: true,
+      })
       expect(pageErrors).toEqual([])
       expect(refusedRequests).toEqual([`POST /dashboard/api/locations/${s.locationId}/activities 400`])
     })

@@ -177,6 +177,8 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     consecutive_failures: 'not null',
     paused_until: 'null',
     event_types: 'not null',
+    last_error: 'null',
+    last_error_at: 'null',
   },
 }
 

@@ -170,6 +170,16 @@ const Webhook = Type.Object({
   dateAdded: Type.String({ format: 'date-time' }),
   consecutiveFailures: Type.Integer(),
   pausedUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastError: Type.Union(
+    [
+      Type.Object({
+        message: Type.String(),
+        at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      }),
+      Type.Null(),
+    ],
+    { description: 'The endpoint’s last failed delivery attempt (kept after later successes), or null' },
+  ),
   deliveries: Type.Optional(
     Type.Object(
       {

@@ -14,6 +14,7 @@ import * as m0011 from './0011_location_phone_country.js'
 import * as m0012 from './0012_webhook_event_types.js'
 import * as m0013 from './0013_activity_tag_names.js'
 import * as m0014 from './0014_activity_skips.js'
+import * as m0015 from './0015_webhook_last_error.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0012_webhook_event_types': m0012,
   '0013_activity_tag_names': m0013,
   '0014_activity_skips': m0014,
+  '0015_webhook_last_error': m0015,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

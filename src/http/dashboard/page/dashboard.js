@@ -56,6 +56,7 @@ function renderLocations(locations) {
             onclick: () => selectLocation(l.id),
           },
           el('strong', {}, l.name),
+          el('span', { className: 'muted location-contacts' }, ` ${formatNumber(l.contacts)} contacts`),
           l.activitiesRunning > 0
             ? el('span', { className: 'badge running' }, `${l.activitiesRunning} running`)
             : '',
@@ -246,6 +247,15 @@ function renderWebhooks(webhooks) {
             health,
           ),
           w.consecutiveFailures > 0 ? ` (${w.consecutiveFailures} failures in a row)` : '',
+          // The last error while the endpoint is failing; once healthy again it is history.
+          w.lastError && health !== 'ok'
+            ? el(
+                'div',
+                { className: 'last-error' },
+                `last error: ${w.lastError.message}`,
+                w.lastError.at ? el('span', { className: 'muted' }, ` at ${formatTime(w.lastError.at)}`) : '',
+              )
+            : '',
         ),
         el('td', { className: 'number' }, formatNumber(w.deliveries.delivered)),
         el('td', { className: 'number' }, formatNumber(w.deliveries.pending)),

@@ -105,6 +105,8 @@ function presentWebhook(webhook: WebhookRow | WebhookView) {
     dateAdded: webhook.created_at,
     consecutiveFailures: webhook.consecutive_failures,
     pausedUntil: webhook.paused_until,
+    lastError:
+      webhook.last_error === null ? null : { message: webhook.last_error, at: webhook.last_error_at },
     ...('deliveries' in webhook ? { deliveries: webhook.deliveries } : {}),
   }
 }
