@@ -17,11 +17,12 @@ trap cleanup EXIT
 
 tarball="$(npm pack --silent --pack-destination "$work" | tail -n 1)"
 echo "packed $tarball ($(du -k "$work/$tarball" | cut -f1) KiB)"
+tar -tzf "$work/$tarball" >"$work/contents"
 for required in package/dist/cli.js package/dist/http/dashboard/page/index.html package/LICENSE \
   package/README.md package/CHANGELOG.md package/.env.example; do
-  tar -tzf "$work/$tarball" | grep -qx "$required" || { echo "FATAL: $required is not in the package" >&2; exit 1; }
+  grep -qx "$required" "$work/contents" || { echo "FATAL: $required is not in the package" >&2; exit 1; }
 done
-if tar -tzf "$work/$tarball" | grep -qE '^package/(src|test|bench)/'; then
+if grep -qE '^package/(src|test|bench)/' "$work/contents"; then
   echo "FATAL: the package carries sources, tests or benchmarks" >&2
   exit 1
 fi
