@@ -94,6 +94,7 @@ for (const dialect of DIALECTS) {
         id: s.locationId,
         name: 'Tenant A',
         createdAt: expect.any(String),
+        contacts: 0,
         activitiesRunning: 0,
         webhooks: 0,
         webhooksPaused: 0,
@@ -134,7 +135,16 @@ for (const dialect of DIALECTS) {
           deliveries: { pending: 0, delivering: 0, delivered: 0, dead: 0 },
           consecutiveFailures: 0,
           pausedUntil: null,
+          lastError: null,
         },
+      ])
+      // The sidebar's counts are live contacts per location, the deleted one left out.
+      const sidebar = await dashboard('GET', '/dashboard/api/locations')
+      expect(
+        sidebar.body.locations.map((l: { name: string; contacts: number }) => [l.name, l.contacts]),
+      ).toEqual([
+        ['Tenant A', 2],
+        ['Tenant B', 1],
       ])
       expect(await dashboard('GET', '/dashboard/api/locations/nope')).toEqual({
         status: 404,
