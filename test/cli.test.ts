@@ -180,6 +180,9 @@ for (const dialect of DIALECTS) {
       const text = await tagbaseText(db, 'token', 'list', '--location', location.id)
       expect(text).not.toContain(issued.token)
       expect(text).not.toContain(stored.token_hash)
+      // A list in a table cell reads as a list, not as a JSON array.
+      expect(text).toContain('contacts.readonly, contacts.write')
+      expect(text).not.toContain('["')
 
       expect(await authenticate(db.database, issued.token)).toBeDefined()
       expect(await tagbase(db, 'token', 'revoke', '--location', location.id, '--id', issued.id)).toEqual({

@@ -94,10 +94,17 @@ function record(value: unknown): string {
     .join('\n')
 }
 
+/** A table cell stays one line: a list of scalars joined (capped), anything larger counted. */
+function cellText(value: unknown): string {
+  if (!Array.isArray(value)) return typeof value === 'object' && value !== null ? inline(value) : text(value)
+  if (value.some((v) => typeof v === 'object' && v !== null)) return `${value.length} items`
+  return listValue(value, '')
+}
+
 function table(rows: unknown[]): string {
   if (rows.length === 0) return '(none)'
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r as object)))]
-  const cells = rows.map((r) => columns.map((c) => text((r as Record<string, unknown>)[c])))
+  const cells = rows.map((r) => columns.map((c) => cellText((r as Record<string, unknown>)[c])))
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length)))
   const line = (values: string[]) =>
     values
