@@ -347,10 +347,14 @@ describe('PostgreSQL behind a proxy that resets, refuses and blackholes', () => 
       else if (fault === 'refuse') await proxy.refuse()
       else proxy.resetAll()
 
-      const [highLevel, constantContact, ready] = await Promise.all([
+      const [highLevel, constantContact, ready, ...newerRoutes] = await Promise.all([
         bulkAdd(s, contacts, ['during']),
         s.call('GET', '/v3/contact_tags'),
         s.call('GET', '/readyz'),
+        // The later routes (search, counts, per-contact results) answer the same way.
+        s.call('POST', '/contacts/search', { locationId: s.locationId, pageLimit: 10 }),
+        s.call('GET', '/v3/contacts/counts'),
+        s.call('GET', `/v3/activities/${randomUUID()}/results`),
       ])
       if (fault === 'reset') {
         // A reset breaks the connections in use; new ones go through at once.
@@ -365,6 +369,12 @@ describe('PostgreSQL behind a proxy that resets, refuses and blackholes', () => 
         expect(constantContact.ms).toBeLessThan(5000)
         expect(ready.status).toBe(503)
         expect(ready.ms).toBeLessThan(2000)
+        const [search, counts, results] = newerRoutes
+        expect([search?.status, counts?.status, results?.status]).toEqual([503, 503, 503])
+        expect(isHighLevel503(search?.body)).toBe(true)
+        expect(isConstantContact503(counts?.body)).toBe(true)
+        expect(isConstantContact503(results?.body)).toBe(true)
+        for (const answer of newerRoutes) expect(answer.ms).toBeLessThan(5000)
         await proxy.restore()
       }
       expect(await expectAnswering()).toBeLessThan(5000)
