@@ -62,6 +62,34 @@ describe('SQLite checkpoints in a thread of their own', () => {
     writer.close()
   })
 
+  it('a reader pinning the WAL holds checkpoints back without failing the writer; they catch up once it ends', async () => {
+    const file = tempFile()
+    const writer = new SQLite(file)
+    writer.pragma('journal_mode = WAL')
+    writer.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+    writer.exec('create table t (n integer primary key, filler text)')
+    const checkpoints = startBackgroundCheckpoints(file, 20)
+    // A reader holding a snapshot from before the writes: no checkpoint may copy past it.
+    const reader = new SQLite(file, { readonly: true })
+    reader.exec('begin')
+    expect(reader.prepare('select count(*) as n from t').get()).toEqual({ n: 0 })
+    try {
+      const insert = writer.prepare('insert into t (filler) values (?)')
+      writer.transaction(() => {
+        for (let i = 0; i < 2000; i++) insert.run('x'.repeat(4000))
+      })()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(statSync(file).size).toBeLessThan(1_000_000)
+      expect(reader.prepare('select count(*) as n from t').get()).toEqual({ n: 0 })
+      reader.exec('commit')
+      await eventually(() => statSync(file).size > 8_000_000)
+    } finally {
+      reader.close()
+      await checkpoints.stop()
+      writer.close()
+    }
+  })
+
   it('is stopped by closing the database, which then removes the WAL as the last connection', async () => {
     const file = tempFile()
     const database = openDatabase(`sqlite:${file}`)
