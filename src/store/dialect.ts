@@ -92,32 +92,45 @@ export function idsAsTable<A extends string>(db: Db, ids: readonly string[], ali
     : sql<{ id: string }>`(select value as id from json_each(${JSON.stringify(ids)}))`.as(alias)
 }
 
-/** Pairs of ids as a table `alias(first, second)`, bound as one parameter per column (see isOneOf). */
+/** Pairs of ids as a table `alias(first, second)` (see rowsAsTable). */
 export function pairsAsTable<A extends string, F extends string, S extends string>(
   db: Db,
   pairs: ReadonlyArray<readonly [string, string]>,
   alias: A,
   columns: readonly [F, S],
 ) {
-  return textRowsAsTable(db, pairs, alias, columns)
+  const [first, second] = columns
+  return rowsAsTable(
+    db,
+    pairs.map(([a, b]) => ({ [first]: a, [second]: b }) as Record<F | S, string>),
+    alias,
+    { [first]: 'text', [second]: 'text' } as Record<F | S, 'text'>,
+  )
 }
 
+/** Types a bound table's column can have: text, or a 64-bit integer (event ids). */
+type BoundColumnType = 'text' | 'bigint'
+type BoundValue<T extends BoundColumnType> = T extends 'bigint' ? number : string
+
 /**
- * Rows of text values as a table `alias(columns...)`, bound as one parameter per column on
- * PostgreSQL (text arrays, unnested together) and as one JSON array of rows on SQLite: a statement
- * of thousands of rows stays a few parameters, short to build, prepare and bind, in row order.
+ * Rows as a table `alias(columns...)`, bound as one parameter per column on PostgreSQL (typed
+ * arrays, unnested together) and as one JSON array of rows on SQLite: a statement of thousands of
+ * rows stays a few parameters, short to build, prepare and bind, in row order.
  */
-export function textRowsAsTable<A extends string, C extends string>(
+export function rowsAsTable<A extends string, C extends Record<string, BoundColumnType>>(
   db: Db,
-  rows: ReadonlyArray<readonly string[]>,
+  rows: ReadonlyArray<Readonly<Record<keyof C & string, string | number>>>,
   alias: A,
-  columns: readonly C[],
+  columns: C,
 ) {
-  const names = sql.join(columns.map((c) => sql.id(c)))
+  const named = Object.entries(columns) as Array<[keyof C & string, BoundColumnType]>
+  const names = sql.join(named.map(([c]) => sql.id(c)))
+  type Row = { [K in keyof C]: BoundValue<C[K]> }
   if (db.dialect === 'postgres') {
-    const arrays = sql.join(columns.map((_, i) => sql`${rows.map((r) => r[i] as string)}::text[]`))
-    return sql<Record<C, string>>`(select * from unnest(${arrays}) as p(${names}) offset 0)`.as(alias)
+    const arrays = sql.join(named.map(([c, type]) => sql`${rows.map((r) => r[c])}::${sql.raw(type)}[]`))
+    return sql<Row>`(select * from unnest(${arrays}) as p(${names}) offset 0)`.as(alias)
   }
-  const fields = sql.join(columns.map((c, i) => sql`value ->> ${sql.lit(i)} as ${sql.id(c)}`))
-  return sql<Record<C, string>>`(select ${fields} from json_each(${JSON.stringify(rows)}))`.as(alias)
+  const fields = sql.join(named.map(([c], i) => sql`value ->> ${sql.lit(i)} as ${sql.id(c)}`))
+  const json = JSON.stringify(rows.map((r) => named.map(([c]) => r[c])))
+  return sql<Row>`(select ${fields} from json_each(${json}))`.as(alias)
 }

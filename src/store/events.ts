@@ -4,7 +4,7 @@ import type { ContactLifecycleEvent } from '../domain/webhooks.js'
 import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
-import { isOneOf, outOfIndexChoice, textRowsAsTable, writesChainInOneStatement } from './dialect.js'
+import { isOneOf, outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
 import type { EventsTable } from './schema.js'
 import {
   enqueueDeliveries,
@@ -83,11 +83,15 @@ function insertingTagUpdateEvents(
   origin: EventOrigin,
   now: string,
 ) {
-  const changes = textRowsAsTable(
+  const changes = rowsAsTable(
     db,
-    updates.map((u) => [u.contactId, JSON.stringify(u.tagsAdded), JSON.stringify(u.tagsRemoved)]),
+    updates.map((u) => ({
+      contact_id: u.contactId,
+      tags_added: JSON.stringify(u.tagsAdded),
+      tags_removed: JSON.stringify(u.tagsRemoved),
+    })),
     'changes',
-    ['contact_id', 'tags_added', 'tags_removed'],
+    { contact_id: 'text', tags_added: 'text', tags_removed: 'text' },
   )
   return db.kysely
     .insertInto('events')

@@ -4,6 +4,7 @@ import type { Database, Db } from './database.js'
 import {
   claimingSelectedRowsSkippingLocked,
   refreshPlannerStatistics,
+  rowsAsTable,
   writesChainInOneStatement,
 } from './dialect.js'
 import type { Lease } from './leases.js'
@@ -84,24 +85,19 @@ export async function enqueueDeliveries(
   onlyFor?: ContactLifecycleEvent,
 ): Promise<void> {
   if (events.length === 0) return
-  // The events as a table, bound as one parameter per column on either engine.
-  const written =
-    db.dialect === 'postgres'
-      ? sql<{
-          id: number
-          contact_id: string
-        }>`(select * from unnest(${events.map((e) => e.id)}::bigint[], ${events.map((e) => e.contact_id)}::text[]) as w(id, contact_id))`
-      : sql<{
-          id: number
-          contact_id: string
-        }>`(select value ->> 0 as id, value ->> 1 as contact_id from json_each(${JSON.stringify(events.map((e) => [e.id, e.contact_id]))}))`
+  const written = rowsAsTable(
+    db,
+    events.map((e) => ({ id: e.id, contact_id: e.contact_id })),
+    'written',
+    { id: 'bigint', contact_id: 'text' },
+  )
   await db.kysely
     .insertInto('webhook_deliveries')
     .columns(PENDING_DELIVERY_COLUMNS)
     .expression((eb) =>
       eb
         .selectFrom('webhooks')
-        .innerJoin(written.as('written'), (join) => join.on(sql<boolean>`true`))
+        .innerJoin(written, (join) => join.on(sql<boolean>`true`))
         .select((s) => [
           'webhooks.location_id',
           'webhooks.id',
