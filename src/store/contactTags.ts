@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './database.js'
-import { idsAsTable, isOneOf, keepingSelectedRowsFromDeletion, pairsAsTable } from './dialect.js'
+import { idsAsTable, isOneOf, keepingSelectedRowsFromDeletion, rowsAsTable } from './dialect.js'
 
 export type ContactTagName = { contact_id: string; tag_id: string; name: string }
 
@@ -106,14 +106,7 @@ export async function attachTagPairs(
     .columns(['location_id', 'contact_id', 'tag_id', 'created_at'])
     .expression((eb) =>
       eb
-        .selectFrom(
-          pairsAsTable(
-            db,
-            pairs.map((p) => [p.contact_id, p.tag_id] as const),
-            'wanted',
-            ['contact_id', 'tag_id'],
-          ),
-        )
+        .selectFrom(rowsAsTable(db, pairs, 'wanted', { contact_id: 'text', tag_id: 'text' }))
         .innerJoin('tags', (join) =>
           join.on('tags.location_id', '=', locationId).onRef('tags.id', '=', 'wanted.tag_id'),
         )

@@ -92,22 +92,6 @@ export function idsAsTable<A extends string>(db: Db, ids: readonly string[], ali
     : sql<{ id: string }>`(select value as id from json_each(${JSON.stringify(ids)}))`.as(alias)
 }
 
-/** Pairs of ids as a table `alias(first, second)` (see rowsAsTable). */
-export function pairsAsTable<A extends string, F extends string, S extends string>(
-  db: Db,
-  pairs: ReadonlyArray<readonly [string, string]>,
-  alias: A,
-  columns: readonly [F, S],
-) {
-  const [first, second] = columns
-  return rowsAsTable(
-    db,
-    pairs.map(([a, b]) => ({ [first]: a, [second]: b }) as Record<F | S, string>),
-    alias,
-    { [first]: 'text', [second]: 'text' } as Record<F | S, 'text'>,
-  )
-}
-
 /** Types a bound table's column can have: text, or a 64-bit integer (event ids). */
 type BoundColumnType = 'text' | 'bigint'
 type BoundValue<T extends BoundColumnType> = T extends 'bigint' ? number : string

@@ -73,8 +73,9 @@ export async function recordContactTagUpdates(
 }
 
 /**
- * The INSERT of one ContactTagUpdate event per update (run on its own, or as part of a WITH). What differs per event (contact, tags added, tags removed) is bound as one table of
- * rows; what the events share is bound once, so 5000 events are a statement of six parameters.
+ * The INSERT of one ContactTagUpdate event per update (run on its own, or as part of a WITH).
+ * What differs per event (contact, tags added, tags removed) is bound as one table of rows; what
+ * the events share is bound once, so 5000 events are a statement of six parameters.
  */
 function insertingTagUpdateEvents(
   db: Db,
@@ -263,14 +264,17 @@ export async function findEventsByIds(
 
 export type LoggedChange = Pick<EventRow, 'id' | 'contact_id' | 'tags_added' | 'tags_removed'>
 
-/** The events an activity wrote after `afterEventId`, in id order: seeks the activity's index. */
-function eventsOfActivityAfter(
+/**
+ * The changes an activity made (its events) after `afterEventId`, in id order: an undo's next
+ * chunk, and the activity's per-contact results.
+ */
+export async function listActivityChanges(
   db: Db,
   locationId: string,
   activityId: string,
   afterEventId: number,
   limit: number,
-) {
+): Promise<LoggedChange[]> {
   return (
     db.kysely
       .selectFrom('events')
@@ -282,18 +286,8 @@ function eventsOfActivityAfter(
       .where('events.id', '>', afterEventId)
       .orderBy('events.id')
       .limit(limit)
+      .execute()
   )
-}
-
-/** The changes an activity made (its events) after `afterEventId`, in order: its per-contact results. */
-export async function listActivityChanges(
-  db: Db,
-  locationId: string,
-  activityId: string,
-  afterEventId: number,
-  limit: number,
-): Promise<LoggedChange[]> {
-  return eventsOfActivityAfter(db, locationId, activityId, afterEventId, limit).execute()
 }
 
 export async function countActivityEvents(db: Db, locationId: string, activityId: string): Promise<number> {
