@@ -54,7 +54,7 @@ export function registerWebhookCommands(program: Command): void {
             deliveries: w.deliveries,
             consecutiveFailures: w.consecutive_failures,
             pausedUntil: w.paused_until,
-            lastError: w.last_error === null ? null : `${w.last_error} (${w.last_error_at})`,
+            lastError: w.last_error === null ? null : `${w.last_error.message} (${w.last_error.at})`,
           })),
         )
       }),

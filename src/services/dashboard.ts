@@ -7,6 +7,7 @@ import type { Database } from '../store/database.js'
 import { findLocation, listLocations } from '../store/locations.js'
 import { countRunnableActivitiesPerLocation, countWebhooksPerLocation } from '../store/operations.js'
 import { findTagsByIds, listTags } from '../store/tags.js'
+import type { EndpointError } from '../store/webhooks.js'
 import {
   type ActivitySummary,
   cancelActivity,
@@ -61,7 +62,7 @@ export type WebhookHealth = {
   deliveries: { pending: number; delivering: number; delivered: number; dead: number }
   consecutiveFailures: number
   pausedUntil: string | null
-  lastError: { message: string; at: string | null } | null
+  lastError: EndpointError | null
 }
 
 /** The parts of a location's page that change while an operator watches: pushed as they change. */
@@ -103,7 +104,7 @@ export async function readLiveLocationState(
       consecutiveFailures: w.consecutive_failures,
       pausedUntil:
         w.paused_until !== null && w.paused_until > new Date().toISOString() ? w.paused_until : null,
-      lastError: w.last_error === null ? null : { message: w.last_error, at: w.last_error_at },
+      lastError: w.last_error,
     })),
   }
 }

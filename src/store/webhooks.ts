@@ -5,11 +5,24 @@ import type { WebhooksTable } from './schema.js'
 
 type StoredWebhook = Selectable<WebhooksTable>
 
-/** A registration as the rest of the code sees it: its event types decoded (stored space-separated). */
-export type WebhookRow = Omit<StoredWebhook, 'event_types'> & { event_types: WebhookEventType[] }
+/** The endpoint's last failed attempt: what went wrong, and when. */
+export type EndpointError = { message: string; at: string | null }
 
-function decodeWebhook(row: StoredWebhook): WebhookRow {
-  return { ...row, event_types: row.event_types.split(' ') as WebhookEventType[] }
+/**
+ * A registration as the rest of the code sees it: its event types decoded (stored
+ * space-separated), its last error and its time as one value.
+ */
+export type WebhookRow = Omit<StoredWebhook, 'event_types' | 'last_error' | 'last_error_at'> & {
+  event_types: WebhookEventType[]
+  last_error: EndpointError | null
+}
+
+function decodeWebhook({ last_error, last_error_at, ...row }: StoredWebhook): WebhookRow {
+  return {
+    ...row,
+    event_types: row.event_types.split(' ') as WebhookEventType[],
+    last_error: last_error === null ? null : { message: last_error, at: last_error_at },
+  }
 }
 
 export async function insertWebhook(

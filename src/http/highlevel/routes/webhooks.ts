@@ -105,8 +105,7 @@ function presentWebhook(webhook: WebhookRow | WebhookView) {
     dateAdded: webhook.created_at,
     consecutiveFailures: webhook.consecutive_failures,
     pausedUntil: webhook.paused_until,
-    lastError:
-      webhook.last_error === null ? null : { message: webhook.last_error, at: webhook.last_error_at },
+    lastError: webhook.last_error,
     ...('deliveries' in webhook ? { deliveries: webhook.deliveries } : {}),
   }
 }
