@@ -303,47 +303,27 @@ export async function countLiveContacts(
   return Number(row.n)
 }
 
-/**
- * Every contact of the tenant, counted on the primary key alone, minus the deleted ones (their
- * own partial index): no row is read. Filtering on deleted_at instead reads every row (0.5 s for
- * 200 000 contacts on SQLite).
- */
+/** Every live contact of the tenant: countLiveContactsPerLocation, narrowed to one location. */
 async function countAllLiveContacts(db: Db, locationId: string): Promise<number> {
-  const [all, deleted] = await Promise.all([
-    db.kysely
-      .selectFrom('contacts')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('location_id', '=', locationId)
-      .executeTakeFirstOrThrow(),
-    db.kysely
-      .selectFrom('contacts')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('location_id', '=', locationId)
-      .where('deleted_at', 'is not', null)
-      .executeTakeFirstOrThrow(),
-  ])
-  return Number(all.n) - Number(deleted.n)
+  return (await countLiveContactsPerLocation(db, locationId)).get(locationId) ?? 0
 }
 
 /**
- * Live contacts of every location, counted as countAllLiveContacts counts one: all of them on
- * the primary key, minus the deleted ones on their partial index. Two statements for any number
- * of locations (the dashboard's sidebar).
+ * Live contacts per location (of every location, or of `only`): all of them counted on the
+ * primary key alone, minus the deleted ones on their own partial index, so no row is read.
+ * Filtering on deleted_at instead reads every row (0.5 s for 200 000 contacts on SQLite). Two
+ * statements for any number of locations (the dashboard's sidebar).
  */
-export async function countLiveContactsPerLocation(db: Db): Promise<Map<string, number>> {
-  const [all, deleted] = await Promise.all([
+export async function countLiveContactsPerLocation(db: Db, only?: string): Promise<Map<string, number>> {
+  const counted = (deletedOnly: boolean) =>
     db.kysely
       .selectFrom('contacts')
       .select((eb) => ['location_id', eb.fn.countAll<number>().as('n')])
+      .$if(only !== undefined, (q) => q.where('location_id', '=', only as string))
+      .$if(deletedOnly, (q) => q.where('deleted_at', 'is not', null))
       .groupBy('location_id')
-      .execute(),
-    db.kysely
-      .selectFrom('contacts')
-      .select((eb) => ['location_id', eb.fn.countAll<number>().as('n')])
-      .where('deleted_at', 'is not', null)
-      .groupBy('location_id')
-      .execute(),
-  ])
+      .execute()
+  const [all, deleted] = await Promise.all([counted(false), counted(true)])
   const gone = new Map(deleted.map((r) => [r.location_id, Number(r.n)]))
   return new Map(all.map((r) => [r.location_id, Number(r.n) - (gone.get(r.location_id) ?? 0)]))
 }
