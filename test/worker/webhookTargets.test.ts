@@ -1,3 +1,4 @@
+import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { highLevelContactTagUpdate } from '../../src/http/highlevel/webhookPayload.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
@@ -73,6 +74,52 @@ for (const dialect of DIALECTS) {
       expect(delivery?.last_error).toMatch(/internal address/)
       expect(receiver.receipts).toHaveLength(0)
       expect(receiver.seen.ok).toBe(0)
+    })
+
+    it('are not reached through a redirect: a 3xx answer is a failed attempt, never followed', async () => {
+      // An allowed endpoint that points the worker elsewhere (a receiver standing in for an
+      // internal address).
+      const elsewhere = await startWebhookReceiver()
+      const redirecting = createServer((_request, response) => {
+        response.writeHead(302, { location: elsewhere.url }).end()
+      })
+      await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve))
+      const { port } = redirecting.address() as { port: number }
+      try {
+        const hook = await registerWebhook(
+          s.database,
+          s.locationId,
+          { url: `http://127.0.0.1:${port}/hook` },
+          ALLOW_INTERNAL_TARGETS,
+        )
+        const [contact] = await seedContacts(s.database, s.locationId, 1)
+        const bulk = await s.request('POST', '/contacts/bulk/tags/update/add', {
+          body: { contacts: [contact], tags: ['moved'], locationId: s.locationId },
+        })
+        expect(bulk.status).toBe(201)
+        const worker = new WebhookDeliveryWorker(s.database, {
+          payload: highLevelContactTagUpdate,
+          pollMs: 10,
+          targets: ALLOW_INTERNAL_TARGETS,
+          retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+        })
+        worker.start()
+        try {
+          await expect
+            .poll(async () => (await listDeliveries(s.database, s.locationId, hook.id))[0]?.state, {
+              timeout: 10_000,
+            })
+            .toBe('dead')
+        } finally {
+          await worker.stop()
+        }
+        const [delivery] = await listDeliveries(s.database, s.locationId, hook.id)
+        expect(delivery).toMatchObject({ last_status: 302, last_error: 'HTTP 302', attempts: 2 })
+        expect(elsewhere.receipts).toHaveLength(0)
+      } finally {
+        await new Promise((resolve) => redirecting.close(resolve))
+        await elsewhere.close()
+      }
     })
   })
 }

@@ -259,6 +259,10 @@ for (const dialect of DIALECTS) {
         })
 
         expect(receiver.seen.timeout).toBe(60)
+        const parked = await listDeliveries(s.database, s.locationId, dead.id)
+        expect(new Set(parked.map((d) => [d.last_status, d.last_error].join(' ')))).toEqual(
+          new Set([' timed out']),
+        )
         receiver.setBehaviour(() => 'ok')
         const redriven = await s.request('POST', `/locations/${s.locationId}/webhooks/${dead.id}/redrive`)
         expect(redriven).toEqual({ status: 200, body: { redriven: 20 } })
