@@ -31,6 +31,10 @@ export const ACTIVITY_KINDS = Object.freeze([
   'contacts_tags_delete',
   /** Tagbase's own: reverts what an add/remove activity changed. */
   'contacts_taggings_undo',
+  'add_list_memberships',
+  'remove_list_memberships',
+  /** Tagbase's own: reverts what a list-membership activity changed. */
+  'list_memberships_undo',
 ] as const)
 
 /** The kinds whose changes an undo can revert. */
@@ -38,6 +42,15 @@ export const UNDOABLE_ACTIVITY_KINDS: readonly ActivityKind[] = Object.freeze([
   'contacts_taggings_add',
   'contacts_taggings_remove',
   'contacts_tags_delete',
+  'add_list_memberships',
+  'remove_list_memberships',
+])
+
+/** The kinds that change list memberships rather than tags. */
+export const LIST_MEMBERSHIP_ACTIVITY_KINDS: readonly ActivityKind[] = Object.freeze([
+  'add_list_memberships',
+  'remove_list_memberships',
+  'list_memberships_undo',
 ])
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number]
 

@@ -20,7 +20,7 @@ import {
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
 import { findListsByIds } from '../store/lists.js'
-import { countTagChanges, latestContactCreationOrder } from '../store/selection.js'
+import { countMembershipChanges, countTagChanges, latestContactCreationOrder } from '../store/selection.js'
 import { ensureTagsByName, findTagsByIds, findTagsByName } from '../store/tags.js'
 import { ServiceError } from './errors.js'
 
@@ -63,12 +63,27 @@ async function requireExistingTags(
  */
 async function requireExistingSources(database: Database, locationId: string, input: TaggingActivityInput) {
   await requireExistingTags(database, locationId, input.tagIds, 'tag_ids')
-  if (input.selector.kind === 'tag_ids')
-    await requireExistingTags(database, locationId, input.selector.tagIds, 'source.tag_ids')
-  if (input.selector.kind === 'list_ids') {
-    const listIds = input.selector.listIds
-    refuseUnknownIds('source.list_ids', 'lists', listIds, await findListsByIds(database, locationId, listIds))
-  }
+  await requireExistingSelectorSources(database, locationId, input.selector)
+}
+
+async function requireExistingSelectorSources(
+  database: Database,
+  locationId: string,
+  selector: ContactSelector,
+) {
+  if (selector.kind === 'tag_ids')
+    await requireExistingTags(database, locationId, selector.tagIds, 'source.tag_ids')
+  if (selector.kind === 'list_ids')
+    await requireExistingLists(database, locationId, selector.listIds, 'source.list_ids')
+}
+
+async function requireExistingLists(
+  database: Database,
+  locationId: string,
+  listIds: readonly string[],
+  field: string,
+) {
+  refuseUnknownIds(field, 'lists', listIds, await findListsByIds(database, locationId, listIds))
 }
 
 function newActivity(
@@ -126,6 +141,59 @@ export async function previewTaggingActivity(
     itemsTotal: changes.selected,
     contactsToChange: changes.contacts,
     taggingsToChange: changes.rows,
+  }
+}
+
+export type ListMembershipActivityInput = {
+  kind: 'add_list_memberships' | 'remove_list_memberships'
+  selector: ContactSelector
+  listIds: readonly string[]
+}
+
+/**
+ * Queues putting the selector's contacts on lists, or taking them off; workers pick it up. The
+ * lists (and a source's tags or lists) must exist.
+ */
+export async function createListMembershipActivity(
+  database: Database,
+  locationId: string,
+  input: ListMembershipActivityInput,
+): Promise<ActivityRow> {
+  await requireExistingLists(database, locationId, input.listIds, 'list_ids')
+  await requireExistingSelectorSources(database, locationId, input.selector)
+  return insertActivity(database, {
+    ...newActivity(locationId, input.kind, [], input.selector),
+    list_ids: input.listIds,
+  })
+}
+
+export type ListMembershipPreview = {
+  itemsTotal: number
+  contactsToChange: number
+  membershipsToChange: number
+}
+
+/** What a list-membership activity created now would do, written nowhere (as previewTaggingActivity). */
+export async function previewListMembershipActivity(
+  database: Database,
+  locationId: string,
+  input: ListMembershipActivityInput,
+  newSubscriberDays: number = DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
+): Promise<ListMembershipPreview> {
+  await requireExistingLists(database, locationId, input.listIds, 'list_ids')
+  await requireExistingSelectorSources(database, locationId, input.selector)
+  const scope = {
+    locationId,
+    selector: input.selector,
+    snapshotSeq: await latestContactCreationOrder(database, locationId),
+    newSubscriberSince: new Date(Date.now() - newSubscriberDays * 86_400_000).toISOString(),
+  }
+  const operation = input.kind === 'add_list_memberships' ? 'add' : 'remove'
+  const changes = await countMembershipChanges(database, scope, [...new Set(input.listIds)], operation)
+  return {
+    itemsTotal: changes.selected,
+    contactsToChange: changes.contacts,
+    membershipsToChange: changes.rows,
   }
 }
 
@@ -205,6 +273,8 @@ export type ActivitySummary = {
   /** The tags it adds, removes or deletes; `tagNames` only where the tags may be gone (a deletion). */
   tagIds: string[]
   tagNames?: string[]
+  /** The lists a list-membership activity (or its undo) works on. */
+  listIds?: string[]
   undoOf?: string
   itemsSkipped?: number
   createdAt: string
@@ -228,6 +298,7 @@ export function summarizeActivity(row: ActivityRow): ActivitySummary {
     tagIds: row.tag_ids,
     // Kept by tag deletions (their tags are gone); other activities' names come from their tags.
     ...(row.tag_names ? { tagNames: row.tag_names } : {}),
+    ...(row.list_ids ? { listIds: row.list_ids } : {}),
     ...(row.undo_of ? { undoOf: row.undo_of, itemsSkipped: row.items_skipped } : {}),
     createdAt: row.created_at,
     completedAt: row.completed_at,

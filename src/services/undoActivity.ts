@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { TERMINAL_ACTIVITY_STATES, UNDOABLE_ACTIVITY_KINDS } from '../domain/activities.js'
+import {
+  LIST_MEMBERSHIP_ACTIVITY_KINDS,
+  TERMINAL_ACTIVITY_STATES,
+  UNDOABLE_ACTIVITY_KINDS,
+} from '../domain/activities.js'
 import { type ActivityRow, findActivity, findLiveUndoOf, insertActivity } from '../store/activities.js'
 import type { Database } from '../store/database.js'
 import { ServiceError } from './errors.js'
@@ -7,7 +11,8 @@ import { ServiceError } from './errors.js'
 /**
  * Queues an undo of a finished add/remove activity or tag deletion: each contact it changed gets
  * those tags back as they were, unless the contact changed again since (reported, not
- * overwritten). A deletion's tags are recreated by name when the undo starts (new ids).
+ * overwritten). A deletion's tags are recreated by name when the undo starts (new ids). A
+ * list-membership activity's undo takes back the memberships it changed (listMembershipsUndo.ts).
  */
 export async function createUndoActivity(
   database: Database,
@@ -42,13 +47,15 @@ export async function createUndoActivity(
         },
       )
     const now = new Date().toISOString()
+    const memberships = LIST_MEMBERSHIP_ACTIVITY_KINDS.includes(original.kind)
     return insertActivity(tx, {
       location_id: locationId,
       id: randomUUID(),
-      kind: 'contacts_taggings_undo',
+      kind: memberships ? 'list_memberships_undo' : 'contacts_taggings_undo',
       state: 'initialized',
       tag_ids: original.tag_ids,
       ...(original.tag_names ? { tag_names: original.tag_names } : {}),
+      ...(original.list_ids ? { list_ids: original.list_ids } : {}),
       selector: null,
       undo_of: original.id,
       items_completed: 0,

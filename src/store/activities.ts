@@ -9,19 +9,25 @@ import type { ActivitiesTable, Schema } from './schema.js'
 type StoredActivity = Selectable<ActivitiesTable>
 
 /** An activity as the rest of the code sees it: the JSON columns decoded. */
-export type ActivityRow = Omit<StoredActivity, 'tag_ids' | 'tag_names' | 'selector' | 'errors'> & {
+export type ActivityRow = Omit<
+  StoredActivity,
+  'tag_ids' | 'tag_names' | 'list_ids' | 'selector' | 'errors'
+> & {
   tag_ids: string[]
   tag_names: string[] | null
+  /** The lists a list-membership activity (or its undo) works on; null for tag activities. */
+  list_ids: string[] | null
   selector: ContactSelector | null
   errors: string[]
 }
 
 export type NewActivity = Omit<
   Insertable<ActivitiesTable>,
-  'tag_ids' | 'tag_names' | 'selector' | 'errors'
+  'tag_ids' | 'tag_names' | 'list_ids' | 'selector' | 'errors'
 > & {
   tag_ids: readonly string[]
   tag_names?: readonly string[]
+  list_ids?: readonly string[]
   selector: ContactSelector | null
 }
 
@@ -42,6 +48,7 @@ function decodeActivity(row: StoredActivity): ActivityRow {
     ...row,
     tag_ids: JSON.parse(row.tag_ids) as string[],
     tag_names: row.tag_names === null ? null : (JSON.parse(row.tag_names) as string[]),
+    list_ids: row.list_ids === null ? null : (JSON.parse(row.list_ids) as string[]),
     selector: row.selector === null ? null : (JSON.parse(row.selector) as ContactSelector),
     errors: JSON.parse(row.errors) as string[],
   }
@@ -54,6 +61,7 @@ export async function insertActivity(db: Db, activity: NewActivity): Promise<Act
       ...activity,
       tag_ids: JSON.stringify(activity.tag_ids),
       tag_names: activity.tag_names === undefined ? null : JSON.stringify(activity.tag_names),
+      list_ids: activity.list_ids === undefined ? null : JSON.stringify(activity.list_ids),
       selector: activity.selector === null ? null : JSON.stringify(activity.selector),
       errors: '[]',
     })

@@ -125,6 +125,8 @@ export interface ActivitiesTable {
   tag_ids: string
   /** JSON names of the tags when created; kept by contacts_tags_delete for its undo (0013). */
   tag_names: Generated<string | null>
+  /** JSON ids of the lists a list-membership activity adds to or removes from (0016). */
+  list_ids: Generated<string | null>
   selector: string | null
   snapshot_seq: number | null
   cursor: string | null
@@ -143,6 +145,15 @@ export interface ActivitiesTable {
   updated_at: string
   started_at: string | null
   completed_at: string | null
+}
+
+/** A (contact, list) membership a list-membership activity added or removed (migration 0016). */
+export interface ListMembershipChangesTable {
+  location_id: string
+  activity_id: string
+  contact_id: string
+  list_id: string
+  change: 'added' | 'removed'
 }
 
 /** Contacts an activity processed and left unchanged, per chunk and reason (migration 0014). */
@@ -222,6 +233,7 @@ export interface Schema {
   events: EventsTable
   activities: ActivitiesTable
   activity_skips: ActivitySkipsTable
+  list_membership_changes: ListMembershipChangesTable
   idempotency_keys: IdempotencyKeysTable
   webhooks: WebhooksTable
   webhook_deliveries: WebhookDeliveriesTable

@@ -159,7 +159,7 @@ export async function countTagChanges(
   scope: SelectionScope,
   tagIds: readonly string[],
   operation: 'add' | 'remove',
-): Promise<{ selected: number; contacts: number; rows: number }> {
+): Promise<LinkChangeCounts> {
   if (tagIds.length === 0) return { selected: await countSelectedContacts(db, scope), contacts: 0, rows: 0 }
   const perContact = whereSelected(
     db,
@@ -175,7 +175,46 @@ export async function countTagChanges(
     ]),
     scope,
   )
-  const wanted = tagIds.length
+  return sumLinkChanges(db, perContact, tagIds.length, operation)
+}
+
+/** countTagChanges for list memberships: the selected contacts, those that would change, and the memberships. */
+export async function countMembershipChanges(
+  db: Db,
+  scope: SelectionScope,
+  listIds: readonly string[],
+  operation: 'add' | 'remove',
+): Promise<LinkChangeCounts> {
+  if (listIds.length === 0) return { selected: await countSelectedContacts(db, scope), contacts: 0, rows: 0 }
+  const perContact = whereSelected(
+    db,
+    db.kysely.selectFrom('contacts').select((eb) => [
+      'contacts.id',
+      eb
+        .selectFrom('list_memberships')
+        .select((inner) => inner.fn.countAll<number>().as('n'))
+        .where('list_memberships.location_id', '=', scope.locationId)
+        .whereRef('list_memberships.contact_id', '=', 'contacts.id')
+        .where('list_memberships.list_id', 'in', listIds)
+        .as('held'),
+    ]),
+    scope,
+  )
+  return sumLinkChanges(db, perContact, listIds.length, operation)
+}
+
+type LinkChangeCounts = { selected: number; contacts: number; rows: number }
+
+/**
+ * Sums a per-contact count of how many of `wanted` links (tags, lists) each selected contact
+ * holds: adding changes those holding fewer than all, removing those holding any.
+ */
+async function sumLinkChanges(
+  db: Db,
+  perContact: ContactsQuery<{ id: string; held: number | null }>,
+  wanted: number,
+  operation: 'add' | 'remove',
+): Promise<LinkChangeCounts> {
   const { rows } = await sql<{ selected: number; held: number; holders: number; lacking: number }>`
     select count(*) as selected,
            coalesce(sum(held), 0) as held,

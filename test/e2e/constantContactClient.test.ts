@@ -132,6 +132,55 @@ for (const dialect of DIALECTS) {
       )
     })
 
+    it('puts contacts on lists and takes them off with createListAddActivity / createListRemoveActivity', async () => {
+      const cc = clientsFor(s)
+      const tag = (await cc.tags.postTag({ name: 'Attended' })).data
+      const list = (await cc.lists.createList({ name: 'Follow-up' })).data
+      const ids: string[] = []
+      for (let i = 0; i < 6; i++) {
+        const created = await cc.contacts.createContact({
+          email_address: { address: `follow${i}@example.com`, permission_to_send: 'implicit' },
+          create_source: 'Account',
+          ...(i < 3 ? { taggings: [tag.tag_id as string] } : {}),
+        })
+        ids.push(created.data.contact_id as string)
+      }
+      const poll = async (activityId: string) => {
+        for (let i = 0; i < 400; i++) {
+          const { data } = await cc.activities.getActivityById(activityId)
+          if (data.state === 'completed' || data.state === 'failed') return data
+          await new Promise((r) => setTimeout(r, 25))
+        }
+        throw new Error('activity did not finish')
+      }
+      const members = async () =>
+        (await cc.contacts.getAllContacts(undefined, undefined, list.list_id)).data.contacts
+          ?.map((c) => c.contact_id)
+          .sort()
+
+      // "Put everyone tagged X on list Y."
+      const add = await cc.activities.createListAddActivity({
+        source: { tag_ids: [tag.tag_id as string] },
+        list_ids: [list.list_id as string],
+      })
+      expect(add.status).toBe(201)
+      expect(add.data).toMatchObject({ activity_id: expect.any(String), state: 'initialized' })
+      expect(await poll(add.data.activity_id as string)).toMatchObject({
+        state: 'completed',
+        percent_done: 100,
+        status: { items_total_count: 3, items_completed_count: 3, list_count: 1 },
+      })
+      expect(await members()).toEqual(ids.slice(0, 3).sort())
+
+      const remove = await cc.activities.createListRemoveActivity({
+        source: { contact_ids: [ids[0] as string, ids[1] as string] },
+        list_ids: [list.list_id as string],
+      })
+      expect(remove.status).toBe(201)
+      expect((await poll(remove.data.activity_id as string)).state).toBe('completed')
+      expect(await members()).toEqual([ids[2]])
+    })
+
     it('surfaces errors as the client expects them: status and the error array', async () => {
       const cc = clientsFor(s)
       const error = await cc.activities

@@ -1,7 +1,8 @@
 import { CompiledQuery } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTaggingActivity } from '../../src/services/activities.js'
+import { createListMembershipActivity, createTaggingActivity } from '../../src/services/activities.js'
 import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
+import { createList } from '../../src/services/lists.js'
 import { runActivityStep } from '../../src/services/runActivity.js'
 import { createUndoActivity } from '../../src/services/undoActivity.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
@@ -432,6 +433,44 @@ for (const dialect of DIALECTS) {
             dialect === 'sqlite' ? /AND id>\?\)/ : /Index Cond: .*activity_id = .*\(id > /,
           )
       }
+    })
+  })
+}
+
+for (const dialect of DIALECTS) {
+  describe(`list-membership activity statements use indexes on ${dialect}`, () => {
+    const db = databaseWithCapture(dialect)
+
+    it('add_list_memberships and its undo', async () => {
+      const location = await makeLocation(db.t.database)
+      await makeLocation(db.t.database, 'neighbour')
+      await seedContacts(db.t.database, location.id, 12_000)
+      const list = await createList(db.t.database, location.id, { name: 'plan' })
+      const worker = new ActivityWorker(db.t.database, { chunkSize: 5000 })
+      await db.t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
+      const original = await createListMembershipActivity(db.t.database, location.id, {
+        kind: 'add_list_memberships',
+        selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+        listIds: [list.id],
+      })
+      const captured = await db.capture(async () => {
+        while (await worker.runOne()) {}
+        await createUndoActivity(db.t.database, location.id, original.id)
+        while (await worker.runOne()) {}
+      })
+      const membershipStatements = captured.filter((q) => /"list_membership(s|_changes)"/.test(q.sql))
+      // Per chunk of the activity (3): the insert and the log write; of the undo: the log read, the
+      // delete and the log write.
+      expect(membershipStatements.length).toBeGreaterThanOrEqual(15)
+      for (const statement of membershipStatements)
+        expect(
+          await unboundedScans(
+            db.t.database,
+            statement,
+            new Set(['contacts', 'list_memberships', 'list_membership_changes']),
+          ),
+          statement.sql.slice(0, 120),
+        ).toEqual([])
     })
   })
 }

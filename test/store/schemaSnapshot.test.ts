@@ -33,6 +33,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     state: 'not null',
     tag_ids: 'not null',
     tag_names: 'null',
+    list_ids: 'null',
     selector: 'null',
     snapshot_seq: 'null',
     cursor: 'null',
@@ -118,6 +119,13 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     updated_at: 'not null',
     description: 'null',
     favorite: 'not null',
+  },
+  list_membership_changes: {
+    location_id: 'not null',
+    activity_id: 'not null',
+    contact_id: 'not null',
+    list_id: 'not null',
+    change: 'not null',
   },
   activity_skips: {
     location_id: 'not null',

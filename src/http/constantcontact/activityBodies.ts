@@ -1,8 +1,8 @@
 import type { ContactSelector } from '../../domain/selectors.js'
-import type { TaggingActivityBody } from './schemas.js'
+import type { ListMembershipActivityBody, TaggingActivityBody } from './schemas.js'
 
 /**
- * The rules of a tagging body that its schema cannot say: exactly one source, and where an
+ * The rules of an activity body (tagging, list memberships) that its schema cannot say: exactly one source, and where an
  * exclusion may stand. Shapes and limits were checked by the schema before this runs.
  */
 const SOURCE_KINDS = ['contact_ids', 'list_ids', 'tag_ids', 'all_active_contacts', 'new_subscriber'] as const
@@ -13,12 +13,16 @@ export type TaggingChoice =
   | { ok: true; selector: ContactSelector; tagIds: string[] }
   | { ok: false; problems: BodyProblem[] }
 
+type SourceChoice = { ok: true; selector: ContactSelector } | { ok: false; problems: BodyProblem[] }
+
+type BodyWithSource = Pick<TaggingActivityBody, 'source' | 'exclude'>
+
 const isTrue = (flag: boolean | 'true' | 'false' | undefined) => flag === true || flag === 'true'
 
 /** An id named twice is applied once. */
 export const distinctIds = (ids: readonly string[]) => [...new Set(ids)]
 
-function exclusionOf(body: TaggingActivityBody): { ids?: string[]; problem?: BodyProblem } {
+function exclusionOf(body: BodyWithSource): { ids?: string[]; problem?: BodyProblem } {
   const inSource = body.source.exclude
   if (body.exclude !== undefined && inSource !== undefined)
     return {
@@ -33,6 +37,19 @@ function exclusionOf(body: TaggingActivityBody): { ids?: string[]; problem?: Bod
 }
 
 export function selectorOfTaggingBody(body: TaggingActivityBody): TaggingChoice {
+  const chosen = selectorOfSource(body)
+  return chosen.ok ? { ...chosen, tagIds: distinctIds(body.tag_ids) } : chosen
+}
+
+/** The contacts and lists of a list-membership body (the same sources as a tagging body). */
+export function selectorOfListMembershipBody(
+  body: ListMembershipActivityBody,
+): { ok: true; selector: ContactSelector; listIds: string[] } | { ok: false; problems: BodyProblem[] } {
+  const chosen = selectorOfSource(body)
+  return chosen.ok ? { ...chosen, listIds: distinctIds(body.list_ids) } : chosen
+}
+
+function selectorOfSource(body: BodyWithSource): SourceChoice {
   const { source } = body
   const chosen = SOURCE_KINDS.filter((kind) =>
     kind === 'all_active_contacts' || kind === 'new_subscriber'
@@ -60,21 +77,19 @@ export function selectorOfTaggingBody(body: TaggingActivityBody): TaggingChoice 
         { field: 'exclude', message: 'exclude can only be used with all_active_contacts or list_ids' },
       ],
     }
-  const tagIds = distinctIds(body.tag_ids)
   switch (kind) {
     case 'contact_ids':
-      return { ok: true, tagIds, selector: { kind, contactIds: distinctIds(source.contact_ids ?? []) } }
+      return { ok: true, selector: { kind, contactIds: distinctIds(source.contact_ids ?? []) } }
     case 'list_ids':
       return {
         ok: true,
-        tagIds,
         selector: { kind, listIds: distinctIds(source.list_ids ?? []), excludeContactIds: exclude },
       }
     case 'tag_ids':
-      return { ok: true, tagIds, selector: { kind, tagIds: distinctIds(source.tag_ids ?? []) } }
+      return { ok: true, selector: { kind, tagIds: distinctIds(source.tag_ids ?? []) } }
     case 'all_active_contacts':
-      return { ok: true, tagIds, selector: { kind, excludeContactIds: exclude } }
+      return { ok: true, selector: { kind, excludeContactIds: exclude } }
     case 'new_subscriber':
-      return { ok: true, tagIds, selector: { kind } }
+      return { ok: true, selector: { kind } }
   }
 }

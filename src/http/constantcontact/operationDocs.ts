@@ -1,8 +1,9 @@
 import type { OperationDocs } from '../operationDoc.js'
 
 const scope = 'Token scope: contact_data. Everything it touches belongs to the token’s location.'
-const selectorRules =
-  '`source` has exactly one of `contact_ids` (≤ 500), `list_ids` (≤ 50), `tag_ids` (≤ 500; contacts carrying any), `all_active_contacts: true`, `new_subscriber: true`; `exclude.contact_ids` (≤ 500) only with `all_active_contacts` or `list_ids`. `tag_ids` (≤ 500) must all be tags of the account, as must listed `list_ids` (else 400, no activity). Contacts named in `contact_ids` that are not usable are skipped and listed in `activity_errors`. The contacts covered are fixed when the activity starts.'
+const sourceRules =
+  '`source` has exactly one of `contact_ids` (≤ 500), `list_ids` (≤ 50), `tag_ids` (≤ 500; contacts carrying any), `all_active_contacts: true`, `new_subscriber: true`; `exclude.contact_ids` (≤ 500) only with `all_active_contacts` or `list_ids`. A source’s tags and lists must be the account’s (else 400, no activity). Contacts named in `contact_ids` that are not usable are skipped and listed in `activity_errors`. The contacts covered are fixed when the activity starts.'
+const selectorRules = `\`tag_ids\` (≤ 500) must all be tags of the account (else 400). ${sourceRules}`
 
 /** A tagging activity as Constant Contact's documentation shows one, with Tagbase-shaped ids. */
 const TAGGING_REQUEST = {
@@ -31,10 +32,24 @@ function taggingActivity(verb: 'add' | 'remove') {
   }
 }
 
+function listMembershipActivity(verb: 'add' | 'remove') {
+  return {
+    operationId: `BulkActivitiesApi.${verb === 'add' ? 'createListAddActivity' : 'createListRemoveActivity'}`,
+    summary: `${verb === 'add' ? 'Put' : 'Take'} the contacts a selector picks ${verb === 'add' ? 'on' : 'off'} lists (async)`,
+    description: `\`list_ids\`: 1–50 lists of the account (else 400). The same engine as tagging activities: answers 201 at once, chunks of \`ACTIVITY_CHUNK_SIZE\`, resumable, \`?dry_run=true\`, \`Idempotency-Key\`, undo (\`POST /v3/activities/{activity_id}/undo\`) and per-contact results (\`list_ids_added\`/\`list_ids_removed\`). ${sourceRules} Contacts already on every list (or on none, removing) are counted as skipped. ${scope}`,
+    requestExamples: [
+      { source: { tag_ids: ['Zb8kV1yq3QfJ0uQm2XlA'] }, list_ids: ['c149ae80-cd2e-11e6-9274-00163e3b3e3f'] },
+    ],
+    responseExamples: { 201: TAGGING_ANSWER },
+  }
+}
+
 /** Every Constant Contact-dialect operation; the OpenAPI document refuses a route missing here. */
 export const CONSTANT_CONTACT_OPERATION_DOCS: OperationDocs = {
   'POST /v3/activities/contacts_taggings_add': taggingActivity('add'),
   'POST /v3/activities/contacts_taggings_remove': taggingActivity('remove'),
+  'POST /v3/activities/add_list_memberships': listMembershipActivity('add'),
+  'POST /v3/activities/remove_list_memberships': listMembershipActivity('remove'),
   'POST /v3/activities/contacts_tags_delete': {
     operationId: 'BulkActivitiesApi.createTagDeleteActivity',
     summary: 'Delete tags: they leave every contact, then are deleted (async)',
@@ -43,8 +58,8 @@ export const CONSTANT_CONTACT_OPERATION_DOCS: OperationDocs = {
   },
   'POST /v3/activities/:activity_id/undo': {
     operationId: 'TagbaseActivitiesApi.createUndoActivity',
-    summary: 'Undo a finished tagging activity or tag deletion (Tagbase’s own)',
-    description: `Queues an activity that reverts what the original changed, contact by contact; a contact changed since, or deleted, is left alone and reported. Only add, remove and tag-delete activities that ended (completed, failed or cancelled part-way), and only once: a second undo → 409 naming the first. ${scope}`,
+    summary: 'Undo a finished tagging, list-membership or tag-delete activity (Tagbase’s own)',
+    description: `Queues an activity that reverts what the original changed, contact by contact; a contact changed since, or deleted, is left alone and reported. Only add, remove, list-membership and tag-delete activities that ended (completed, failed or cancelled part-way), and only once: a second undo → 409 naming the first. ${scope}`,
   },
   'GET /v3/activities/:activity_id/results': {
     operationId: 'TagbaseActivitiesApi.getActivityResults',

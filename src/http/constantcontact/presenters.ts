@@ -29,6 +29,7 @@ export function presentActivity(row: ActivityRow) {
           items_completed_count: row.items_completed,
           // Tagbase's addition: contacts an undo left alone, or named ids that are not usable contacts.
           ...(row.undo_of || row.items_skipped > 0 ? { items_skipped_count: row.items_skipped } : {}),
+          ...(row.list_ids ? { list_count: row.list_ids.length } : {}),
         }
       : {},
     _links: {

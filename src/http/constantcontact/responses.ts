@@ -28,6 +28,9 @@ export const ActivityDocument = Type.Object(
       items_skipped_count: Type.Optional(
         Type.Integer({ description: 'Undo activities: contacts left alone' }),
       ),
+      list_count: Type.Optional(
+        Type.Integer({ description: 'List-membership activities: the lists they add to or remove from' }),
+      ),
     }),
     _links: Type.Object({ self: Link, undo_of: Type.Optional(Link) }),
   },
@@ -40,6 +43,16 @@ export const TaggingPreviewDocument = Type.Object(
     items_total_count: Type.Integer({ description: 'Contacts the activity would cover' }),
     contacts_to_change: Type.Integer({ description: 'Of those, contacts whose tags would change' }),
     taggings_to_change: Type.Integer({ description: 'Tag rows that would be added or removed' }),
+  },
+  { description: 'dry_run=true: what the activity would do; nothing is created' },
+)
+
+export const ListMembershipPreviewDocument = Type.Object(
+  {
+    dry_run: Type.Literal(true),
+    items_total_count: Type.Integer({ description: 'Contacts the activity would cover' }),
+    contacts_to_change: Type.Integer({ description: 'Of those, contacts whose memberships would change' }),
+    memberships_to_change: Type.Integer({ description: 'Memberships that would be added or removed' }),
   },
   { description: 'dry_run=true: what the activity would do; nothing is created' },
 )
@@ -154,6 +167,12 @@ export const ActivityResultsDocument = Type.Object({
       outcome: Type.Union([Type.Literal('changed'), Type.Literal('skipped')]),
       tags_added: Type.Array(Type.String(), { description: 'Tag names, as the event log keeps them' }),
       tags_removed: Type.Array(Type.String()),
+      list_ids_added: Type.Optional(
+        Type.Array(Type.String(), {
+          description: 'List-membership activities: lists the contact was put on',
+        }),
+      ),
+      list_ids_removed: Type.Optional(Type.Array(Type.String())),
       reason: Type.Optional(Type.String({ description: 'Why a skipped contact was left unchanged' })),
     }),
     { description: 'Changed contacts in the order they were changed, then skipped ones' },

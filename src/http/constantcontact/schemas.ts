@@ -191,32 +191,45 @@ const ContactIdExclusion = Type.Object(
   { contact_ids: IdList(SELECTOR_LIMITS.excludeContactIds) },
   { additionalProperties: false },
 )
+/** Whose contacts an activity covers: the same sources for tagging and list-membership activities. */
+const ActivitySource = Type.Object(
+  {
+    contact_ids: Type.Optional(IdList(SELECTOR_LIMITS.contactIds)),
+    list_ids: Type.Optional(IdList(SELECTOR_LIMITS.listIds)),
+    tag_ids: Type.Optional(IdList(SELECTOR_LIMITS.sourceTagIds)),
+    all_active_contacts: Type.Optional(LooseBoolean),
+    new_subscriber: Type.Optional(LooseBoolean),
+    exclude: Type.Optional(
+      Type.Union([ContactIdExclusion, IdList(SELECTOR_LIMITS.excludeContactIds)], {
+        [INVALID_VALUE_MESSAGE]: 'must be an object with contact_ids, or an array of contact ids',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Exactly one of contact_ids, list_ids, tag_ids, all_active_contacts, new_subscriber.',
+  },
+)
+
 export const TaggingActivityBody = Type.Object(
   {
-    source: Type.Object(
-      {
-        contact_ids: Type.Optional(IdList(SELECTOR_LIMITS.contactIds)),
-        list_ids: Type.Optional(IdList(SELECTOR_LIMITS.listIds)),
-        tag_ids: Type.Optional(IdList(SELECTOR_LIMITS.sourceTagIds)),
-        all_active_contacts: Type.Optional(LooseBoolean),
-        new_subscriber: Type.Optional(LooseBoolean),
-        exclude: Type.Optional(
-          Type.Union([ContactIdExclusion, IdList(SELECTOR_LIMITS.excludeContactIds)], {
-            [INVALID_VALUE_MESSAGE]: 'must be an object with contact_ids, or an array of contact ids',
-          }),
-        ),
-      },
-      {
-        additionalProperties: false,
-        description: 'Exactly one of contact_ids, list_ids, tag_ids, all_active_contacts, new_subscriber.',
-      },
-    ),
+    source: ActivitySource,
     exclude: Type.Optional(ContactIdExclusion),
     tag_ids: IdList(SELECTOR_LIMITS.tagIds),
   },
   { additionalProperties: false },
 )
 export type TaggingActivityBody = Static<typeof TaggingActivityBody>
+
+export const ListMembershipActivityBody = Type.Object(
+  {
+    source: ActivitySource,
+    exclude: Type.Optional(ContactIdExclusion),
+    list_ids: IdList(SELECTOR_LIMITS.listIds),
+  },
+  { additionalProperties: false },
+)
+export type ListMembershipActivityBody = Static<typeof ListMembershipActivityBody>
 
 export const TagDeleteActivityBody = Type.Object(
   { tag_ids: IdList(SELECTOR_LIMITS.tagIds) },

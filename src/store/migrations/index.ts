@@ -15,6 +15,7 @@ import * as m0012 from './0012_webhook_event_types.js'
 import * as m0013 from './0013_activity_tag_names.js'
 import * as m0014 from './0014_activity_skips.js'
 import * as m0015 from './0015_webhook_last_error.js'
+import * as m0016 from './0016_list_membership_activities.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0013_activity_tag_names': m0013,
   '0014_activity_skips': m0014,
   '0015_webhook_last_error': m0015,
+  '0016_list_membership_activities': m0016,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {

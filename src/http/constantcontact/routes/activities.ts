@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
+  createListMembershipActivity,
   createTagDeleteActivity,
   createTaggingActivity,
   getActivity,
   listActivities,
+  previewListMembershipActivity,
   previewTaggingActivity,
 } from '../../../services/activities.js'
 import { activityResultsPage, type ResultsPosition, resultRecord } from '../../../services/activityResults.js'
 import { createUndoActivity } from '../../../services/undoActivity.js'
-import { distinctIds, selectorOfTaggingBody } from '../activityBodies.js'
+import { distinctIds, selectorOfListMembershipBody, selectorOfTaggingBody } from '../activityBodies.js'
 import { accountOf } from '../auth.js'
 import { badRequest } from '../errors.js'
 import { decodePositionCursor, encodePositionCursor, invalidCursor, nextLinkWithCursor } from '../paging.js'
@@ -18,6 +20,7 @@ import {
   ActivityListDocument,
   ActivityResultsDocument,
   ConstantContactErrorsDocument,
+  ListMembershipPreviewDocument,
   TaggingPreviewDocument,
 } from '../responses.js'
 import {
@@ -25,6 +28,7 @@ import {
   ActivityResultsQuery,
   DryRunQuery,
   IdParams,
+  ListMembershipActivityBody,
   TagDeleteActivityBody,
   TaggingActivityBody,
 } from '../schemas.js'
@@ -39,6 +43,7 @@ const CONFLICT = {
 function resultsPositionOf(parts: string[] | undefined): ResultsPosition | undefined {
   if (!parts) return undefined
   const [phase, a, b] = parts
+  if (phase === 'listed' && a !== undefined && b === '0') return { phase, afterContactId: a }
   const first = Number(a)
   const second = Number(b)
   if (Number.isInteger(first) && first >= 0 && Number.isInteger(second) && second >= 0) {
@@ -77,6 +82,33 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         selector: parsed.selector,
         tagIds: parsed.tagIds,
       })
+      app.activityQueued()
+      return reply.code(201).send(presentActivity(activity))
+    })
+  }
+
+  for (const kind of ['add_list_memberships', 'remove_list_memberships'] as const) {
+    const options = {
+      schema: { querystring: DryRunQuery, body: ListMembershipActivityBody },
+      config: {
+        documentedResponses: { 201: ActivityDocument, 200: ListMembershipPreviewDocument },
+      },
+    }
+    app.post(`/activities/${kind}`, options, async (request, reply) => {
+      const parsed = selectorOfListMembershipBody(request.body)
+      if (!parsed.ok) throw badRequest(parsed.problems)
+      const input = { kind, selector: parsed.selector, listIds: parsed.listIds }
+      const locationId = accountOf(request).locationId
+      if (request.query.dry_run) {
+        const preview = await previewListMembershipActivity(app.database, locationId, input)
+        return reply.code(200).send({
+          dry_run: true,
+          items_total_count: preview.itemsTotal,
+          contacts_to_change: preview.contactsToChange,
+          memberships_to_change: preview.membershipsToChange,
+        })
+      }
+      const activity = await createListMembershipActivity(app.database, locationId, input)
       app.activityQueued()
       return reply.code(201).send(presentActivity(activity))
     })
@@ -147,7 +179,9 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
               encodePositionCursor(
                 next.phase === 'changed'
                   ? ['changed', String(next.afterEventId), '0']
-                  : ['skipped', String(next.seq), String(next.index)],
+                  : next.phase === 'listed'
+                    ? ['listed', next.afterContactId, '0']
+                    : ['skipped', String(next.seq), String(next.index)],
               ),
             )
           : {},
