@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { hashAccessToken, isFirebaseId, newAccessTokenSecret, newFirebaseId } from '../../src/domain/ids.js'
+import {
+  firebaseIdToUuid,
+  hashAccessToken,
+  isFirebaseId,
+  newAccessTokenSecret,
+  newFirebaseId,
+  uuidToFirebaseId,
+} from '../../src/domain/ids.js'
 
 describe('firebase ids', () => {
   it('are 20 base62 characters and do not repeat', () => {
@@ -32,5 +39,33 @@ describe('access tokens', () => {
     expect(hashAccessToken(secret)).toBe(hashAccessToken(secret))
     expect(hashAccessToken(secret)).not.toContain(secret)
     expect(hashAccessToken(secret)).not.toBe(hashAccessToken(newAccessTokenSecret()))
+  })
+})
+
+describe('Constant Contact UUIDs for 20-character ids', () => {
+  it('map one to one, as version-8 UUIDs, both ways, for the smallest, largest and random ids', () => {
+    for (const id of [
+      '00000000000000000000',
+      'zzzzzzzzzzzzzzzzzzzz',
+      ...Array.from({ length: 500 }, newFirebaseId),
+    ]) {
+      const uuid = firebaseIdToUuid(id)
+      expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      expect(uuidToFirebaseId(uuid)).toBe(id)
+      expect(uuidToFirebaseId(uuid.toUpperCase())).toBe(id)
+    }
+  })
+
+  it('sort alike, so pages keep their order in both dialects', () => {
+    const ids = Array.from({ length: 1000 }, newFirebaseId).sort()
+    const uuids = ids.map(firebaseIdToUuid)
+    expect([...uuids].sort()).toEqual(uuids)
+  })
+
+  it('name no id for other UUIDs: random (v4), wrong variant, or beyond 62^20', () => {
+    expect(uuidToFirebaseId('1b8bda78-7c47-41ea-8c2a-fa163e6a92d8')).toBeUndefined()
+    expect(uuidToFirebaseId('00000000-0000-8000-0000-000000000000')).toBeUndefined()
+    expect(uuidToFirebaseId('ffffffff-ffff-8fff-bfff-ffffffffffff')).toBeUndefined()
+    expect(uuidToFirebaseId('not-a-uuid')).toBeUndefined()
   })
 })

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/http/app.js'
 import { openDatabase } from '../../src/store/database.js'
 import { DIALECTS } from '../helpers/databases.js'
+import { ccId } from '../helpers/ids.js'
 import { seedContacts } from '../helpers/seed.js'
 import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
 
@@ -63,7 +64,7 @@ for (const dialect of DIALECTS) {
       expect(bulk.status).toBe(201)
       const tag = await s.request('POST', '/v3/contact_tags', { body: { name: 'c' }, version: null })
       const activity = await s.request('POST', '/v3/activities/contacts_taggings_add', {
-        body: { source: { contact_ids: contacts }, tag_ids: [tag.body.tag_id] },
+        body: { source: { contact_ids: contacts.map(ccId) }, tag_ids: [tag.body.tag_id] },
         version: null,
       })
       await finishedActivity(s, activity.body.activity_id)

@@ -2,6 +2,7 @@ import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../helpers/databases.js'
 import { makeContact } from '../helpers/fixtures.js'
+import { ccId } from '../helpers/ids.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const isHighLevelError = (status: number, body: any) =>
@@ -114,7 +115,7 @@ for (const dialect of DIALECTS) {
       expect(nobody.status).toBe(200)
       expect(nobody.body.contacts).toEqual([])
       const ann = await s.request('GET', '/v3/contacts?email=ANN@example.com')
-      expect(ann.body.contacts.map((c: { contact_id: string }) => c.contact_id)).toEqual([contactId])
+      expect(ann.body.contacts.map((c: { contact_id: string }) => c.contact_id)).toEqual([ccId(contactId)])
     })
 
     it("answers the framework's own refusals in the dialect's format", async () => {

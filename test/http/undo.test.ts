@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listEvents } from '../../src/store/events.js'
 import { tagbase } from '../helpers/cli.js'
 import { DIALECTS } from '../helpers/databases.js'
+import { ccId } from '../helpers/ids.js'
 import { seedContacts } from '../helpers/seed.js'
 import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
 
@@ -47,7 +48,7 @@ for (const dialect of DIALECTS) {
         body: { contacts: [keeps], tags: ['promo'], locationId: s.locationId },
       })
       const original = await runActivity('contacts_taggings_add', {
-        source: { contact_ids: ids },
+        source: { contact_ids: ids.map(ccId) },
         tag_ids: [tags.promo, tags.vip],
       })
       expect(original.state).toBe('completed')
@@ -77,8 +78,8 @@ for (const dialect of DIALECTS) {
       // Reported in the order the activity went through them (contact id order).
       expect([...done.activity_errors].sort()).toEqual(
         [
-          `contact ${changedLater} left alone: its tags were changed again after the activity`,
-          `contact ${deletedLater} left alone: the contact was deleted after the activity`,
+          `contact ${ccId(changedLater as string)} left alone: its tags were changed again after the activity`,
+          `contact ${ccId(deletedLater as string)} left alone: the contact was deleted after the activity`,
         ].sort(),
       )
 
@@ -113,7 +114,7 @@ for (const dialect of DIALECTS) {
         body: { contacts: ids, tags: ['vip'], locationId: s.locationId },
       })
       const original = await runActivity('contacts_taggings_remove', {
-        source: { contact_ids: ids },
+        source: { contact_ids: ids.map(ccId) },
         tag_ids: [tags.vip],
       })
       for (const id of ids) expect(await tagNames(id)).toEqual([])
@@ -143,7 +144,7 @@ for (const dialect of DIALECTS) {
       // An undo of an undo is refused: an undo activity is no add, remove or deletion.
       const ids0 = await seedContacts(s.database, s.locationId, 1)
       const added = await runActivity('contacts_taggings_add', {
-        source: { contact_ids: ids0 },
+        source: { contact_ids: ids0.map(ccId) },
         tag_ids: [tags.vip],
       })
       const undone = await v3('POST', `/activities/${added.activity_id}/undo`)
@@ -164,7 +165,7 @@ for (const dialect of DIALECTS) {
       // Another tenant's activity is not found.
       const ids = await seedContacts(s.database, s.locationId, 1)
       const mine = await runActivity('contacts_taggings_add', {
-        source: { contact_ids: ids },
+        source: { contact_ids: ids.map(ccId) },
         tag_ids: [tags.vip],
       })
       const foreign = await v3('POST', `/activities/${mine.activity_id}/undo`, undefined, s.other.token)
@@ -190,7 +191,9 @@ for (const dialect of DIALECTS) {
         state: 'completed',
         status: { items_total_count: 4, items_completed_count: 4, items_skipped_count: 1 },
       })
-      expect(done.activity_errors).toEqual([expect.stringContaining(`contact ${gone} left alone`)])
+      expect(done.activity_errors).toEqual([
+        expect.stringContaining(`contact ${ccId(gone as string)} left alone`),
+      ])
       for (const id of holders.slice(0, 3)) expect(await tagNames(id), id).toEqual(['doomed tag'])
       expect(await tagNames(holders[3] as string)).toEqual([])
       const recreated = (await v3('GET', '/contact_tags?limit=500')).body.tags.find(
@@ -204,7 +207,7 @@ for (const dialect of DIALECTS) {
       try {
         const ids = await seedContacts(s.database, s.locationId, 1)
         const queued = await v3('POST', '/activities/contacts_taggings_add', {
-          source: { contact_ids: ids },
+          source: { contact_ids: ids.map(ccId) },
           tag_ids: [tags.vip],
         })
         const refused = await v3('POST', `/activities/${queued.body.activity_id}/undo`)

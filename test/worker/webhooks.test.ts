@@ -12,6 +12,7 @@ import {
 import { WebhookDeliveryWorker, type WebhookWorkerOptions } from '../../src/worker/webhookWorker.js'
 import { tagbase, tagbaseText } from '../helpers/cli.js'
 import { DIALECTS } from '../helpers/databases.js'
+import { ccId } from '../helpers/ids.js'
 import { seedContacts } from '../helpers/seed.js'
 import { finishedActivity, startTestServer, type TestServer } from '../helpers/server.js'
 import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
@@ -95,7 +96,7 @@ for (const dialect of DIALECTS) {
       await bulk(s, 'remove', contacts.slice(0, 10), ['alpha'])
       const tag = await s.request('POST', '/v3/contact_tags', { body: { name: 'gamma' }, version: null })
       const activity = await s.request('POST', '/v3/activities/contacts_taggings_add', {
-        body: { source: { contact_ids: contacts }, tag_ids: [tag.body.tag_id] },
+        body: { source: { contact_ids: contacts.map(ccId) }, tag_ids: [tag.body.tag_id] },
         version: null,
       })
       expect((await finishedActivity(s, activity.body.activity_id)).state).toBe('completed')

@@ -16,6 +16,7 @@ import {
   sendConstantContactError,
   tooManyRequests,
 } from './errors.js'
+import { registerConstantContactIds } from './ids.js'
 import { activityRoutes } from './routes/activities.js'
 import { contactListRoutes } from './routes/contactLists.js'
 import { contactRoutes } from './routes/contacts.js'
@@ -34,6 +35,7 @@ export const constantContactApi: FastifyPluginAsync = async (app) => {
   registerRateLimits(app, tooManyRequests)
   registerConstantContactScopeCheck(app)
   registerInputBoundary(app, (problem) => badRequest([{ message: describeInputProblem(problem) }]))
+  registerConstantContactIds(app)
   app.decorateRequest('idempotencyKey', null)
   registerIdempotencyKeys(app, {
     mismatch: () =>

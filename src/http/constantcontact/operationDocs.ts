@@ -8,8 +8,8 @@ const selectorRules = `\`tag_ids\` (≤ 500) must all be tags of the account (el
 /** A tagging activity as Constant Contact's documentation shows one, with Tagbase-shaped ids. */
 const TAGGING_REQUEST = {
   source: { all_active_contacts: true },
-  exclude: { contact_ids: ['qFSqySFkVvNzOSqgGqFi'] },
-  tag_ids: ['Zb8kV1yq3QfJ0uQm2XlA'],
+  exclude: { contact_ids: ['1c953023-02e6-8a30-96a1-904ba5e0f23e'] },
+  tag_ids: ['1379693c-5b13-87de-89e8-cc7c805c27a0'],
 }
 const TAGGING_ANSWER = {
   activity_id: '1b8bda78-7c47-11ea-8c2a-fa163e6a92d8',
@@ -38,7 +38,10 @@ function listMembershipActivity(verb: 'add' | 'remove') {
     summary: `${verb === 'add' ? 'Put' : 'Take'} the contacts a selector picks ${verb === 'add' ? 'on' : 'off'} lists (async)`,
     description: `\`list_ids\`: 1–50 lists of the account (else 400). The same engine as tagging activities: answers 201 at once, chunks of \`ACTIVITY_CHUNK_SIZE\`, resumable, \`?dry_run=true\`, \`Idempotency-Key\`, undo (\`POST /v3/activities/{activity_id}/undo\`) and per-contact results (\`list_ids_added\`/\`list_ids_removed\`). ${sourceRules} Contacts already on every list (or on none, removing) are counted as skipped. ${scope}`,
     requestExamples: [
-      { source: { tag_ids: ['Zb8kV1yq3QfJ0uQm2XlA'] }, list_ids: ['c149ae80-cd2e-11e6-9274-00163e3b3e3f'] },
+      {
+        source: { tag_ids: ['1379693c-5b13-87de-89e8-cc7c805c27a0'] },
+        list_ids: ['c149ae80-cd2e-11e6-9274-00163e3b3e3f'],
+      },
     ],
     responseExamples: { 201: TAGGING_ANSWER },
   }
@@ -54,7 +57,7 @@ export const CONSTANT_CONTACT_OPERATION_DOCS: OperationDocs = {
     operationId: 'BulkActivitiesApi.createTagDeleteActivity',
     summary: 'Delete tags: they leave every contact, then are deleted (async)',
     description: `\`tag_ids\`: 1–500 tags of the account. Answers 201 with the activity; its undo creates the tags again and restores them. ${scope}`,
-    requestExamples: [{ tag_ids: ['Zb8kV1yq3QfJ0uQm2XlA'] }],
+    requestExamples: [{ tag_ids: ['1379693c-5b13-87de-89e8-cc7c805c27a0'] }],
   },
   'POST /v3/activities/:activity_id/undo': {
     operationId: 'TagbaseActivitiesApi.createUndoActivity',
@@ -140,7 +143,7 @@ export const CONSTANT_CONTACT_OPERATION_DOCS: OperationDocs = {
         first_name: 'David',
         last_name: 'Lang',
         create_source: 'Account',
-        taggings: ['Zb8kV1yq3QfJ0uQm2XlA'],
+        taggings: ['1379693c-5b13-87de-89e8-cc7c805c27a0'],
       },
     ],
   },

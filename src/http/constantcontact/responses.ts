@@ -83,7 +83,7 @@ const NextLinks = Type.Object(
 )
 
 export const TagDocument = Type.Object({
-  tag_id: Type.String(),
+  tag_id: Type.String({ format: 'uuid' }),
   name: Type.String(),
   tag_source: Type.Optional(Type.String()),
   contacts_count: Type.Optional(Type.Integer({ description: 'With include_count=true' })),
@@ -108,7 +108,7 @@ export const ListPageDocument = Type.Object({
 })
 
 export const ContactDocument = Type.Object({
-  contact_id: Type.String(),
+  contact_id: Type.String({ format: 'uuid' }),
   email_address: Type.Optional(
     Type.Object({
       address: Type.String(),
@@ -130,7 +130,7 @@ export const ContactDocument = Type.Object({
   updated_at: Time,
   deleted_at: Type.Optional(Time),
   list_memberships: Type.Array(Type.String()),
-  taggings: Type.Array(Type.String()),
+  taggings: Type.Array(Type.String({ format: 'uuid' })),
 })
 export const ContactPageDocument = Type.Object({
   contacts: Type.Array(ContactDocument),

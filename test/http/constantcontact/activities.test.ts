@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../helpers/databases.js'
 import { makeToken } from '../../helpers/fixtures.js'
+import { hlId } from '../../helpers/ids.js'
 import { finishedActivity, startTestServer, type TestServer } from '../../helpers/server.js'
 
 for (const dialect of DIALECTS) {
@@ -192,7 +193,7 @@ for (const dialect of DIALECTS) {
       const tag = (await v3('POST', '/contact_tags', { name: 'results-tag' })).body
       const [had, gains1, gains2] = contactIds as [string, string, string]
       await s.request('POST', '/contacts/bulk/tags/update/add', {
-        body: { contacts: [had], tags: ['results-tag'], locationId: s.locationId },
+        body: { contacts: [hlId(had)], tags: ['results-tag'], locationId: s.locationId },
       })
       const unknown = 'BBBBBBBBBBBBBBBBBBBB'
       const created = await v3('POST', '/activities/contacts_taggings_add', {

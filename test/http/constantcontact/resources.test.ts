@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../helpers/databases.js'
+import { ccId, hlId } from '../../helpers/ids.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
 
 for (const dialect of DIALECTS) {
@@ -66,7 +67,9 @@ for (const dialect of DIALECTS) {
       })
       expect(created.status).toBe(201)
       expect(created.body).toMatchObject({
-        contact_id: expect.stringMatching(/^[0-9A-Za-z]{20}$/),
+        contact_id: expect.stringMatching(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        ),
         email_address: { address: 'Ann@Example.com', permission_to_send: 'explicit' },
         first_name: 'Ann',
         job_title: 'CTO',
@@ -157,7 +160,12 @@ for (const dialect of DIALECTS) {
         body: { locationId: s.locationId, email: 'both@example.com', tags: ['from-highlevel'] },
       })
       const contactId = hl.body.contact.id
-      const seen = await v3('GET', `/contacts/${contactId}`)
+      // One row, named in each dialect's own form; neither dialect takes the other's.
+      const seen = await v3('GET', `/contacts/${ccId(contactId)}`)
+      expect(seen.status).toBe(200)
+      expect(seen.body.contact_id).toBe(ccId(contactId))
+      expect((await v3('GET', `/contacts/${contactId}`)).status).toBe(404)
+      expect((await s.request('GET', `/contacts/${ccId(contactId)}`)).status).toBeGreaterThanOrEqual(400)
       const tags = (await v3('GET', '/contact_tags?limit=500')).body.tags as Array<{
         tag_id: string
         name: string
@@ -167,7 +175,7 @@ for (const dialect of DIALECTS) {
 
       const ccTag = (await v3('POST', '/contact_tags', { name: 'From-CC' })).body
       const activity = await v3('POST', '/activities/contacts_taggings_add', {
-        source: { contact_ids: [contactId] },
+        source: { contact_ids: [ccId(contactId)] },
         tag_ids: [ccTag.tag_id],
       })
       for (let i = 0; i < 200; i++) {
@@ -182,17 +190,17 @@ for (const dialect of DIALECTS) {
         id: string
         name: string
       }>
-      expect(hlTags.find((t) => t.id === ccTag.tag_id)?.name).toBe('from-cc')
+      expect(hlTags.find((t) => t.id === hlId(ccTag.tag_id))?.name).toBe('from-cc')
       expect((await v3('POST', '/contact_tags', { name: 'FROM-cc' })).status).toBe(409)
       const renamed = await v3('PUT', `/contact_tags/${ccTag.tag_id}`, { name: '  Webinar VIP ' })
       expect(renamed.body.name).toBe('Webinar VIP')
       // Renamed through HighLevel, the written form goes: /v3 shows the new, lower-cased name.
-      await s.request('PUT', `/locations/${s.locationId}/tags/${ccTag.tag_id}`, {
+      await s.request('PUT', `/locations/${s.locationId}/tags/${hlId(ccTag.tag_id)}`, {
         body: { name: 'Webinar Gold' },
       })
       expect((await v3('GET', `/contact_tags/${ccTag.tag_id}`)).body.name).toBe('webinar gold')
       // The other tenant sees none of it.
-      expect((await v3('GET', `/contacts/${contactId}`, undefined, s.other.token)).status).toBe(404)
+      expect((await v3('GET', `/contacts/${ccId(contactId)}`, undefined, s.other.token)).status).toBe(404)
       expect((await v3('GET', '/contacts', undefined, s.other.token)).body.contacts).toEqual([])
     })
   })
