@@ -1,7 +1,12 @@
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTaggingActivity, getActivity } from '../../src/services/activities.js'
+import {
+  createListMembershipActivity,
+  createTaggingActivity,
+  getActivity,
+} from '../../src/services/activities.js'
+import { createList } from '../../src/services/lists.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import { spawnTagbase } from '../helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
@@ -107,6 +112,54 @@ for (const dialect of DIALECTS) {
         rows: CONTACTS,
         contacts: CONTACTS,
       })
+    }, 300_000)
+    it('resumes a list-membership activity after kills with every membership added once and logged once', async () => {
+      const contacts = 20_000
+      const locationId = (await makeLocation(t.database, 'memberships')).id
+      await seedContacts(t.database, locationId, contacts)
+      const list = await createList(t.database, locationId, { name: 'crash-proof' })
+      const activity = await createListMembershipActivity(t.database, locationId, {
+        kind: 'add_list_memberships',
+        selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+        listIds: [list.id],
+      })
+      for (let i = 0; i < 4; i++) {
+        const target = Math.floor(((i + Math.random()) * 0.9 * contacts) / 4)
+        const worker = startWorker()
+        for (;;) {
+          const state = await getActivity(t.database, locationId, activity.id)
+          expect(state.state, 'the activity finished before all kills').not.toBe('completed')
+          expect(state.state, `the activity failed: ${state.errors.join('; ')}`).not.toBe('failed')
+          if (state.items_completed >= target && state.state === 'processing') break
+          await new Promise((r) => setTimeout(r, 2))
+        }
+        worker.kill('SIGKILL')
+        await once(worker, 'exit')
+      }
+      const last = startWorker()
+      for (let i = 0; i < 1200; i++) {
+        if ((await getActivity(t.database, locationId, activity.id)).state === 'completed') break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      last.kill('SIGTERM')
+      await once(last, 'exit')
+      expect(await getActivity(t.database, locationId, activity.id)).toMatchObject({
+        state: 'completed',
+        items_total: contacts,
+        items_completed: contacts,
+      })
+      const count = async (table: 'list_memberships' | 'list_membership_changes') =>
+        Number(
+          (
+            await t.database.kysely
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('location_id', '=', locationId)
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
+      expect(await count('list_memberships')).toBe(contacts)
+      expect(await count('list_membership_changes')).toBe(contacts)
     }, 300_000)
   })
 }
