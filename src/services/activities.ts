@@ -20,7 +20,12 @@ import {
 } from '../store/activities.js'
 import type { Database } from '../store/database.js'
 import { findListsByIds } from '../store/lists.js'
-import { countMembershipChanges, countTagChanges, latestContactCreationOrder } from '../store/selection.js'
+import {
+  countMembershipChanges,
+  countTagChanges,
+  latestContactCreationOrder,
+  type SelectionScope,
+} from '../store/selection.js'
 import { ensureTagsByName, findTagsByIds, findTagsByName } from '../store/tags.js'
 import { ServiceError } from './errors.js'
 
@@ -116,6 +121,21 @@ export async function createTaggingActivity(
   return insertActivity(database, newActivity(locationId, input.kind, input.tagIds, input.selector))
 }
 
+/** The contacts an activity over `selector` would cover if it started now (what a dry run counts). */
+async function scopeStartingNow(
+  database: Database,
+  locationId: string,
+  selector: ContactSelector,
+  newSubscriberDays: number,
+): Promise<SelectionScope> {
+  return {
+    locationId,
+    selector,
+    snapshotSeq: await latestContactCreationOrder(database, locationId),
+    newSubscriberSince: new Date(Date.now() - newSubscriberDays * 86_400_000).toISOString(),
+  }
+}
+
 export type TaggingPreview = { itemsTotal: number; contactsToChange: number; taggingsToChange: number }
 
 /**
@@ -129,12 +149,7 @@ export async function previewTaggingActivity(
   newSubscriberDays: number = DEFAULT_ACTIVITY_SETTINGS.newSubscriberDays,
 ): Promise<TaggingPreview> {
   await requireExistingSources(database, locationId, input)
-  const scope = {
-    locationId,
-    selector: input.selector,
-    snapshotSeq: await latestContactCreationOrder(database, locationId),
-    newSubscriberSince: new Date(Date.now() - newSubscriberDays * 86_400_000).toISOString(),
-  }
+  const scope = await scopeStartingNow(database, locationId, input.selector, newSubscriberDays)
   const operation = input.kind === 'contacts_taggings_add' ? 'add' : 'remove'
   const changes = await countTagChanges(database, scope, [...new Set(input.tagIds)], operation)
   return {
@@ -182,12 +197,7 @@ export async function previewListMembershipActivity(
 ): Promise<ListMembershipPreview> {
   await requireExistingLists(database, locationId, input.listIds, 'list_ids')
   await requireExistingSelectorSources(database, locationId, input.selector)
-  const scope = {
-    locationId,
-    selector: input.selector,
-    snapshotSeq: await latestContactCreationOrder(database, locationId),
-    newSubscriberSince: new Date(Date.now() - newSubscriberDays * 86_400_000).toISOString(),
-  }
+  const scope = await scopeStartingNow(database, locationId, input.selector, newSubscriberDays)
   const operation = input.kind === 'add_list_memberships' ? 'add' : 'remove'
   const changes = await countMembershipChanges(database, scope, [...new Set(input.listIds)], operation)
   return {

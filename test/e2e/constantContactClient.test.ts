@@ -20,6 +20,16 @@ function clientsFor(s: TestServer, token = s.token) {
   }
 }
 
+/** Polls an activity through the client until it completes or fails. */
+async function finishedThroughClient(cc: ReturnType<typeof clientsFor>, activityId: string) {
+  for (let i = 0; i < 400; i++) {
+    const { data } = await cc.activities.getActivityById(activityId)
+    if (data.state === 'completed' || data.state === 'failed') return data
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error('activity did not finish')
+}
+
 for (const dialect of DIALECTS) {
   describe(`ctct-api-client against Tagbase on ${dialect}`, () => {
     let s: TestServer
@@ -45,14 +55,7 @@ for (const dialect of DIALECTS) {
         ids.push(created.data.contact_id as string)
       }
 
-      const poll = async (activityId: string) => {
-        for (let i = 0; i < 400; i++) {
-          const { data } = await cc.activities.getActivityById(activityId)
-          if (data.state === 'completed' || data.state === 'failed') return data
-          await new Promise((r) => setTimeout(r, 25))
-        }
-        throw new Error('activity did not finish')
-      }
+      const poll = (activityId: string) => finishedThroughClient(cc, activityId)
 
       const add = await cc.activities.createTagAddContactActivity({
         source: { list_ids: [list.list_id] },
@@ -145,14 +148,7 @@ for (const dialect of DIALECTS) {
         })
         ids.push(created.data.contact_id as string)
       }
-      const poll = async (activityId: string) => {
-        for (let i = 0; i < 400; i++) {
-          const { data } = await cc.activities.getActivityById(activityId)
-          if (data.state === 'completed' || data.state === 'failed') return data
-          await new Promise((r) => setTimeout(r, 25))
-        }
-        throw new Error('activity did not finish')
-      }
+      const poll = (activityId: string) => finishedThroughClient(cc, activityId)
       const members = async () =>
         (await cc.contacts.getAllContacts(undefined, undefined, list.list_id)).data.contacts
           ?.map((c) => c.contact_id)

@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { highLevelContactTagUpdate } from '../../src/http/highlevel/webhookPayload.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
-import { CLOSED_WEBHOOK_TARGETS } from '../../src/services/webhookTargets.js'
+import { CLOSED_WEBHOOK_TARGETS, type WebhookTargetPolicy } from '../../src/services/webhookTargets.js'
 import { listDeliveries } from '../../src/store/webhookDeliveries.js'
 import { WebhookDeliveryWorker } from '../../src/worker/webhookWorker.js'
 import { DIALECTS } from '../helpers/databases.js'
@@ -10,6 +10,28 @@ import { seedContacts } from '../helpers/seed.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { ALLOW_INTERNAL_TARGETS } from '../helpers/targets.js'
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver.js'
+
+/** Runs a worker (two tries per delivery) until the webhook's one delivery is dead; returns it. */
+async function deadAfterTwoTries(s: TestServer, webhookId: string, targets: WebhookTargetPolicy) {
+  const worker = new WebhookDeliveryWorker(s.database, {
+    payload: highLevelContactTagUpdate,
+    pollMs: 10,
+    targets,
+    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+  })
+  worker.start()
+  try {
+    await expect
+      .poll(async () => (await listDeliveries(s.database, s.locationId, webhookId))[0]?.state, {
+        timeout: 10_000,
+      })
+      .toBe('dead')
+  } finally {
+    await worker.stop()
+  }
+  const [delivery] = await listDeliveries(s.database, s.locationId, webhookId)
+  return delivery
+}
 
 for (const dialect of DIALECTS) {
   describe(`webhook targets inside the network on ${dialect}`, () => {
@@ -55,22 +77,7 @@ for (const dialect of DIALECTS) {
       })
       expect(bulk.status).toBe(201)
       // ... delivered by a worker that does not allow internal targets.
-      const worker = new WebhookDeliveryWorker(s.database, {
-        payload: highLevelContactTagUpdate,
-        pollMs: 10,
-        retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-      })
-      worker.start()
-      try {
-        await expect
-          .poll(async () => (await listDeliveries(s.database, s.locationId, hook.id))[0]?.state, {
-            timeout: 10_000,
-          })
-          .toBe('dead')
-      } finally {
-        await worker.stop()
-      }
-      const [delivery] = await listDeliveries(s.database, s.locationId, hook.id)
+      const delivery = await deadAfterTwoTries(s, hook.id, CLOSED_WEBHOOK_TARGETS)
       expect(delivery?.last_error).toMatch(/internal address/)
       expect(receiver.receipts).toHaveLength(0)
       expect(receiver.seen.ok).toBe(0)
@@ -97,23 +104,7 @@ for (const dialect of DIALECTS) {
           body: { contacts: [contact], tags: ['moved'], locationId: s.locationId },
         })
         expect(bulk.status).toBe(201)
-        const worker = new WebhookDeliveryWorker(s.database, {
-          payload: highLevelContactTagUpdate,
-          pollMs: 10,
-          targets: ALLOW_INTERNAL_TARGETS,
-          retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-        })
-        worker.start()
-        try {
-          await expect
-            .poll(async () => (await listDeliveries(s.database, s.locationId, hook.id))[0]?.state, {
-              timeout: 10_000,
-            })
-            .toBe('dead')
-        } finally {
-          await worker.stop()
-        }
-        const [delivery] = await listDeliveries(s.database, s.locationId, hook.id)
+        const delivery = await deadAfterTwoTries(s, hook.id, ALLOW_INTERNAL_TARGETS)
         expect(delivery).toMatchObject({ last_status: 302, last_error: 'HTTP 302', attempts: 2 })
         expect(elsewhere.receipts).toHaveLength(0)
       } finally {

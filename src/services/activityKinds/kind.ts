@@ -34,6 +34,18 @@ export interface ActivityKindRunner {
   chunk(step: ActivityStep): Promise<KindStepOutcome>
 }
 
+/** Contacts named one by one in an activity's errors; beyond this only the count grows. */
+export const MAX_REPORTED_CONTACTS = 100
+
+/** The activity's errors with a line per item appended, up to MAX_REPORTED_CONTACTS lines in all. */
+export function reportedErrors<T>(
+  errors: readonly string[],
+  items: readonly T[],
+  describe: (item: T) => string,
+): string[] {
+  return [...errors, ...items.slice(0, Math.max(0, MAX_REPORTED_CONTACTS - errors.length)).map(describe)]
+}
+
 /** The lease was lost (or the activity cancelled) during the step: the caller rolls it back. */
 export class LeaseLost extends Error {}
 

@@ -1,4 +1,4 @@
-import { finishActivity, recordChunkProgress } from '../../store/activities.js'
+import { recordChunkProgress } from '../../store/activities.js'
 import { recordSkippedContacts } from '../../store/activitySkips.js'
 import { touchContacts } from '../../store/contacts.js'
 import { keyRangeOf } from '../../store/contactTags.js'
@@ -46,20 +46,9 @@ export function listMembershipRunner(operation: 'add' | 'remove'): ActivityKindR
     metricSource: 'activity',
 
     async start(step) {
-      const { tx, activity, lease } = step
       const listIds = listIdsOf(step)
-      const found = new Set((await findListsByIds(tx, activity.location_id, listIds)).map((l) => l.id))
-      const missing = listIds.filter((id) => !found.has(id))
-      if (missing.length > 0) {
-        requireLease(
-          await finishActivity(tx, activity, lease, {
-            state: 'failed',
-            errors: [`lists deleted before the activity started: ${missing.join(', ')}`],
-          }),
-        )
-        return 'done'
-      }
-      return startOverSelection(step)
+      const lists = await findListsByIds(step.tx, step.activity.location_id, listIds)
+      return startOverSelection(step, { what: 'lists', wanted: listIds, found: lists })
     },
 
     async chunk(step) {

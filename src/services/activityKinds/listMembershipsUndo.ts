@@ -8,11 +8,8 @@ import {
   listMembershipChangesAfter,
   removeMemberships,
 } from '../../store/listMemberships.js'
-import { type ActivityKindRunner, finishCompleted, requireLease } from './kind.js'
+import { type ActivityKindRunner, finishCompleted, reportedErrors, requireLease } from './kind.js'
 import { recordMembershipChunk } from './listMemberships.js'
-
-/** Contacts named one by one in an undo's errors; beyond this only the count grows. */
-const MAX_REPORTED_SKIPS = 100
 
 export const MEMBERSHIP_UNDO_SKIPS = Object.freeze({
   deleted: 'left alone: the contact was deleted after the activity',
@@ -86,9 +83,7 @@ export const listMembershipUndoRunner: ActivityKindRunner = {
         reason: live.has(c.contactId) ? MEMBERSHIP_UNDO_SKIPS.unchanged : MEMBERSHIP_UNDO_SKIPS.deleted,
       }))
     await recordSkippedContactsByReason(tx, undo, skips)
-    const errors = [...undo.errors]
-    for (const skip of skips.slice(0, Math.max(0, MAX_REPORTED_SKIPS - errors.length)))
-      errors.push(`contact ${skip.contactId} ${skip.reason}`)
+    const errors = reportedErrors(undo.errors, skips, (skip) => `contact ${skip.contactId} ${skip.reason}`)
     return recordMembershipChunk(
       step,
       { added, removed },

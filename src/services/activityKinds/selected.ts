@@ -1,5 +1,5 @@
 import type { ContactSelector } from '../../domain/selectors.js'
-import { type ActivityRow, markActivityStarted } from '../../store/activities.js'
+import { type ActivityRow, finishActivity, markActivityStarted } from '../../store/activities.js'
 import { recordSkippedContactsByReason } from '../../store/activitySkips.js'
 import { findContactsByIds } from '../../store/contacts.js'
 import type { Db } from '../../store/database.js'
@@ -8,15 +8,12 @@ import {
   latestContactCreationOrder,
   type SelectionScope,
 } from '../../store/selection.js'
-import { type ActivityStep, requireLease } from './kind.js'
+import { type ActivityStep, reportedErrors, requireLease } from './kind.js'
 
 /**
  * What the kinds over a selector (tagging, list memberships) share: which contacts the activity
  * covers, and which named contacts it cannot touch.
  */
-
-/** Contacts named one by one in an activity's errors; beyond this only the count grows. */
-export const MAX_REPORTED_CONTACTS = 100
 
 /**
  * The ids a contact_ids source names that the activity cannot touch, each with why, in the order
@@ -54,12 +51,26 @@ export function scopeOf(activity: ActivityRow, step: ActivityStep): SelectionSco
 }
 
 /**
- * The start of an activity over a selector, once its targets are known to exist: the snapshot
- * (contacts created later are left out), the total, the named contacts it cannot touch (skipped
- * and reported), then processing.
+ * The start of an activity over a selector. Its targets (the tags or lists it applies) must all
+ * still exist, or it fails naming those gone. Then the snapshot (contacts created later are left
+ * out), the total, the named contacts it cannot touch (skipped and reported), then processing.
  */
-export async function startOverSelection(step: ActivityStep): Promise<'more'> {
+export async function startOverSelection(
+  step: ActivityStep,
+  targets: { what: 'tags' | 'lists'; wanted: readonly string[]; found: ReadonlyArray<{ id: string }> },
+): Promise<'more' | 'done'> {
   const { tx, activity, lease } = step
+  const found = new Set(targets.found.map((t) => t.id))
+  const missing = targets.wanted.filter((id) => !found.has(id))
+  if (missing.length > 0) {
+    requireLease(
+      await finishActivity(tx, activity, lease, {
+        state: 'failed',
+        errors: [`${targets.what} deleted before the activity started: ${missing.join(', ')}`],
+      }),
+    )
+    return 'done'
+  }
   const snapshotSeq = await latestContactCreationOrder(tx, activity.location_id)
   const scope = { ...scopeOf({ ...activity, started_at: lease.now }, step), snapshotSeq }
   const itemsTotal = await countSelectedContacts(tx, scope)
@@ -70,9 +81,11 @@ export async function startOverSelection(step: ActivityStep): Promise<'more'> {
       snapshotSeq,
       itemsTotal,
       skipped: unusable.length,
-      errors: unusable
-        .slice(0, MAX_REPORTED_CONTACTS)
-        .map(({ contactId, reason }) => `contact ${contactId} skipped: ${reason}`),
+      errors: reportedErrors(
+        [],
+        unusable,
+        ({ contactId, reason }) => `contact ${contactId} skipped: ${reason}`,
+      ),
     }),
   )
   return 'more'

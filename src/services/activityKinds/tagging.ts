@@ -1,16 +1,8 @@
-import { finishActivity } from '../../store/activities.js'
 import { recordSkippedContacts } from '../../store/activitySkips.js'
 import { attachTags, detachTags } from '../../store/contactTags.js'
 import { selectContactChunk } from '../../store/selection.js'
 import { findTagsByIds } from '../../store/tags.js'
-import {
-  type ActivityKindRunner,
-  finishCompleted,
-  recordTagChunk,
-  requireLease,
-  tagIdsOf,
-  tagUpdatesOf,
-} from './kind.js'
+import { type ActivityKindRunner, finishCompleted, recordTagChunk, tagIdsOf, tagUpdatesOf } from './kind.js'
 import { scopeOf, startOverSelection } from './selected.js'
 
 /**
@@ -22,21 +14,9 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
     metricSource: 'activity',
 
     async start(step) {
-      const { tx, activity, lease } = step
-      const tagIds = tagIdsOf(activity)
-      const tags = await findTagsByIds(tx, activity.location_id, tagIds)
-      if (tags.length < tagIds.length) {
-        const found = new Set(tags.map((t) => t.id))
-        const missing = tagIds.filter((id) => !found.has(id))
-        requireLease(
-          await finishActivity(tx, activity, lease, {
-            state: 'failed',
-            errors: [`tags deleted before the activity started: ${missing.join(', ')}`],
-          }),
-        )
-        return 'done'
-      }
-      return startOverSelection(step)
+      const tagIds = tagIdsOf(step.activity)
+      const tags = await findTagsByIds(step.tx, step.activity.location_id, tagIds)
+      return startOverSelection(step, { what: 'tags', wanted: tagIds, found: tags })
     },
 
     async chunk(step) {

@@ -20,10 +20,7 @@ import {
 } from '../../store/events.js'
 import { ensureTagsByName, findTagsByIds } from '../../store/tags.js'
 import { countUpdates } from '../writtenRows.js'
-import { type ActivityKindRunner, finishCompleted, requireLease } from './kind.js'
-
-/** Contacts named one by one in an undo's errors; beyond this only the count grows. */
-const MAX_REPORTED_SKIPS = 100
+import { type ActivityKindRunner, finishCompleted, reportedErrors, requireLease } from './kind.js'
 
 /**
  * contacts_taggings_undo (Tagbase's own): reverts what an add/remove activity changed. It covers
@@ -103,9 +100,11 @@ export const undoRunner: ActivityKindRunner = {
       undo,
       skips.map((s) => ({ contactId: s.contactId, reason: UNDO_SKIP_MESSAGES[s.reason] })),
     )
-    const errors = [...undo.errors]
-    for (const skip of skips.slice(0, Math.max(0, MAX_REPORTED_SKIPS - errors.length)))
-      errors.push(`contact ${skip.contactId} ${UNDO_SKIP_MESSAGES[skip.reason]}`)
+    const errors = reportedErrors(
+      undo.errors,
+      skips,
+      (skip) => `contact ${skip.contactId} ${UNDO_SKIP_MESSAGES[skip.reason]}`,
+    )
     requireLease(
       await recordChunkProgress(tx, undo, lease, {
         cursor: String(changes[changes.length - 1]?.id),
