@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ContactSelector } from '../../src/domain/selectors.js'
 import {
   cancelActivity,
+  createListMembershipActivity,
   createTagDeleteActivity,
   createTaggingActivity,
   getActivity,
@@ -11,8 +12,8 @@ import { runActivityStep } from '../../src/services/runActivity.js'
 import { claimRunnableActivity } from '../../src/store/activities.js'
 import type { Database } from '../../src/store/database.js'
 import { listEvents } from '../../src/store/events.js'
-import { insertList, replaceContactLists } from '../../src/store/lists.js'
-import { ensureTagsByName, findTagsByIds } from '../../src/store/tags.js'
+import { deleteList, insertList, replaceContactLists } from '../../src/store/lists.js'
+import { deleteTag, ensureTagsByName, findTagsByIds } from '../../src/store/tags.js'
 import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeContact, makeLocation } from '../helpers/fixtures.js'
@@ -287,6 +288,34 @@ for (const dialect of DIALECTS) {
           tagIds: [other.targetId],
         }),
       ).rejects.toMatchObject({ code: 'invalid-activity', details: { field: 'tag_ids' } })
+    })
+
+    it('fails at start, naming them, when its tags or lists were deleted after it was queued', async () => {
+      const p = await population()
+      const tagging = await createTaggingActivity(t.database, p.locationId, {
+        kind: 'contacts_taggings_add',
+        selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+        tagIds: [p.vipId, p.targetId],
+      })
+      const membership = await createListMembershipActivity(t.database, p.locationId, {
+        kind: 'add_list_memberships',
+        selector: { kind: 'all_active_contacts', excludeContactIds: [] },
+        listIds: [p.listId],
+      })
+      await deleteTag(t.database, p.locationId, p.targetId)
+      await deleteList(t.database, p.locationId, p.listId)
+      while (await worker.runOne()) {}
+      expect(await getActivity(t.database, p.locationId, tagging.id)).toMatchObject({
+        state: 'failed',
+        errors: [`tags deleted before the activity started: ${p.targetId}`],
+        items_completed: 0,
+      })
+      expect(await getActivity(t.database, p.locationId, membership.id)).toMatchObject({
+        state: 'failed',
+        errors: [`lists deleted before the activity started: ${p.listId}`],
+        items_completed: 0,
+      })
+      expect(await tagsOf(t.database, p.locationId, p.plain[0] as string)).toEqual([])
     })
   })
 }

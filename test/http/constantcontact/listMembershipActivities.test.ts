@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DIALECTS } from '../../helpers/databases.js'
+import { makeToken } from '../../helpers/fixtures.js'
 import { finishedActivity, startTestServer, type TestServer } from '../../helpers/server.js'
 
 for (const dialect of DIALECTS) {
@@ -228,6 +229,23 @@ for (const dialect of DIALECTS) {
         404,
       )
       await finished(mine.body.activity_id)
+    })
+
+    it('requires a token (401) with the contact_data scope (403), creating nothing', async () => {
+      const before = (await v3('GET', '/activities?limit=50')).body.activities.length
+      const body = { source: { all_active_contacts: true }, list_ids: [vip] }
+      for (const kind of ['add_list_memberships', 'remove_list_memberships']) {
+        const anonymous = await s.request('POST', `/v3/activities/${kind}`, {
+          body,
+          version: null,
+          token: null,
+        })
+        expect(anonymous.status).toBe(401)
+        expect(anonymous.body[0]).toMatchObject({ error_key: 'unauthorized' })
+        const highLevelOnly = await makeToken(s.database, s.locationId, ['contacts.readonly'])
+        expect((await v3('POST', `/activities/${kind}`, body, highLevelOnly)).status).toBe(403)
+      }
+      expect((await v3('GET', '/activities?limit=50')).body.activities).toHaveLength(before)
     })
   })
 }
