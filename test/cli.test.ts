@@ -10,13 +10,13 @@ import { openDatabase } from '../src/store/database.js'
 import { findLocation } from '../src/store/locations.js'
 import { ensureTagsByName } from '../src/store/tags.js'
 import { ActivityWorker } from '../src/worker/activityWorker.js'
-import { ROOT, spawnTagbase, tagbase, tagbaseExit, tagbaseText } from './helpers/cli.js'
+import { CLI_TEST_TIMEOUT_MS, ROOT, spawnTagbase, tagbase, tagbaseExit, tagbaseText } from './helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js'
 import { makeLocation } from './helpers/fixtures.js'
 import { seedContacts } from './helpers/seed.js'
 
 for (const dialect of DIALECTS) {
-  describe(`tagbase CLI on ${dialect}`, () => {
+  describe(`tagbase CLI on ${dialect}`, { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     let db: TestDatabase
     let server: ChildProcess | undefined
     beforeAll(async () => {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isOperatorSecret } from '../src/services/operatorAccess.js'
 import { findSigningKey } from '../src/store/signingKeys.js'
-import { tagbase, tagbaseText } from './helpers/cli.js'
+import { CLI_TEST_TIMEOUT_MS, tagbase, tagbaseText } from './helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/databases.js'
 
 for (const dialect of DIALECTS) {
-  describe(`tagbase operator and signing-key commands on ${dialect}`, () => {
+  describe(`tagbase operator and signing-key commands on ${dialect}`, {
+    timeout: CLI_TEST_TIMEOUT_MS,
+  }, () => {
     let db: TestDatabase
     beforeAll(async () => {
       db = await createTestDatabase(dialect)

@@ -67,7 +67,7 @@ describe('settings from a .env file', () => {
 
 describe('the start-up line of tagbase serve (printed on a terminal)', () => {
   it('says where it serves, and the next step while there is no location', async () => {
-    const { startupLine } = await import('../src/cli/processes.js')
+    const { startupLine } = await import('../src/cli/longRunning.js')
     const { TAGBASE_VERSION } = await import('../src/version.js')
     expect(startupLine({ host: '0.0.0.0', port: 8080 }, true)).toBe(
       `Tagbase ${TAGBASE_VERSION} serving http://localhost:8080 (dashboard http://localhost:8080/, API docs http://localhost:8080/docs)\n`,

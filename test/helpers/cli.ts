@@ -8,6 +8,13 @@ export const ROOT = join(import.meta.dirname, '../..')
 /** `tagbase` from source, as `npx tagbase` runs the build. */
 export const CLI = ['--import', 'tsx', join(ROOT, 'src/cli.ts')]
 
+/**
+ * A hang guard for tests that run `tagbase` commands one after another: each is a Node process
+ * (about 0.7 CPU-seconds through tsx), and on two cores shared with the crash and fault suites one
+ * took up to 7 s in CI, so a test running a dozen of them needs more than the default minute.
+ */
+export const CLI_TEST_TIMEOUT_MS = 180_000
+
 /** The environment a user would give `tagbase` to work on the database behind `db`. */
 export function cliEnv(db: TestDatabase, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   // A PostgreSQL test schema is reached through the connection's search_path option.
