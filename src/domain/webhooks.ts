@@ -84,6 +84,22 @@ export const WEBHOOK_WORKER_DEFAULTS = Object.freeze({
 })
 
 /**
+ * How a worker sends to an endpoint it holds: in waves (as many requests as the endpoint's
+ * concurrency allows, sent together), up to `perLease` waves per lease so the queue is read once
+ * per lease, their outcomes recorded every `perRecord` waves while the next ones are sent.
+ */
+export const WEBHOOK_WAVES = Object.freeze({ perLease: 32, perRecord: 8 })
+
+/**
+ * The most deliveries a worker that dies can have sent without recording them (they are sent
+ * again once its lease expires): the wave in flight, the waves waiting to be recorded and those
+ * being recorded.
+ */
+export function unrecordedSendsAtMost(perEndpoint: number): number {
+  return (2 * WEBHOOK_WAVES.perRecord + 1) * perEndpoint
+}
+
+/**
  * Where the webhook signing key comes from, besides the database's plain copy:
  * - `pem`: supplied by the operator (WEBHOOK_SIGNING_KEY_FILE or WEBHOOK_SIGNING_KEY); nothing
  *   secret is stored in the database then.

@@ -188,6 +188,9 @@ export interface WebhooksTable {
   /** The endpoint's last failed delivery attempt, and when (migration 0015). */
   last_error: string | null
   last_error_at: string | null
+  /** The worker sending to the endpoint, until its lease expires (migration 0017). */
+  sender_owner: string | null
+  sender_lease_expires_at: string | null
 }
 
 export interface WebhookDeliveriesTable {

@@ -124,7 +124,6 @@ export function openDeliveries(table = 'webhook_deliveries') {
   return sql<boolean>`${sql.raw(table)}.state IN ('pending', 'delivering')`
 }
 const OPEN = openDeliveries()
-const IN_FLIGHT = sql<boolean>`webhook_deliveries.state = 'delivering'`
 
 /** A delivery is due when it is pending and its time has come, or its lease ran out. */
 function isDue(now: string) {
@@ -132,55 +131,100 @@ function isDue(now: string) {
     OR (webhook_deliveries.state = 'delivering' AND webhook_deliveries.lease_expires_at < ${now}))`
 }
 
+/** The endpoint is free for `owner`: nobody sends to it, `owner` does, or its sender's lease ran out. */
+function freeForSender(owner: string, now: string) {
+  return (eb: ExpressionBuilder<Schema, 'webhooks'>) =>
+    eb.or([
+      eb('webhooks.sender_owner', 'is', null),
+      eb('webhooks.sender_owner', '=', owner),
+      eb('webhooks.sender_lease_expires_at', '<', now),
+    ])
+}
+
 /**
- * Webhooks with a due delivery whose endpoint is not paused, in random order (every endpoint
- * gets its turn whatever its backlog), with how many of their deliveries are in flight under a
- * live lease (the per-endpoint concurrency already used). Reads the registrations and, per
- * webhook, its open deliveries only, so delivered history and other webhooks' backlogs cost
- * nothing.
+ * Webhooks with a due delivery whose endpoint is not paused and not held by another worker, in
+ * random order (every endpoint gets its turn whatever its backlog). Reads the registrations and,
+ * per webhook, its first open delivery only, so delivered history and other webhooks' backlogs
+ * cost nothing.
  */
 export async function selectEndpointsWithDueDeliveries(
   db: Db,
-  now: string,
+  lease: Pick<Lease, 'owner' | 'now'>,
   limit: number,
-): Promise<Array<{ location_id: string; webhook_id: string; in_flight: number }>> {
-  const rows = await db.kysely
-    .selectFrom('webhooks')
-    .select(['webhooks.location_id', 'webhooks.id as webhook_id'])
-    .select((eb) =>
-      eb
-        .selectFrom('webhook_deliveries')
-        .select((c) => c.fn.countAll<number>().as('n'))
-        .whereRef('webhook_deliveries.location_id', '=', 'webhooks.location_id')
-        .whereRef('webhook_deliveries.webhook_id', '=', 'webhooks.id')
-        .where(IN_FLIGHT)
-        .where('webhook_deliveries.lease_expires_at', '>=', now)
-        .as('in_flight'),
-    )
-    .where((eb) => eb.or([eb('webhooks.paused_until', 'is', null), eb('webhooks.paused_until', '<=', now)]))
-    // A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL would turn EXISTS into a semi-join
-    // that aggregates every due delivery of every webhook; this stops at each webhook's first.
-    .where(
-      (eb) =>
-        eb
-          .selectFrom('webhook_deliveries')
-          .select('webhook_deliveries.event_id')
-          .whereRef('webhook_deliveries.location_id', '=', 'webhooks.location_id')
-          .whereRef('webhook_deliveries.webhook_id', '=', 'webhooks.id')
-          .where(OPEN)
-          .where(isDue(now))
-          // In queue order, so the plan walks the open index rather than the heap: a sequential
-          // scan (chosen on statistics taken while most rows were still open) read every
-          // delivered row before the first due one.
-          .orderBy('webhook_deliveries.event_id')
-          .limit(1),
-      'is not',
-      null,
-    )
-    .orderBy(sql`random()`)
-    .limit(limit)
+): Promise<Array<{ location_id: string; webhook_id: string }>> {
+  return (
+    db.kysely
+      .selectFrom('webhooks')
+      .select(['webhooks.location_id', 'webhooks.id as webhook_id'])
+      .where((eb) =>
+        eb.or([eb('webhooks.paused_until', 'is', null), eb('webhooks.paused_until', '<=', lease.now)]),
+      )
+      .where(freeForSender(lease.owner, lease.now))
+      // A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL would turn EXISTS into a semi-join
+      // that aggregates every due delivery of every webhook; this stops at each webhook's first.
+      .where(
+        (eb) =>
+          eb
+            .selectFrom('webhook_deliveries')
+            .select('webhook_deliveries.event_id')
+            .whereRef('webhook_deliveries.location_id', '=', 'webhooks.location_id')
+            .whereRef('webhook_deliveries.webhook_id', '=', 'webhooks.id')
+            .where(OPEN)
+            .where(isDue(lease.now))
+            // In queue order, so the plan walks the open index rather than the heap: a sequential
+            // scan (chosen on statistics taken while most rows were still open) read every
+            // delivered row before the first due one.
+            .orderBy('webhook_deliveries.event_id')
+            .limit(1),
+        'is not',
+        null,
+      )
+      .orderBy(sql`random()`)
+      .limit(limit)
+      .execute()
+  )
+}
+
+/**
+ * Makes `lease.owner` the endpoint's only sender until `lease.expiresAt`: taken when nobody holds
+ * it, its holder's lease ran out, or the owner holds it already (the expiry moves on). One UPDATE
+ * of the webhook's row with the check in its WHERE: on PostgreSQL a second worker taking it at
+ * the same time waits for the first's row lock, re-checks the row as committed and finds it
+ * held; SQLite serialises writers. Returns whether `owner` holds it now.
+ */
+export async function takeEndpoint(
+  db: Db,
+  endpoint: { location_id: string; webhook_id: string },
+  lease: Lease,
+): Promise<boolean> {
+  const taken = await db.kysely
+    .updateTable('webhooks')
+    .set({ sender_owner: lease.owner, sender_lease_expires_at: lease.expiresAt })
+    .where('location_id', '=', endpoint.location_id)
+    .where('id', '=', endpoint.webhook_id)
+    .where(freeForSender(lease.owner, lease.now))
+    .returning('id')
     .execute()
-  return rows.map((r) => ({ ...r, in_flight: Number(r.in_flight ?? 0) }))
+  return taken.length === 1
+}
+
+/**
+ * Gives the endpoint up after a lease, unless the same owner took it again since (the expiry
+ * moved on with a later lease): other workers may send to it at once, not after the expiry.
+ */
+export async function releaseEndpoint(
+  db: Db,
+  endpoint: { location_id: string; webhook_id: string },
+  lease: Pick<Lease, 'owner' | 'expiresAt'>,
+): Promise<void> {
+  await db.kysely
+    .updateTable('webhooks')
+    .set({ sender_owner: null, sender_lease_expires_at: null })
+    .where('location_id', '=', endpoint.location_id)
+    .where('id', '=', endpoint.webhook_id)
+    .where('sender_owner', '=', lease.owner)
+    .where('sender_lease_expires_at', '=', lease.expiresAt)
+    .execute()
 }
 
 /**
@@ -353,8 +397,17 @@ export async function finishFailedAttempt(
   return Number(result.numUpdatedRows) === 1
 }
 
-/** Gives a leased delivery back untried (shutdown): no attempt is charged. */
-export async function releaseDeliveryLease(db: Db, key: DeliveryKey, owner: string): Promise<void> {
+/**
+ * Gives deliveries of one webhook back untried (shutdown, or the rest of a lease after its
+ * endpoint failed): no attempt is charged. Only those still held under `owner`'s lease.
+ */
+export async function releaseDeliveryLeases(
+  db: Db,
+  endpoint: { location_id: string; webhook_id: string },
+  eventIds: readonly number[],
+  owner: string,
+): Promise<void> {
+  if (eventIds.length === 0) return
   await db.kysely
     .updateTable('webhook_deliveries')
     .set((eb) => ({
@@ -363,7 +416,11 @@ export async function releaseDeliveryLease(db: Db, key: DeliveryKey, owner: stri
       lease_owner: null,
       lease_expires_at: null,
     }))
-    .where(heldBy(key, owner))
+    .where('location_id', '=', endpoint.location_id)
+    .where('webhook_id', '=', endpoint.webhook_id)
+    .where('event_id', 'in', eventIds)
+    .where('state', '=', 'delivering')
+    .where('lease_owner', '=', owner)
     .execute()
 }
 

@@ -12,12 +12,21 @@ export type EndpointError = { message: string; at: string | null }
  * A registration as the rest of the code sees it: its event types decoded (stored
  * space-separated), its last error and its time as one value.
  */
-export type WebhookRow = Omit<StoredWebhook, 'event_types' | 'last_error' | 'last_error_at'> & {
+export type WebhookRow = Omit<
+  StoredWebhook,
+  'event_types' | 'last_error' | 'last_error_at' | 'sender_owner' | 'sender_lease_expires_at'
+> & {
   event_types: WebhookEventType[]
   last_error: EndpointError | null
 }
 
-function decodeWebhook({ last_error, last_error_at, ...row }: StoredWebhook): WebhookRow {
+function decodeWebhook({
+  last_error,
+  last_error_at,
+  sender_owner: _sender,
+  sender_lease_expires_at: _senderLease,
+  ...row
+}: StoredWebhook): WebhookRow {
   return {
     ...row,
     event_types: row.event_types.split(' ') as WebhookEventType[],

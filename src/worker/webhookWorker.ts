@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { Agent, request } from 'undici'
 import {
   DEFAULT_WEBHOOK_RETRY_POLICY,
+  WEBHOOK_WAVES,
   WEBHOOK_WORKER_DEFAULTS,
   type WebhookRetryPolicy,
 } from '../domain/webhooks.js'
@@ -11,6 +12,7 @@ import { webhookDeliveries } from '../services/metrics.js'
 import type { SigningKeySource } from '../services/signingKeySecrets.js'
 import {
   type AttemptOutcome,
+  type PreparedDelivery,
   prepareDeliveries,
   recordAttempts,
   SIGNATURE_HEADER,
@@ -29,8 +31,10 @@ import {
   claimDueDeliveries,
   pruneDeliveredBefore,
   refreshDeliveryStatistics,
-  releaseDeliveryLease,
+  releaseDeliveryLeases,
+  releaseEndpoint,
   selectEndpointsWithDueDeliveries,
+  takeEndpoint,
   type WebhookDeliveryRow,
 } from '../store/webhookDeliveries.js'
 import { PollingLoop } from './pollingLoop.js'
@@ -64,13 +68,16 @@ const PRUNE_INTERVAL_MS = 600_000
 const PRUNE_BATCH = 5000
 /** While there is work, the queue's planner statistics are refreshed at most this often. */
 const STATISTICS_INTERVAL_MS = 60_000
+/** What a lease leaves, after its last wave's attempts, for recording their outcomes. */
+const RECORDING_MARGIN_MS = 10_000
 
 /**
  * Sends queued webhook deliveries: signed, at least once, in event order per contact and
- * endpoint. Any number of workers share the queue on PostgreSQL (leases with SKIP LOCKED); a
- * delivery whose worker died is retried when its lease expires. A slow or failing endpoint holds
- * at most `perEndpoint` deliveries at a time and is paused between failures, so other endpoints
- * (other locations) keep flowing, and the API never waits on any of this.
+ * endpoint. Any number of workers share the queue on PostgreSQL (leases with SKIP LOCKED); one
+ * worker at a time holds an endpoint (takeEndpoint), so its `perEndpoint` requests in flight are
+ * counted by that worker alone. A delivery whose worker died is retried when its lease expires.
+ * A slow or failing endpoint is paused between failures, so other endpoints (other locations)
+ * keep flowing, and the API never waits on any of this.
  */
 export class WebhookDeliveryWorker {
   readonly owner: string
@@ -80,15 +87,16 @@ export class WebhookDeliveryWorker {
   private readonly leaseMs: number
   private readonly retry: WebhookRetryPolicy
   private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>
-  /** Groups being sent or recorded; `inFlight` counts the deliveries being sent (the slots in use). */
+  /** Groups being sent or recorded; `inFlight` counts the requests being sent (the slots in use). */
   private readonly groups = new Set<Promise<void>>()
   private inFlight = 0
   /**
-   * Per endpoint, this worker's deliveries whose attempts are over and are being recorded: still
-   * leased in the queue, but no longer in flight to the endpoint, so the next group can be leased
-   * and sent while they are written down.
+   * Per endpoint this worker holds (sends to, alone: takeEndpoint), its requests in flight, which
+   * the endpoint's concurrency bounds, and the deliveries it holds leased (being sent or
+   * recorded): the endpoint is given up when the last of them is recorded.
    */
-  private readonly recording = new Map<string, number>()
+  private readonly sending = new Map<string, number>()
+  private readonly held = new Map<string, number>()
   private readonly retentionMs: number
   private nextPruneAt = 0
   private nextStatisticsAt = 0
@@ -109,8 +117,8 @@ export class WebhookDeliveryWorker {
     this.concurrency = options.concurrency ?? WEBHOOK_WORKER_DEFAULTS.concurrency
     this.perEndpoint = options.perEndpoint ?? WEBHOOK_WORKER_DEFAULTS.perEndpoint
     this.timeoutMs = options.timeoutMs ?? WEBHOOK_WORKER_DEFAULTS.timeoutMs
-    // Long enough for the attempt and its bookkeeping; a crashed worker's deliveries wait this long.
-    this.leaseMs = this.timeoutMs + 10_000
+    // Two waves that time out, and the recording; a crashed worker's deliveries wait this long.
+    this.leaseMs = 2 * this.timeoutMs + RECORDING_MARGIN_MS
     this.retry = { ...DEFAULT_WEBHOOK_RETRY_POLICY, ...options.retry }
     this.retentionMs = options.retentionMs ?? WEBHOOK_WORKER_DEFAULTS.retentionDays * 86_400_000
     this.logger = options.logger ?? silentLogger
@@ -149,7 +157,7 @@ export class WebhookDeliveryWorker {
 
   /**
    * Leases what is due, endpoint by endpoint, up to the free slots, and starts sending it;
-   * returns how many started. Each endpoint's leased group is read and built in one go.
+   * returns how many slots it took. Each endpoint's lease is read and built in one go.
    */
   async dispatchDue(): Promise<number> {
     const free = this.concurrency - this.inFlight
@@ -157,52 +165,81 @@ export class WebhookDeliveryWorker {
     this.sign ??= await webhookSigner(this.database, this.signingKey)
     let started = 0
     const lease = await this.lease()
-    const endpoints = await selectEndpointsWithDueDeliveries(this.database, lease.now, free)
+    const endpoints = await selectEndpointsWithDueDeliveries(this.database, lease, free)
     if (endpoints.length > 0 && Date.now() >= this.nextStatisticsAt) {
       this.nextStatisticsAt = Date.now() + STATISTICS_INTERVAL_MS
       await refreshDeliveryStatistics(this.database)
     }
     for (const endpoint of endpoints) {
-      const sending = endpoint.in_flight - (this.recording.get(endpointKey(endpoint)) ?? 0)
-      const room = Math.min(this.perEndpoint - sending, free - started)
-      if (room <= 0) continue
-      const leased = await claimDueDeliveries(this.database, endpoint, lease, room)
-      if (leased.length === 0) continue
-      this.startGroup(leased)
-      started += leased.length
+      const key = endpointKey(endpoint)
+      const lanes = Math.min(this.perEndpoint - count(this.sending, key), free - started)
+      if (lanes <= 0) continue
+      if (!(await takeEndpoint(this.database, endpoint, lease))) continue
+      const leased = await claimDueDeliveries(this.database, endpoint, lease, lanes * WEBHOOK_WAVES.perLease)
+      if (leased.length === 0) {
+        if (count(this.held, key) === 0) await releaseEndpoint(this.database, endpoint, lease)
+        continue
+      }
+      const used = Math.min(lanes, leased.length)
+      this.startGroup(key, lease, leased, used)
+      started += used
       if (started >= free) break
     }
     return started
   }
 
-  private startGroup(leased: WebhookDeliveryRow[]): void {
-    this.inFlight += leased.length
+  private startGroup(endpoint: string, lease: Lease, leased: WebhookDeliveryRow[], lanes: number): void {
+    this.inFlight += lanes
+    add(this.sending, endpoint, lanes)
+    add(this.held, endpoint, leased.length)
     let slotsHeld = true
     const freeSlots = () => {
       if (!slotsHeld) return
       slotsHeld = false
-      this.inFlight -= leased.length
+      this.inFlight -= lanes
+      add(this.sending, endpoint, -lanes)
       // Refill once half the slots are free, so leasing is paid per batch, not per delivery.
       if (this.inFlight <= this.concurrency / 2) this.loop.wake()
     }
-    const group = this.sendGroup(leased, freeSlots).finally(() => {
-      this.groups.delete(group)
+    const settle = async () => {
       freeSlots()
-    })
+      add(this.held, endpoint, -leased.length)
+      if (count(this.held, endpoint) === 0) await this.giveUp(leased[0] as WebhookDeliveryRow, lease)
+    }
+    const group = this.sendGroup(leased, lanes, freeSlots)
+      .finally(settle)
+      .finally(() => this.groups.delete(group))
     this.groups.add(group)
   }
 
+  /** Gives an endpoint up for other workers; if that fails, it is free when the lease expires. */
+  private async giveUp(endpoint: WebhookDeliveryRow, lease: Lease): Promise<void> {
+    try {
+      await releaseEndpoint(this.database, endpoint, lease)
+    } catch (error) {
+      this.logger.warn({ err: error, webhookId: endpoint.webhook_id }, 'webhook endpoint release failed')
+    }
+  }
+
   /**
-   * Builds the group's requests with one read per table, sends them concurrently, and records
-   * every outcome in one transaction. The group's slots are freed (`attemptsOver`) once the
-   * attempts are over, so the next group is sent while this one is recorded. If anything but a
-   * send fails (the database), nothing is recorded: the leases expire and the deliveries are sent
-   * again.
+   * Builds the lease's requests with one read per table and sends them in waves of `lanes`
+   * (sendInWaves), recording the outcomes as it goes. The slots are freed (`attemptsOver`) once
+   * the attempts are over, so the next lease is sent while the last outcomes are recorded. What
+   * was not sent (a wave failed: the endpoint is paused; shutdown; the lease's time ran short)
+   * goes back untried. If anything but a send fails (the database), what is unrecorded stays
+   * leased: the leases expire and those deliveries are sent again.
    */
-  private async sendGroup(leased: WebhookDeliveryRow[], attemptsOver: () => void): Promise<void> {
+  private async sendGroup(
+    leased: WebhookDeliveryRow[],
+    lanes: number,
+    attemptsOver: () => void,
+  ): Promise<void> {
+    const endpoint = leased[0] as WebhookDeliveryRow
+    const leasedAt = performance.now()
     try {
       if (this.loop.stopping) {
-        for (const delivery of leased) await releaseDeliveryLease(this.database, delivery, this.owner)
+        const ids = leased.map((d) => d.event_id)
+        await releaseDeliveryLeases(this.database, endpoint, ids, this.owner)
         return
       }
       // Deliveries whose webhook was removed (they went with it) or whose event is gone are skipped.
@@ -212,49 +249,89 @@ export class WebhookDeliveryWorker {
         new Date().toISOString(),
         this.payloadFor,
       )
-      // The group's attempts start together, so one timer bounds each of them.
-      const deadline = AbortSignal.timeout(this.timeoutMs)
-      setMaxListeners(prepared.length + 1, deadline)
-      const attempts = await Promise.all(
-        prepared.map(async ({ delivery, url, body, failure }) => ({
-          delivery,
-          outcome: failure
-            ? ({ ok: false, status: null, error: failure } as const)
-            : await this.send(url, body, deadline),
-        })),
-      )
-      const endpoint = endpointKey(leased[0] as WebhookDeliveryRow)
-      this.recording.set(endpoint, (this.recording.get(endpoint) ?? 0) + leased.length)
-      let results: Awaited<ReturnType<typeof recordAttempts>>
-      try {
-        attemptsOver()
-        results = await recordAttempts(this.database, this.owner, attempts, this.retry)
-      } finally {
-        const left = (this.recording.get(endpoint) ?? 0) - leased.length
-        if (left > 0) this.recording.set(endpoint, left)
-        else this.recording.delete(endpoint)
-      }
-      for (const result of results) webhookDeliveries.inc({ result })
-      attempts.forEach(({ delivery, outcome }, i) => {
-        if (!outcome.ok)
-          this.logger.warn(
-            {
-              webhookId: delivery.webhook_id,
-              eventId: delivery.event_id,
-              attempt: delivery.attempts,
-              status: outcome.status,
-              error: outcome.error,
-              next: results[i],
-            },
-            'webhook delivery failed',
-          )
-      })
+      const sent = await this.sendInWaves(prepared, lanes, leasedAt, attemptsOver)
+      const untried = prepared.slice(sent).map(({ delivery }) => delivery.event_id)
+      await releaseDeliveryLeases(this.database, endpoint, untried, this.owner)
     } catch (error) {
-      this.logger.error(
-        { err: error, webhookId: leased[0]?.webhook_id },
-        'webhook delivery bookkeeping failed',
-      )
+      this.logger.error({ err: error, webhookId: endpoint.webhook_id }, 'webhook delivery bookkeeping failed')
     }
+  }
+
+  /**
+   * Sends prepared deliveries in waves of `lanes`, in order, until all are sent, a wave has a
+   * failed send, the worker stops, or the lease (taken at `leasedAt`) could not cover another
+   * wave and the recording; returns how many were sent. Outcomes are recorded every few waves
+   * while the next ones are sent (one statement per wave cost more than the sends), and sending
+   * waits while a full batch is still being recorded, so a worker that dies has sent at most
+   * `unrecordedSendsAtMost` deliveries it did not record.
+   */
+  private async sendInWaves(
+    prepared: readonly PreparedDelivery[],
+    lanes: number,
+    leasedAt: number,
+    attemptsOver: () => void,
+  ): Promise<number> {
+    let sent = 0
+    let endpointFailed = false
+    const unrecorded: Attempt[] = []
+    let recording: Promise<void> | undefined
+    const recordUnrecorded = () => {
+      const done = this.recordOutcomes(unrecorded.splice(0))
+      // Awaited before the next batch or at the end; handled now so a failure meanwhile is not
+      // an unhandled rejection.
+      done.catch(() => {})
+      return done
+    }
+    const leaseCoversAnotherWave = () =>
+      performance.now() - leasedAt + this.timeoutMs + RECORDING_MARGIN_MS <= this.leaseMs
+    while (sent < prepared.length && !endpointFailed && !this.loop.stopping) {
+      if (sent > 0 && !leaseCoversAnotherWave()) break
+      const wave = prepared.slice(sent, sent + lanes)
+      // A wave's attempts start together, so one timer bounds each of them.
+      const deadline = AbortSignal.timeout(this.timeoutMs)
+      setMaxListeners(wave.length + 1, deadline)
+      const outcomes = await Promise.all(
+        wave.map(({ url, body, failure }) =>
+          failure
+            ? ({ ok: false, status: null, error: failure } as const)
+            : this.send(url, body, deadline).then((outcome) => {
+                if (!outcome.ok) endpointFailed = true
+                return outcome
+              }),
+        ),
+      )
+      sent += wave.length
+      wave.forEach(({ delivery }, i) => {
+        unrecorded.push({ delivery, outcome: outcomes[i] as AttemptOutcome })
+      })
+      if (unrecorded.length < WEBHOOK_WAVES.perRecord * lanes) continue
+      await recording
+      recording = recordUnrecorded()
+    }
+    attemptsOver()
+    await recording
+    if (unrecorded.length > 0) await recordUnrecorded()
+    return sent
+  }
+
+  /** Records attempts' outcomes; logs each failed attempt with what comes next for it. */
+  private async recordOutcomes(attempts: readonly Attempt[]): Promise<void> {
+    const results = await recordAttempts(this.database, this.owner, attempts, this.retry)
+    for (const result of results) webhookDeliveries.inc({ result })
+    attempts.forEach(({ delivery, outcome }, i) => {
+      if (!outcome.ok)
+        this.logger.warn(
+          {
+            webhookId: delivery.webhook_id,
+            eventId: delivery.event_id,
+            attempt: delivery.attempts,
+            status: outcome.status,
+            error: outcome.error,
+            next: results[i],
+          },
+          'webhook delivery failed',
+        )
+    })
   }
 
   /** Every 10 minutes: deletes successful deliveries older than the retention, in bounded batches. */
@@ -314,8 +391,20 @@ export class WebhookDeliveryWorker {
   }
 }
 
+type Attempt = { delivery: WebhookDeliveryRow; outcome: AttemptOutcome }
+
 function endpointKey(endpoint: { location_id: string; webhook_id: string }): string {
   return `${endpoint.location_id}\u0000${endpoint.webhook_id}`
+}
+
+function count(counts: Map<string, number>, key: string): number {
+  return counts.get(key) ?? 0
+}
+
+function add(counts: Map<string, number>, key: string, by: number): void {
+  const next = count(counts, key) + by
+  if (next > 0) counts.set(key, next)
+  else counts.delete(key)
 }
 
 function describeFailure(error: unknown, deadline: AbortSignal): string {

@@ -27,6 +27,8 @@ export type WebhookReceiver = {
   receipts: Receipt[]
   /** Requests met with each behaviour, including those dropped before being read. */
   seen: Record<ReceiverBehaviour, number>
+  /** The most requests it was answering at once. */
+  peakInFlight(): number
   setBehaviour(choose: (requestIndex: number) => ReceiverBehaviour): void
   close(): Promise<void>
 }
@@ -67,10 +69,17 @@ export async function startWebhookReceiver(
   const sockets = new Set<Socket>()
   let choose: (index: number) => ReceiverBehaviour = () => 'ok'
   let index = 0
+  let inFlight = 0
+  let peak = 0
 
   const server: Server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
     const behaviour = choose(index++)
     seen[behaviour] += 1
+    inFlight += 1
+    peak = Math.max(peak, inFlight)
+    response.on('close', () => {
+      inFlight -= 1
+    })
     if (behaviour === 'resetBeforeRead') {
       request.socket.destroy()
       return
@@ -103,6 +112,7 @@ export async function startWebhookReceiver(
     url: `http://127.0.0.1:${address.port}/hooks/tagbase`,
     receipts,
     seen,
+    peakInFlight: () => peak,
     setBehaviour(next) {
       choose = next
     },

@@ -331,7 +331,7 @@ for (const dialect of DIALECTS) {
       const captured = await db.capture(async () => {
         await tag(ids.slice(3000, 3010), 'fresh')
         const now = new Date().toISOString()
-        const [endpoint] = await selectEndpointsWithDueDeliveries(db.t.database, now, 10)
+        const [endpoint] = await selectEndpointsWithDueDeliveries(db.t.database, { owner: 'plan', now }, 10)
         expect(endpoint?.webhook_id).toBe(webhook.id)
         const leased = await db.t.database.transaction((tx) =>
           claimDueDeliveries(

@@ -187,6 +187,8 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     event_types: 'not null',
     last_error: 'null',
     last_error_at: 'null',
+    sender_owner: 'null',
+    sender_lease_expires_at: 'null',
   },
 }
 

@@ -378,6 +378,70 @@ for (const dialect of DIALECTS) {
       const [row] = await listDeliveries(s.database, s.locationId, hook.id)
       expect(row).toMatchObject({ state: 'delivered', attempts: 2, lease_owner: null })
     })
+
+    it('keeps each endpoint within its concurrency across workers, though each lease holds many waves', async () => {
+      const slow = await startWebhookReceiver({ answerDelayMs: 15 })
+      try {
+        const hook = await registerWebhook(s, slow.url)
+        const contacts = await seedContacts(s.database, s.locationId, 200)
+        await bulk(s, 'add', contacts, ['waves'])
+        workers.push(testWorker(s), testWorker(s))
+        for (const worker of workers) worker.start()
+        await until(settled(s, hook.id), 'every delivery')
+        expect(await countDeliveriesByState(s.database, s.locationId, hook.id)).toMatchObject({
+          delivered: 200,
+        })
+        expect(slow.receipts).toHaveLength(200)
+        expect(slow.peakInFlight()).toBeLessThanOrEqual(4)
+        // Every delivery was claimed once: none was leased and given back.
+        const rows = await listDeliveries(s.database, s.locationId, hook.id)
+        expect(rows.every((row) => row.attempts === 1)).toBe(true)
+      } finally {
+        await slow.close()
+      }
+    })
+
+    it('ends a lease at its first failed wave: the rest go back untried and the endpoint is paused', async () => {
+      const hook = await registerWebhook(s, receiver.url)
+      const contacts = await seedContacts(s.database, s.locationId, 40)
+      await bulk(s, 'add', contacts, ['failing'])
+      receiver.setBehaviour(() => 'error500')
+      const worker = testWorker(s, { retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 } })
+      expect(await worker.dispatchDue()).toBe(4)
+      await worker.drain()
+      expect(receiver.seen.error500).toBe(4)
+      const rows = await listDeliveries(s.database, s.locationId, hook.id)
+      expect(rows.filter((row) => row.attempts === 1)).toHaveLength(4)
+      expect(
+        rows.filter((row) => row.attempts === 0 && row.state === 'pending' && row.lease_owner === null),
+      ).toHaveLength(36)
+      // Paused: the next look leases nothing.
+      expect(await worker.dispatchDue()).toBe(0)
+    })
+
+    it('gives a slow endpoint fewer waves per lease, so the lease covers every attempt it starts', async () => {
+      const slow = await startWebhookReceiver({ answerDelayMs: 150 })
+      try {
+        const hook = await registerWebhook(s, slow.url)
+        const contacts = await seedContacts(s.database, s.locationId, 64)
+        await bulk(s, 'add', contacts, ['slow'])
+        // 300 ms attempts: the lease (two attempts and the recording margin) has room for the
+        // waves that start within the first attempt's time, two or three of 150 ms.
+        const worker = testWorker(s)
+        expect(await worker.dispatchDue()).toBe(4)
+        await worker.drain()
+        const rows = await listDeliveries(s.database, s.locationId, hook.id)
+        const sent = rows.filter((row) => row.state === 'delivered')
+        expect(sent.length).toBe(slow.receipts.length)
+        expect(sent.length).toBeGreaterThanOrEqual(4)
+        expect(sent.length).toBeLessThanOrEqual(12)
+        expect(rows.filter((row) => row.state === 'pending' && row.attempts === 0)).toHaveLength(
+          64 - sent.length,
+        )
+      } finally {
+        await slow.close()
+      }
+    })
   })
 }
 

@@ -16,6 +16,7 @@ import * as m0013 from './0013_activity_tag_names.js'
 import * as m0014 from './0014_activity_skips.js'
 import * as m0015 from './0015_webhook_last_error.js'
 import * as m0016 from './0016_list_membership_activities.js'
+import * as m0017 from './0017_webhook_senders.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0014_activity_skips': m0014,
   '0015_webhook_last_error': m0015,
   '0016_list_membership_activities': m0016,
+  '0017_webhook_senders': m0017,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
