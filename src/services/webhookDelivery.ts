@@ -9,7 +9,7 @@ import {
 import { type ContactRow, findContactsByIds } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
-import { findEventsByIds, listEventsOfContactsAfter, tagChangeOf } from '../store/events.js'
+import { findEventsByIds, listEventsAfterEach, tagChangeOf } from '../store/events.js'
 import {
   finishDelivered,
   finishDeliveredOnHealthyEndpoint,
@@ -74,9 +74,12 @@ export async function prepareDeliveries(
     (row) => row.contact_id,
     (row) => row.name,
   )
-  const oldest = Math.min(...deliveries.map((d) => d.event_id))
   const laterByContact = groupBy(
-    await listEventsOfContactsAfter(database, locationId, contactIds, oldest),
+    await listEventsAfterEach(
+      database,
+      locationId,
+      deliveries.map((d) => ({ contact_id: d.contact_id, id: d.event_id })),
+    ),
     (event) => event.contact_id,
   )
 

@@ -7,6 +7,7 @@ import {
   type Updateable,
 } from 'kysely'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
+import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
 import { isOneOf, lockingSelectedRows, numbersContactsItself, refreshPlannerStatistics } from './dialect.js'
 import type { ContactsTable, Schema } from './schema.js'
@@ -184,12 +185,16 @@ export async function softDeleteContact(
  * SQLite transactions are already serialised.
  */
 function liveContactsLocked(db: Db, locationId: string, ids: readonly string[]) {
+  const range = keyRangeOf(ids)
   return lockingSelectedRows(
     db,
     db.kysely
       .selectFrom('contacts')
       .where('location_id', '=', locationId)
       .where(isOneOf(db, 'id', ids))
+      .$if(range !== undefined, (q) =>
+        q.where('id', '>=', range?.first as string).where('id', '<=', range?.last as string),
+      )
       .where('deleted_at', 'is', null)
       .orderBy('id'),
   )

@@ -1,10 +1,10 @@
-import type { Insertable, Selectable } from 'kysely'
+import { type Insertable, type Selectable, sql } from 'kysely'
 import type { TagChange } from '../domain/tags.js'
 import type { ContactLifecycleEvent } from '../domain/webhooks.js'
 import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
-import { isOneOf, outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
+import { outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
 import type { EventsTable } from './schema.js'
 import {
   enqueueDeliveries,
@@ -301,28 +301,52 @@ export async function countActivityEvents(db: Db, locationId: string, activityId
 }
 
 /**
- * Every event of these contacts after `afterEventId`, in no particular order. It must seek the
- * contact index: the ids' key range is named so PostgreSQL does whatever its statistics say, and
- * on SQLite, where `id` is the rowid, the id condition is kept out of index selection (unary
- * plus) and nothing is ordered by id, or its planner would rather read every later event of the
- * tenant (quadratic over a large undo).
+ * Every event of each contact after that contact's own mark (its event being undone or
+ * delivered), in no particular order: one seek of the contact index per contact, and only the
+ * later events are read, so the usual answer (nothing happened since) costs no rows. A contact
+ * marked twice counts from its earliest mark. PostgreSQL joins LATERAL, which makes the seek per
+ * contact whatever its statistics say (taken while the log was small, they had it hash every
+ * event of the tenant, each chunk). SQLite loops over the marks itself; there `id` is the rowid
+ * and the bound is kept out of index choice (unary plus), or its planner would rather read every
+ * later event of the tenant.
  */
-export async function listEventsOfContactsAfter(
+export async function listEventsAfterEach(
   db: Db,
   locationId: string,
-  contactIds: readonly string[],
-  afterEventId: number,
+  marks: ReadonlyArray<{ contact_id: string; id: number }>,
 ): Promise<LoggedChange[]> {
-  const range = keyRangeOf(contactIds)
-  if (!range) return []
+  const earliest = new Map<string, number>()
+  for (const mark of marks)
+    earliest.set(mark.contact_id, Math.min(mark.id, earliest.get(mark.contact_id) ?? mark.id))
+  if (earliest.size === 0) return []
+  const marked = rowsAsTable(
+    db,
+    [...earliest].map(([contact_id, after_id]) => ({ contact_id, after_id })),
+    'marked',
+    { contact_id: 'text', after_id: 'bigint' },
+  )
+  if (db.dialect === 'postgres') {
+    const range = keyRangeOf([...earliest.keys()])
+    return db.kysely
+      .selectFrom('events')
+      .innerJoin(marked, (join) =>
+        join.onRef('marked.contact_id', '=', 'events.contact_id').onRef('events.id', '>', 'marked.after_id'),
+      )
+      .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
+      .where('events.location_id', '=', locationId)
+      .where('events.contact_id', '>=', range?.first as string)
+      .where('events.contact_id', '<=', range?.last as string)
+      .execute()
+  }
   return db.kysely
-    .selectFrom('events')
-    .select(['id', 'contact_id', 'tags_added', 'tags_removed'])
-    .where('location_id', '=', locationId)
-    .where('contact_id', '>=', range.first)
-    .where('contact_id', '<=', range.last)
-    .where(isOneOf(db, 'contact_id', contactIds))
-    .where(outOfIndexChoice(db, 'events.id'), '>', afterEventId)
+    .selectFrom(marked)
+    .innerJoin('events', (join) =>
+      join
+        .on('events.location_id', '=', locationId)
+        .onRef('events.contact_id', '=', 'marked.contact_id')
+        .on(outOfIndexChoice(db, 'events.id'), '>', sql.ref('marked.after_id')),
+    )
+    .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
     .execute()
 }
 

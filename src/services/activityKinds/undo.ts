@@ -14,7 +14,7 @@ import {
   type ContactTagUpdate,
   countActivityEvents,
   listActivityChanges,
-  listEventsOfContactsAfter,
+  listEventsAfterEach,
   recordContactTagUpdates,
   tagChangeOf,
 } from '../../store/events.js'
@@ -72,7 +72,7 @@ export const undoRunner: ActivityKindRunner = {
     // chunk. A contact not locked is deleted (its deletion took the same lock).
     const live = new Set(await lockLiveContacts(tx, locationId, contactIds))
     const laterByContact = groupBy(
-      await listEventsOfContactsAfter(tx, locationId, contactIds, changes[0]?.id as number),
+      await listEventsAfterEach(tx, locationId, changes),
       (event) => event.contact_id,
     )
     const decisions = changes.map((change) =>
