@@ -86,9 +86,11 @@ export const WEBHOOK_WORKER_DEFAULTS = Object.freeze({
 /**
  * How a worker sends to an endpoint it holds: in waves (as many requests as the endpoint's
  * concurrency allows, sent together), up to `perLease` waves per lease so the queue is read once
- * per lease, their outcomes recorded every `perRecord` waves while the next ones are sent.
+ * per lease, their outcomes recorded every `perRecord` waves while the next ones are sent, and up
+ * to `leasesPerTurn` leases (each claimed while the one before is sent) before the endpoint goes
+ * back among the others.
  */
-export const WEBHOOK_WAVES = Object.freeze({ perLease: 32, perRecord: 8 })
+export const WEBHOOK_WAVES = Object.freeze({ perLease: 32, perRecord: 8, leasesPerTurn: 4 })
 
 /**
  * The most deliveries a worker that dies can have sent without recording them (they are sent

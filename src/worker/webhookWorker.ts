@@ -192,6 +192,13 @@ export class WebhookDeliveryWorker {
     this.inFlight += lanes
     add(this.sending, endpoint, lanes)
     add(this.held, endpoint, leased.length)
+    const turn: Turn = {
+      endpoint: leased[0] as WebhookDeliveryRow,
+      key: endpoint,
+      lanes,
+      lastLease: lease,
+      held: leased.length,
+    }
     let slotsHeld = true
     const freeSlots = () => {
       if (!slotsHeld) return
@@ -203,10 +210,10 @@ export class WebhookDeliveryWorker {
     }
     const settle = async () => {
       freeSlots()
-      add(this.held, endpoint, -leased.length)
-      if (count(this.held, endpoint) === 0) await this.giveUp(leased[0] as WebhookDeliveryRow, lease)
+      add(this.held, endpoint, -turn.held)
+      if (count(this.held, endpoint) === 0) await this.giveUp(turn.endpoint, turn.lastLease)
     }
-    const group = this.sendGroup(leased, lanes, freeSlots)
+    const group = this.sendTurn(turn, leased, freeSlots)
       .finally(settle)
       .finally(() => this.groups.delete(group))
     this.groups.add(group)
@@ -222,70 +229,116 @@ export class WebhookDeliveryWorker {
   }
 
   /**
-   * Builds the lease's requests with one read per table and sends them in waves of `lanes`
-   * (sendInWaves), recording the outcomes as it goes. The slots are freed (`attemptsOver`) once
-   * the attempts are over, so the next lease is sent while the last outcomes are recorded. What
-   * was not sent (a wave failed: the endpoint is paused; shutdown; the lease's time ran short)
-   * goes back untried. If anything but a send fails (the database), what is unrecorded stays
-   * leased: the leases expire and those deliveries are sent again.
+   * An endpoint's turn: its leases, one after another, each built with one read per table and sent
+   * in waves of `lanes` (sendInWaves), recording the outcomes as it goes. While a full lease is
+   * sent the next one is claimed and built, so the queue's statements overlap the requests; a turn
+   * takes up to `WEBHOOK_WAVES.leasesPerTurn` leases, then the endpoint goes back among the others.
+   * The slots are freed (`attemptsOver`) once the last attempts are over, so other leases are sent
+   * while the last outcomes are recorded. What was not sent (a wave failed: the endpoint is
+   * paused; shutdown; a lease's time ran short) goes back untried. If anything but a send fails
+   * (the database), what is unrecorded stays leased: the leases expire and those deliveries are
+   * sent again.
    */
-  private async sendGroup(
-    leased: WebhookDeliveryRow[],
-    lanes: number,
+  private async sendTurn(
+    turn: Turn,
+    firstLeased: WebhookDeliveryRow[],
     attemptsOver: () => void,
   ): Promise<void> {
-    const endpoint = leased[0] as WebhookDeliveryRow
-    const leasedAt = performance.now()
+    const { endpoint } = turn
+    let recording: Promise<void> | undefined
     try {
-      if (this.loop.stopping) {
-        const ids = leased.map((d) => d.event_id)
-        await releaseDeliveryLeases(this.database, endpoint, ids, this.owner)
-        return
+      let current: PreparedLease | undefined = await this.prepareLease(firstLeased, performance.now())
+      for (let leases = 1; current; leases++) {
+        const full: boolean = current.prepared.length === turn.lanes * WEBHOOK_WAVES.perLease
+        const next: Promise<PreparedLease | undefined> | undefined =
+          full && leases < WEBHOOK_WAVES.leasesPerTurn && !this.loop.stopping
+            ? this.claimNextLease(turn)
+            : undefined
+        // Awaited below; handled now so a failure while this lease is sent is not unhandled.
+        next?.catch(() => {})
+        const sent = await this.sendInWaves(current, turn.lanes, recording)
+        recording = sent.recording
+        await releaseDeliveryLeases(this.database, endpoint, sent.untried, this.owner)
+        const following: PreparedLease | undefined = await next
+        if (following && (sent.endpointFailed || this.loop.stopping)) {
+          const ids = following.prepared.map(({ delivery }) => delivery.event_id)
+          await releaseDeliveryLeases(this.database, endpoint, ids, this.owner)
+          break
+        }
+        current = following
       }
-      // Deliveries whose webhook was removed (they went with it) or whose event is gone are skipped.
-      const prepared = await prepareDeliveries(
-        this.database,
-        leased,
-        new Date().toISOString(),
-        this.payloadFor,
-      )
-      const sent = await this.sendInWaves(prepared, lanes, leasedAt, attemptsOver)
-      const untried = prepared.slice(sent).map(({ delivery }) => delivery.event_id)
-      await releaseDeliveryLeases(this.database, endpoint, untried, this.owner)
     } catch (error) {
       this.logger.error({ err: error, webhookId: endpoint.webhook_id }, 'webhook delivery bookkeeping failed')
+    } finally {
+      attemptsOver()
+      try {
+        await recording
+      } catch (error) {
+        this.logger.error(
+          { err: error, webhookId: endpoint.webhook_id },
+          'webhook delivery bookkeeping failed',
+        )
+      }
     }
   }
 
+  /** Builds a lease's requests (deliveries whose webhook or event is gone are left out). */
+  private async prepareLease(leased: WebhookDeliveryRow[], leasedAt: number): Promise<PreparedLease> {
+    const prepared = await prepareDeliveries(this.database, leased, new Date().toISOString(), this.payloadFor)
+    return { prepared, leasedAt }
+  }
+
   /**
-   * Sends prepared deliveries in waves of `lanes`, in order, until all are sent, a wave has a
-   * failed send, the worker stops, or the lease (taken at `leasedAt`) could not cover another
-   * wave and the recording; returns how many were sent. Outcomes are recorded every few waves
-   * while the next ones are sent (one statement per wave cost more than the sends), and sending
-   * waits while a full batch is still being recorded, so a worker that dies has sent at most
-   * `unrecordedSendsAtMost` deliveries it did not record.
+   * The turn's next lease, claimed and built: none when the endpoint has nothing more due now, or
+   * when another worker holds it (this worker's hold ran out meanwhile).
+   */
+  private async claimNextLease(turn: Turn): Promise<PreparedLease | undefined> {
+    const leasedAt = performance.now()
+    const lease = await this.lease()
+    if (!(await takeEndpoint(this.database, turn.endpoint, lease))) return undefined
+    turn.lastLease = lease
+    const leased = await claimDueDeliveries(
+      this.database,
+      turn.endpoint,
+      lease,
+      turn.lanes * WEBHOOK_WAVES.perLease,
+    )
+    if (leased.length === 0) return undefined
+    add(this.held, turn.key, leased.length)
+    turn.held += leased.length
+    return this.prepareLease(leased, leasedAt)
+  }
+
+  /**
+   * Sends a lease's deliveries in waves of `lanes`, in order, until all are sent, a wave has a
+   * failed send, the worker stops, or the lease could not cover another wave and the recording.
+   * Outcomes are recorded every few waves while the next ones are sent (one statement per wave
+   * cost more than the sends); a batch is recorded only once the one before it (`recording`, the
+   * previous lease's last, at first) is, so a worker that dies has sent at most
+   * `unrecordedSendsAtMost` deliveries it did not record. Returns what was not sent and the
+   * recording of the last batch, still under way.
    */
   private async sendInWaves(
-    prepared: readonly PreparedDelivery[],
+    lease: PreparedLease,
     lanes: number,
-    leasedAt: number,
-    attemptsOver: () => void,
-  ): Promise<number> {
+    recordingBefore: Promise<void> | undefined,
+  ): Promise<{ untried: number[]; endpointFailed: boolean; recording: Promise<void> | undefined }> {
+    const { prepared, leasedAt } = lease
     let sent = 0
     let endpointFailed = false
     const unrecorded: Attempt[] = []
-    let recording: Promise<void> | undefined
-    const recordUnrecorded = () => {
+    let recording = recordingBefore
+    const recordUnrecorded = async () => {
+      await recording
       const done = this.recordOutcomes(unrecorded.splice(0))
-      // Awaited before the next batch or at the end; handled now so a failure meanwhile is not
+      // Awaited before the next batch or by the caller; handled now so a failure meanwhile is not
       // an unhandled rejection.
       done.catch(() => {})
-      return done
+      recording = done
     }
     const leaseCoversAnotherWave = () =>
       performance.now() - leasedAt + this.timeoutMs + RECORDING_MARGIN_MS <= this.leaseMs
-    while (sent < prepared.length && !endpointFailed && !this.loop.stopping) {
-      if (sent > 0 && !leaseCoversAnotherWave()) break
+    while (sent < prepared.length && !endpointFailed && !this.loop.stopping && leaseCoversAnotherWave()) {
       const wave = prepared.slice(sent, sent + lanes)
       // A wave's attempts start together, so one timer bounds each of them.
       const deadline = AbortSignal.timeout(this.timeoutMs)
@@ -304,14 +357,11 @@ export class WebhookDeliveryWorker {
       wave.forEach(({ delivery }, i) => {
         unrecorded.push({ delivery, outcome: outcomes[i] as AttemptOutcome })
       })
-      if (unrecorded.length < WEBHOOK_WAVES.perRecord * lanes) continue
-      await recording
-      recording = recordUnrecorded()
+      if (unrecorded.length >= WEBHOOK_WAVES.perRecord * lanes) await recordUnrecorded()
     }
-    attemptsOver()
-    await recording
     if (unrecorded.length > 0) await recordUnrecorded()
-    return sent
+    const untried = prepared.slice(sent).map(({ delivery }) => delivery.event_id)
+    return { untried, endpointFailed, recording }
   }
 
   /** Records attempts' outcomes; logs each failed attempt with what comes next for it. */
@@ -392,6 +442,21 @@ export class WebhookDeliveryWorker {
 }
 
 type Attempt = { delivery: WebhookDeliveryRow; outcome: AttemptOutcome }
+
+/** A lease's deliveries built into requests, and when it was taken (performance.now()). */
+type PreparedLease = { prepared: PreparedDelivery[]; leasedAt: number }
+
+/**
+ * One endpoint's turn in this worker: its lanes (requests in flight), the lease it holds the
+ * endpoint under now (given back with it at the end), and how many deliveries its leases took.
+ */
+type Turn = {
+  endpoint: WebhookDeliveryRow
+  key: string
+  lanes: number
+  lastLease: Lease
+  held: number
+}
 
 function endpointKey(endpoint: { location_id: string; webhook_id: string }): string {
   return `${endpoint.location_id}\u0000${endpoint.webhook_id}`

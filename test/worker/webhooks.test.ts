@@ -401,9 +401,10 @@ for (const dialect of DIALECTS) {
       }
     })
 
-    it('ends a lease at its first failed wave: the rest go back untried and the endpoint is paused', async () => {
+    it('ends a turn at its first failed wave: the rest, the next lease too, go back untried and the endpoint is paused', async () => {
       const hook = await registerWebhook(s, receiver.url)
-      const contacts = await seedContacts(s.database, s.locationId, 40)
+      // More than one lease (4 lanes × 32 waves), so the next lease is claimed while the first is sent.
+      const contacts = await seedContacts(s.database, s.locationId, 300)
       await bulk(s, 'add', contacts, ['failing'])
       receiver.setBehaviour(() => 'error500')
       const worker = testWorker(s, { retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 } })
@@ -412,9 +413,10 @@ for (const dialect of DIALECTS) {
       expect(receiver.seen.error500).toBe(4)
       const rows = await listDeliveries(s.database, s.locationId, hook.id)
       expect(rows.filter((row) => row.attempts === 1)).toHaveLength(4)
-      expect(
-        rows.filter((row) => row.attempts === 0 && row.state === 'pending' && row.lease_owner === null),
-      ).toHaveLength(36)
+      const untried = rows.filter(
+        (row) => row.attempts === 0 && row.state === 'pending' && row.lease_owner === null,
+      )
+      expect(untried).toHaveLength(296)
       // Paused: the next look leases nothing.
       expect(await worker.dispatchDue()).toBe(0)
     })
