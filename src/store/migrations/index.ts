@@ -17,6 +17,7 @@ import * as m0014 from './0014_activity_skips.js'
 import * as m0015 from './0015_webhook_last_error.js'
 import * as m0016 from './0016_list_membership_activities.js'
 import * as m0017 from './0017_webhook_senders.js'
+import * as m0018 from './0018_drop_in_flight_index.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0015_webhook_last_error': m0015,
   '0016_list_membership_activities': m0016,
   '0017_webhook_senders': m0017,
+  '0018_drop_in_flight_index': m0018,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
