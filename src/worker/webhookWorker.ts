@@ -92,11 +92,14 @@ export class WebhookDeliveryWorker {
   private inFlight = 0
   /**
    * Per endpoint this worker holds (sends to, alone: takeEndpoint), its requests in flight, which
-   * the endpoint's concurrency bounds, and the deliveries it holds leased (being sent or
-   * recorded): the endpoint is given up when the last of them is recorded.
+   * the endpoint's concurrency bounds, the deliveries it holds leased (being sent or recorded),
+   * and the lease of its latest take: when the last delivery is recorded the endpoint is given
+   * up under that lease (a take by an earlier one no longer matches).
    */
   private readonly sending = new Map<string, number>()
   private readonly held = new Map<string, number>()
+  private readonly holds = new Map<string, Lease>()
+  private readonly taking = new Set<string>()
   private readonly retentionMs: number
   private nextPruneAt = 0
   private nextStatisticsAt = 0
@@ -174,21 +177,42 @@ export class WebhookDeliveryWorker {
       const key = endpointKey(endpoint)
       const lanes = Math.min(this.perEndpoint - count(this.sending, key), free - started)
       if (lanes <= 0) continue
-      if (!(await takeEndpoint(this.database, endpoint, lease))) continue
-      const leased = await claimDueDeliveries(this.database, endpoint, lease, lanes * WEBHOOK_WAVES.perLease)
+      const leased = await this.takeAndClaim(endpoint, key, lease, lanes)
+      if (!leased) continue
       if (leased.length === 0) {
-        if (count(this.held, key) === 0) await releaseEndpoint(this.database, endpoint, lease)
+        if (count(this.held, key) === 0) await this.giveUp(endpoint, key)
         continue
       }
       const used = Math.min(lanes, leased.length)
-      this.startGroup(key, lease, leased, used)
+      this.startGroup(key, leased, used)
       started += used
       if (started >= free) break
     }
     return started
   }
 
-  private startGroup(endpoint: string, lease: Lease, leased: WebhookDeliveryRow[], lanes: number): void {
+  /**
+   * Takes the endpoint and claims up to a lease of its deliveries (undefined: another worker holds
+   * it). Meanwhile the endpoint counts as being taken, so a turn of it ending now does not give it
+   * up under the lease just taken.
+   */
+  private async takeAndClaim(
+    endpoint: { location_id: string; webhook_id: string },
+    key: string,
+    lease: Lease,
+    lanes: number,
+  ): Promise<WebhookDeliveryRow[] | undefined> {
+    this.taking.add(key)
+    try {
+      if (!(await takeEndpoint(this.database, endpoint, lease))) return undefined
+      this.holds.set(key, lease)
+      return await claimDueDeliveries(this.database, endpoint, lease, lanes * WEBHOOK_WAVES.perLease)
+    } finally {
+      this.taking.delete(key)
+    }
+  }
+
+  private startGroup(endpoint: string, leased: WebhookDeliveryRow[], lanes: number): void {
     this.inFlight += lanes
     add(this.sending, endpoint, lanes)
     add(this.held, endpoint, leased.length)
@@ -196,7 +220,6 @@ export class WebhookDeliveryWorker {
       endpoint: leased[0] as WebhookDeliveryRow,
       key: endpoint,
       lanes,
-      lastLease: lease,
       held: leased.length,
     }
     let slotsHeld = true
@@ -211,7 +234,8 @@ export class WebhookDeliveryWorker {
     const settle = async () => {
       freeSlots()
       add(this.held, endpoint, -turn.held)
-      if (count(this.held, endpoint) === 0) await this.giveUp(turn.endpoint, turn.lastLease)
+      if (count(this.held, endpoint) === 0 && !this.taking.has(endpoint))
+        await this.giveUp(turn.endpoint, endpoint)
     }
     const group = this.sendTurn(turn, leased, freeSlots)
       .finally(settle)
@@ -220,7 +244,10 @@ export class WebhookDeliveryWorker {
   }
 
   /** Gives an endpoint up for other workers; if that fails, it is free when the lease expires. */
-  private async giveUp(endpoint: WebhookDeliveryRow, lease: Lease): Promise<void> {
+  private async giveUp(endpoint: { location_id: string; webhook_id: string }, key: string): Promise<void> {
+    const lease = this.holds.get(key)
+    if (!lease) return
+    this.holds.delete(key)
     try {
       await releaseEndpoint(this.database, endpoint, lease)
     } catch (error) {
@@ -296,7 +323,7 @@ export class WebhookDeliveryWorker {
     const leasedAt = performance.now()
     const lease = await this.lease()
     if (!(await takeEndpoint(this.database, turn.endpoint, lease))) return undefined
-    turn.lastLease = lease
+    this.holds.set(turn.key, lease)
     const leased = await claimDueDeliveries(
       this.database,
       turn.endpoint,
@@ -446,15 +473,11 @@ type Attempt = { delivery: WebhookDeliveryRow; outcome: AttemptOutcome }
 /** A lease's deliveries built into requests, and when it was taken (performance.now()). */
 type PreparedLease = { prepared: PreparedDelivery[]; leasedAt: number }
 
-/**
- * One endpoint's turn in this worker: its lanes (requests in flight), the lease it holds the
- * endpoint under now (given back with it at the end), and how many deliveries its leases took.
- */
+/** One endpoint's turn in this worker: its lanes (requests in flight), and how many deliveries its leases took. */
 type Turn = {
   endpoint: WebhookDeliveryRow
   key: string
   lanes: number
-  lastLease: Lease
   held: number
 }
 
