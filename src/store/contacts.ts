@@ -120,7 +120,8 @@ export async function findLiveContactsByEmails(
     .selectFrom('contacts')
     .selectAll()
     .where('location_id', '=', locationId)
-    .where('email_lower', 'in', emailsLower)
+    // One bound array, not a parameter per value (an import batch is 1000).
+    .where(isOneOf(db, 'email_lower', emailsLower))
     .where('deleted_at', 'is', null)
     .orderBy('created_at')
     .orderBy('id')
@@ -139,7 +140,8 @@ export async function findLiveContactsByPhones(
     .selectFrom('contacts')
     .selectAll()
     .where('location_id', '=', locationId)
-    .where('phone', 'in', phones)
+    // One bound array, not a parameter per value (an import batch is 1000).
+    .where(isOneOf(db, 'phone', phones))
     .where('deleted_at', 'is', null)
     .orderBy('created_at')
     .orderBy('id')

@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createListMembershipActivity, createTaggingActivity } from '../../src/services/activities.js'
 import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
@@ -7,6 +7,7 @@ import { runActivityStep } from '../../src/services/runActivity.js'
 import { createUndoActivity } from '../../src/services/undoActivity.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { claimRunnableActivity } from '../../src/store/activities.js'
+import { findLiveContactsByEmails, findLiveContactsByPhones } from '../../src/store/contacts.js'
 import { attachTags } from '../../src/store/contactTags.js'
 import type { Database, DialectName } from '../../src/store/database.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
@@ -475,6 +476,56 @@ for (const dialect of DIALECTS) {
           ),
           statement.sql.slice(0, 120),
         ).toEqual([])
+    })
+  })
+}
+
+/**
+ * An import batch looks its 1000 rows up by email and by phone, each bound as one array: both
+ * lookups must still seek their partial index (the planners prove `= any(...)` excludes nulls).
+ */
+for (const dialect of DIALECTS) {
+  describe(`import lookups seek the email and phone indexes on ${dialect}`, () => {
+    const db = databaseWithCapture(dialect)
+
+    it('findLiveContactsByEmails and findLiveContactsByPhones', async () => {
+      const location = await makeLocation(db.t.database)
+      const ids = await seed(db.t.database, location.id)
+      await db.t.database.kysely
+        .updateTable('contacts')
+        .set((eb) => ({
+          email_lower: eb(eb.ref('id'), '||', '@example.com'),
+          phone: eb(sql.lit('+1'), '||', eb.ref('id')),
+        }))
+        .where('location_id', '=', location.id)
+        .execute()
+      await db.t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
+      const batch = ids.slice(0, 1000)
+      const captured = await db.capture(async () => {
+        expect(
+          await findLiveContactsByEmails(
+            db.t.database,
+            location.id,
+            batch.map((id) => `${id}@example.com`),
+          ),
+        ).toHaveLength(1000)
+        expect(
+          await findLiveContactsByPhones(
+            db.t.database,
+            location.id,
+            batch.map((id) => `+1${id}`),
+          ),
+        ).toHaveLength(1000)
+      })
+      expect(captured).toHaveLength(2)
+      for (const [statement, index] of [
+        [captured[0], 'contacts_email_idx'],
+        [captured[1], 'contacts_phone_idx'],
+      ] as const) {
+        const query = statement as CompiledQuery
+        expect(await unboundedScans(db.t.database, query), query.sql).toEqual([])
+        expect(await planText(db.t.database, query), query.sql).toContain(index)
+      }
     })
   })
 }
