@@ -477,7 +477,7 @@ export async function findContactsByIds(
     .selectFrom('contacts')
     .selectAll()
     .where('location_id', '=', locationId)
-    .where('id', 'in', ids)
+    .where(isOneOf(db, 'id', ids))
     .execute()
   return decodeContacts(rows)
 }

@@ -73,13 +73,18 @@ export async function refreshPlannerStatistics(
 }
 
 /**
- * `column` is one of `ids`, with the ids bound as one parameter (a JSON array on SQLite, a text
- * array on PostgreSQL) rather than one each: a chunk of 5000 ids is then one short statement that
+ * `column` is one of `ids`, with the ids bound as one parameter (a JSON array on SQLite, a text or
+ * bigint array on PostgreSQL) rather than one each: a chunk of 5000 ids is then one short statement that
  * is cheap to prepare, instead of 5000 placeholders parsed and bound per statement.
  */
-export function isOneOf(db: Db, column: string, ids: readonly string[]): RawBuilder<boolean> {
+export function isOneOf(
+  db: Db,
+  column: string,
+  ids: readonly string[] | readonly number[],
+  type: 'text' | 'bigint' = 'text',
+): RawBuilder<boolean> {
   return db.dialect === 'postgres'
-    ? sql<boolean>`${sql.ref(column)} = any(${[...ids]}::text[])`
+    ? sql<boolean>`${sql.ref(column)} = any(${[...ids]}::${sql.raw(type)}[])`
     : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`
 }
 

@@ -4,7 +4,7 @@ import type { ContactLifecycleEvent } from '../domain/webhooks.js'
 import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
-import { idsAsTable, outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
+import { idsAsTable, isOneOf, outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
 import type { EventsTable } from './schema.js'
 import {
   enqueueDeliveries,
@@ -264,7 +264,7 @@ export async function findEventsByIds(
     .selectFrom('events')
     .selectAll()
     .where('location_id', '=', locationId)
-    .where('id', 'in', ids)
+    .where(isOneOf(db, 'id', ids, 'bigint'))
     .execute()
 }
 

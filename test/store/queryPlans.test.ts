@@ -7,9 +7,14 @@ import { runActivityStep } from '../../src/services/runActivity.js'
 import { createUndoActivity } from '../../src/services/undoActivity.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
 import { claimRunnableActivity } from '../../src/store/activities.js'
-import { findLiveContactsByEmails, findLiveContactsByPhones } from '../../src/store/contacts.js'
+import {
+  findContactsByIds,
+  findLiveContactsByEmails,
+  findLiveContactsByPhones,
+} from '../../src/store/contacts.js'
 import { attachTags } from '../../src/store/contactTags.js'
 import type { Database, DialectName } from '../../src/store/database.js'
+import { findEventsByIds, listEvents } from '../../src/store/events.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import {
   claimDueDeliveries,
@@ -526,6 +531,34 @@ for (const dialect of DIALECTS) {
         expect(await unboundedScans(db.t.database, query), query.sql).toEqual([])
         expect(await planText(db.t.database, query), query.sql).toContain(index)
       }
+    })
+  })
+}
+
+/**
+ * A webhook lease (512 deliveries) reads its events and contacts by id, each list bound as one
+ * array: both reads must seek the tenant's primary key, never walk the tenant.
+ */
+for (const dialect of DIALECTS) {
+  describe(`reads by id seek the primary key on ${dialect}`, () => {
+    const db = databaseWithCapture(dialect)
+
+    it('findEventsByIds and findContactsByIds', async () => {
+      const location = await makeLocation(db.t.database)
+      const ids = await seed(db.t.database, location.id)
+      const events = await listEvents(db.t.database, location.id)
+      expect(events.length).toBeGreaterThanOrEqual(500)
+      const captured = await db.capture(async () => {
+        const eventIds = events.slice(0, 500).map((e) => e.id)
+        expect(await findEventsByIds(db.t.database, location.id, eventIds)).toHaveLength(500)
+        expect(await findContactsByIds(db.t.database, location.id, ids.slice(0, 500))).toHaveLength(500)
+      })
+      expect(captured).toHaveLength(2)
+      for (const query of captured)
+        expect(
+          await unboundedScans(db.t.database, query, new Set(['events', 'contacts'])),
+          query.sql,
+        ).toEqual([])
     })
   })
 }
