@@ -385,7 +385,8 @@ for (const dialect of DIALECTS) {
         const hook = await registerWebhook(s, slow.url)
         const contacts = await seedContacts(s.database, s.locationId, 200)
         await bulk(s, 'add', contacts, ['waves'])
-        workers.push(testWorker(s), testWorker(s))
+        // Attempts never time out here (the point is concurrency), however loaded the machine.
+        workers.push(testWorker(s, { timeoutMs: 5000 }), testWorker(s, { timeoutMs: 5000 }))
         for (const worker of workers) worker.start()
         await until(settled(s, hook.id), 'every delivery')
         expect(await countDeliveriesByState(s.database, s.locationId, hook.id)).toMatchObject({
@@ -407,7 +408,11 @@ for (const dialect of DIALECTS) {
       const contacts = await seedContacts(s.database, s.locationId, 300)
       await bulk(s, 'add', contacts, ['failing'])
       receiver.setBehaviour(() => 'error500')
-      const worker = testWorker(s, { retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 } })
+      // A long attempt timeout, so however loaded the machine, the lease covers the first wave.
+      const worker = testWorker(s, {
+        timeoutMs: 5000,
+        retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      })
       expect(await worker.dispatchDue()).toBe(4)
       await worker.drain()
       expect(receiver.seen.error500).toBe(4)
@@ -422,14 +427,14 @@ for (const dialect of DIALECTS) {
     })
 
     it('gives a slow endpoint fewer waves per lease, so the lease covers every attempt it starts', async () => {
-      const slow = await startWebhookReceiver({ answerDelayMs: 150 })
+      const slow = await startWebhookReceiver({ answerDelayMs: 500 })
       try {
         const hook = await registerWebhook(s, slow.url)
         const contacts = await seedContacts(s.database, s.locationId, 64)
         await bulk(s, 'add', contacts, ['slow'])
-        // 300 ms attempts: the lease (two attempts and the recording margin) has room for the
-        // waves that start within the first attempt's time, two or three of 150 ms.
-        const worker = testWorker(s)
+        // 1 s attempts: the lease (two attempts and the recording margin) has room for the waves
+        // that start within the first attempt's time, two or three of 500 ms.
+        const worker = testWorker(s, { timeoutMs: 1000 })
         expect(await worker.dispatchDue()).toBe(4)
         await worker.drain()
         const rows = await listDeliveries(s.database, s.locationId, hook.id)
