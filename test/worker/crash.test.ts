@@ -43,6 +43,34 @@ for (const dialect of DIALECTS) {
       return child
     }
 
+    /**
+     * Starts a worker and SIGKILLs it as soon as the activity's committed progress passes
+     * `target`, so it dies with the next chunk's transaction in flight.
+     */
+    async function killOncePast(locationId: string, activityId: string, target: number) {
+      const worker = startWorker()
+      for (;;) {
+        const state = await getActivity(t.database, locationId, activityId)
+        expect(state.state, 'the activity finished before all kills').not.toBe('completed')
+        expect(state.state, `the activity failed: ${state.errors.join('; ')}`).not.toBe('failed')
+        if (state.items_completed >= target && state.state === 'processing') break
+        await new Promise((r) => setTimeout(r, 2))
+      }
+      worker.kill('SIGKILL')
+      await once(worker, 'exit')
+    }
+
+    /** A last worker runs the activity to its end (up to two minutes), then stops cleanly. */
+    async function runToTheEnd(locationId: string, activityId: string) {
+      const last = startWorker()
+      for (let i = 0; i < 1200; i++) {
+        if ((await getActivity(t.database, locationId, activityId)).state === 'completed') break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      last.kill('SIGTERM')
+      await once(last, 'exit')
+    }
+
     it(`resumes after ${KILLS}+ kills with every tag applied once and one event per contact`, async () => {
       const locationId = (await makeLocation(t.database)).id
       await seedContacts(t.database, locationId, CONTACTS)
@@ -65,30 +93,14 @@ for (const dialect of DIALECTS) {
       const progressAtKill: number[] = []
       for (let i = 0; i < KILLS; i++) {
         const target = Math.floor(((i + Math.random()) * 0.9 * CONTACTS) / KILLS)
-        const worker = startWorker()
-        for (;;) {
-          const state = await getActivity(t.database, locationId, activity.id)
-          expect(state.state, 'the activity finished before all kills').not.toBe('completed')
-          expect(state.state, `the activity failed: ${state.errors.join('; ')}`).not.toBe('failed')
-          if (state.items_completed >= target && state.state === 'processing') break
-          await new Promise((r) => setTimeout(r, 2))
-        }
-        worker.kill('SIGKILL')
-        await once(worker, 'exit')
+        await killOncePast(locationId, activity.id, target)
         progressAtKill.push((await getActivity(t.database, locationId, activity.id)).items_completed)
       }
       // Every kill interrupted work in progress: progress grew across the kills and was never lost.
       expect(progressAtKill).toEqual([...progressAtKill].sort((a, b) => a - b))
       expect(progressAtKill.at(-1)).toBeLessThan(CONTACTS)
 
-      const last = startWorker()
-      for (let i = 0; i < 1200; i++) {
-        const state = await getActivity(t.database, locationId, activity.id)
-        if (state.state === 'completed') break
-        await new Promise((r) => setTimeout(r, 100))
-      }
-      last.kill('SIGTERM')
-      await once(last, 'exit')
+      await runToTheEnd(locationId, activity.id)
 
       const done = await getActivity(t.database, locationId, activity.id)
       expect(done).toMatchObject({ state: 'completed', items_total: CONTACTS, items_completed: CONTACTS })
@@ -125,24 +137,9 @@ for (const dialect of DIALECTS) {
       })
       for (let i = 0; i < 4; i++) {
         const target = Math.floor(((i + Math.random()) * 0.9 * contacts) / 4)
-        const worker = startWorker()
-        for (;;) {
-          const state = await getActivity(t.database, locationId, activity.id)
-          expect(state.state, 'the activity finished before all kills').not.toBe('completed')
-          expect(state.state, `the activity failed: ${state.errors.join('; ')}`).not.toBe('failed')
-          if (state.items_completed >= target && state.state === 'processing') break
-          await new Promise((r) => setTimeout(r, 2))
-        }
-        worker.kill('SIGKILL')
-        await once(worker, 'exit')
+        await killOncePast(locationId, activity.id, target)
       }
-      const last = startWorker()
-      for (let i = 0; i < 1200; i++) {
-        if ((await getActivity(t.database, locationId, activity.id)).state === 'completed') break
-        await new Promise((r) => setTimeout(r, 100))
-      }
-      last.kill('SIGTERM')
-      await once(last, 'exit')
+      await runToTheEnd(locationId, activity.id)
       expect(await getActivity(t.database, locationId, activity.id)).toMatchObject({
         state: 'completed',
         items_total: contacts,
