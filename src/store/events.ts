@@ -4,7 +4,7 @@ import type { ContactLifecycleEvent } from '../domain/webhooks.js'
 import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
-import { idsAsTable, isOneOf, outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
+import { isOneOf, outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
 import type { EventsTable } from './schema.js'
 import {
   enqueueDeliveries,
@@ -73,27 +73,21 @@ export async function recordContactTagUpdates(
 }
 
 /**
- * The INSERT of one ContactTagUpdate event per update (run on its own, or as part of a WITH).
- * What differs per event (contact, tags added, tags removed) is bound as one table of rows; what
- * the events share is bound once, so 5000 events are a statement of six parameters.
+ * The INSERT of one event per row (run on its own, or as part of a WITH). What differs per event
+ * (contact, tags added, tags removed, as JSON) is bound as one table of rows; what the events
+ * share is bound once, so 5000 events are a statement of a handful of parameters, not 40 000.
  */
-function insertingTagUpdateEvents(
+function insertingEvents(
   db: Db,
   locationId: string,
-  updates: readonly ContactTagUpdate[],
-  origin: EventOrigin,
-  now: string,
+  rows: ReadonlyArray<{ contact_id: string; tags_added: string; tags_removed: string }>,
+  shared: { type: string; source: string; activityId: string | null; now: string },
 ) {
-  const changes = rowsAsTable(
-    db,
-    updates.map((u) => ({
-      contact_id: u.contactId,
-      tags_added: JSON.stringify(u.tagsAdded),
-      tags_removed: JSON.stringify(u.tagsRemoved),
-    })),
-    'changes',
-    { contact_id: 'text', tags_added: 'text', tags_removed: 'text' },
-  )
+  const changes = rowsAsTable(db, rows, 'changes', {
+    contact_id: 'text',
+    tags_added: 'text',
+    tags_removed: 'text',
+  })
   return db.kysely
     .insertInto('events')
     .columns([
@@ -112,14 +106,34 @@ function insertingTagUpdateEvents(
         .select((s) => [
           s.val(locationId).as('location_id'),
           'changes.contact_id',
-          s.val(CONTACT_TAG_UPDATE).as('type'),
+          s.val(shared.type).as('type'),
           'changes.tags_added',
           'changes.tags_removed',
-          s.val(origin.source).as('source'),
-          s.val(origin.activityId ?? null).as('activity_id'),
-          s.val(now).as('created_at'),
+          s.val(shared.source).as('source'),
+          s.val(shared.activityId).as('activity_id'),
+          s.val(shared.now).as('created_at'),
         ]),
     )
+}
+
+/** One ContactTagUpdate event per update (see insertingEvents). */
+function insertingTagUpdateEvents(
+  db: Db,
+  locationId: string,
+  updates: readonly ContactTagUpdate[],
+  origin: EventOrigin,
+  now: string,
+) {
+  return insertingEvents(
+    db,
+    locationId,
+    updates.map((u) => ({
+      contact_id: u.contactId,
+      tags_added: JSON.stringify(u.tagsAdded),
+      tags_removed: JSON.stringify(u.tagsRemoved),
+    })),
+    { type: CONTACT_TAG_UPDATE, source: origin.source, activityId: origin.activityId ?? null, now },
+  )
 }
 
 /** One statement: touch the contacts, insert the events, queue each event to every webhook. */
@@ -171,34 +185,12 @@ export async function recordContactLifecycle(
   now: string,
 ): Promise<void> {
   if (contactIds.length === 0) return
-  // The ids bound as one table and what the events share once: an import batch of 1000 new
-  // contacts is a statement of a few parameters, not 8000.
-  const written = await db.kysely
-    .insertInto('events')
-    .columns([
-      'location_id',
-      'contact_id',
-      'type',
-      'tags_added',
-      'tags_removed',
-      'source',
-      'activity_id',
-      'created_at',
-    ])
-    .expression((eb) =>
-      eb
-        .selectFrom(idsAsTable(db, contactIds, 'created'))
-        .select((s) => [
-          s.val(locationId).as('location_id'),
-          'created.id',
-          s.val(type).as('type'),
-          s.val('[]').as('tags_added'),
-          s.val('[]').as('tags_removed'),
-          s.val(source).as('source'),
-          s.val(null).as('activity_id'),
-          s.val(now).as('created_at'),
-        ]),
-    )
+  const written = await insertingEvents(
+    db,
+    locationId,
+    contactIds.map((contact_id) => ({ contact_id, tags_added: '[]', tags_removed: '[]' })),
+    { type, source, activityId: null, now },
+  )
     .returning(['id', 'contact_id'])
     .execute()
   await enqueueDeliveries(db, locationId, written, now, type)
