@@ -87,17 +87,16 @@ export class WebhookDeliveryWorker {
   private readonly leaseMs: number
   private readonly retry: WebhookRetryPolicy
   private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>
-  /** Groups being sent or recorded; `inFlight` counts the requests being sent (the slots in use). */
+  /** Groups being sent or recorded. */
   private readonly groups = new Set<Promise<void>>()
-  private inFlight = 0
   /**
-   * Per endpoint this worker holds (sends to, alone: takeEndpoint), its requests in flight, which
-   * the endpoint's concurrency bounds, the deliveries it holds leased (being sent or recorded),
-   * and the lease of its latest take: when the last delivery is recorded the endpoint is given
-   * up under that lease (a take by an earlier one no longer matches).
+   * The endpoints' turns under way, from their first lease until their last outcome is recorded;
+   * a turn still sending holds its lanes (slots of this worker's concurrency and of the
+   * endpoint's). An endpoint this worker holds (takeEndpoint) is given up when its last turn ends,
+   * under the lease of its latest take (`holds`; a release under an earlier one no longer
+   * matches), unless a take of it is under way (`taking`).
    */
-  private readonly sending = new Map<string, number>()
-  private readonly held = new Map<string, number>()
+  private readonly turns = new Set<Turn>()
   private readonly holds = new Map<string, Lease>()
   private readonly taking = new Set<string>()
   private readonly retentionMs: number
@@ -175,12 +174,12 @@ export class WebhookDeliveryWorker {
     }
     for (const endpoint of endpoints) {
       const key = endpointKey(endpoint)
-      const lanes = Math.min(this.perEndpoint - count(this.sending, key), free - started)
+      const lanes = Math.min(this.perEndpoint - this.lanesSending(key), free - started)
       if (lanes <= 0) continue
       const leased = await this.takeAndClaim(endpoint, key, lease, lanes)
       if (!leased) continue
       if (leased.length === 0) {
-        if (count(this.held, key) === 0) await this.giveUp(endpoint, key)
+        if (!this.hasTurn(key)) await this.giveUp(endpoint, key)
         continue
       }
       const used = Math.min(lanes, leased.length)
@@ -212,30 +211,36 @@ export class WebhookDeliveryWorker {
     }
   }
 
+  /** Requests in flight: this worker's slots in use, of one endpoint's turns or of all. */
+  private lanesSending(key?: string): number {
+    let lanes = 0
+    for (const turn of this.turns)
+      if (turn.sending && (key === undefined || turn.key === key)) lanes += turn.lanes
+    return lanes
+  }
+
+  private hasTurn(key: string): boolean {
+    for (const turn of this.turns) if (turn.key === key) return true
+    return false
+  }
+
+  private get inFlight(): number {
+    return this.lanesSending()
+  }
+
   private startGroup(endpoint: string, leased: WebhookDeliveryRow[], lanes: number): void {
-    this.inFlight += lanes
-    add(this.sending, endpoint, lanes)
-    add(this.held, endpoint, leased.length)
-    const turn: Turn = {
-      endpoint: leased[0] as WebhookDeliveryRow,
-      key: endpoint,
-      lanes,
-      held: leased.length,
-    }
-    let slotsHeld = true
+    const turn: Turn = { endpoint: leased[0] as WebhookDeliveryRow, key: endpoint, lanes, sending: true }
+    this.turns.add(turn)
     const freeSlots = () => {
-      if (!slotsHeld) return
-      slotsHeld = false
-      this.inFlight -= lanes
-      add(this.sending, endpoint, -lanes)
+      if (!turn.sending) return
+      turn.sending = false
       // Refill once half the slots are free, so leasing is paid per batch, not per delivery.
       if (this.inFlight <= this.concurrency / 2) this.loop.wake()
     }
     const settle = async () => {
       freeSlots()
-      add(this.held, endpoint, -turn.held)
-      if (count(this.held, endpoint) === 0 && !this.taking.has(endpoint))
-        await this.giveUp(turn.endpoint, endpoint)
+      this.turns.delete(turn)
+      if (!this.hasTurn(endpoint) && !this.taking.has(endpoint)) await this.giveUp(turn.endpoint, endpoint)
     }
     const group = this.sendTurn(turn, leased, freeSlots)
       .finally(settle)
@@ -331,8 +336,6 @@ export class WebhookDeliveryWorker {
       turn.lanes * WEBHOOK_WAVES.perLease,
     )
     if (leased.length === 0) return undefined
-    add(this.held, turn.key, leased.length)
-    turn.held += leased.length
     return this.prepareLease(leased, leasedAt)
   }
 
@@ -473,26 +476,16 @@ type Attempt = { delivery: WebhookDeliveryRow; outcome: AttemptOutcome }
 /** A lease's deliveries built into requests, and when it was taken (performance.now()). */
 type PreparedLease = { prepared: PreparedDelivery[]; leasedAt: number }
 
-/** One endpoint's turn in this worker: its lanes (requests in flight), and how many deliveries its leases took. */
+/** One endpoint's turn in this worker: its lanes (requests in flight), held while it sends. */
 type Turn = {
   endpoint: WebhookDeliveryRow
   key: string
   lanes: number
-  held: number
+  sending: boolean
 }
 
 function endpointKey(endpoint: { location_id: string; webhook_id: string }): string {
   return `${endpoint.location_id}\u0000${endpoint.webhook_id}`
-}
-
-function count(counts: Map<string, number>, key: string): number {
-  return counts.get(key) ?? 0
-}
-
-function add(counts: Map<string, number>, key: string, by: number): void {
-  const next = count(counts, key) + by
-  if (next > 0) counts.set(key, next)
-  else counts.delete(key)
 }
 
 function describeFailure(error: unknown, deadline: AbortSignal): string {
