@@ -64,12 +64,10 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(`/activities/${kind}`, options, async (request, reply) => {
       const parsed = selectorOfTaggingBody(request.body)
       if (!parsed.ok) throw badRequest(parsed.problems)
+      const input = { kind, selector: parsed.selector, tagIds: parsed.tagIds }
+      const locationId = accountOf(request).locationId
       if (request.query.dry_run) {
-        const preview = await previewTaggingActivity(app.database, accountOf(request).locationId, {
-          kind,
-          selector: parsed.selector,
-          tagIds: parsed.tagIds,
-        })
+        const preview = await previewTaggingActivity(app.database, locationId, input)
         return reply.code(200).send({
           dry_run: true,
           items_total_count: preview.itemsTotal,
@@ -77,11 +75,7 @@ export const activityRoutes: FastifyPluginAsyncTypebox = async (app) => {
           taggings_to_change: preview.taggingsToChange,
         })
       }
-      const activity = await createTaggingActivity(app.database, accountOf(request).locationId, {
-        kind,
-        selector: parsed.selector,
-        tagIds: parsed.tagIds,
-      })
+      const activity = await createTaggingActivity(app.database, locationId, input)
       app.activityQueued()
       return reply.code(201).send(presentActivity(activity))
     })
