@@ -4,19 +4,51 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 export const FIREBASE_ID_LENGTH = 20
 const FIREBASE_ID_PATTERN = /^[0-9A-Za-z]{20}$/
 
+const TIME_DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz'
+/** 36^9 ms reach the year 5188. */
+const TIME_PREFIX_LENGTH = 9
+const RANDOM_SUFFIX_LENGTH = FIREBASE_ID_LENGTH - TIME_PREFIX_LENGTH
+
 /**
- * A 20-character base62 id, the format HighLevel calls a "firebase id".
- * 20 × log2(62) ≈ 119 random bits, so ids are globally unique without coordination.
+ * A 20-character base62 id, the format HighLevel calls a "firebase id": the creation time in
+ * milliseconds as 9 base36 digits, then 11 random base62 characters (~65 bits).
+ *
+ * The time prefix is there for the write path: ids created together sort together, like Firebase's
+ * own push ids or UUIDv7, so a PostgreSQL heap in insertion order is also in id order and an
+ * activity's id-ordered chunk of contacts lands on a few adjacent pages instead of one page per
+ * contact (and new rows append to the right edge of id-keyed B-trees on both engines). The prefix
+ * uses only digits and lowercase letters, whose order is the same in byte order and in the usual
+ * locale collations, so the ids keep their time order under any database collation. Uniqueness
+ * rests on the suffix: 1 000 000 ids in one millisecond collide with odds below 10^-8.
  */
 export function newFirebaseId(): string {
-  let id = ''
-  while (id.length < FIREBASE_ID_LENGTH) {
+  return firebaseIdAt(Date.now())
+}
+
+/** newFirebaseId as of `ms` (Unix milliseconds). */
+export function firebaseIdAt(ms: number): string {
+  return timePrefix(ms) + randomBase62(RANDOM_SUFFIX_LENGTH)
+}
+
+function timePrefix(ms: number): string {
+  let prefix = ''
+  let rest = Math.floor(ms)
+  for (let i = 0; i < TIME_PREFIX_LENGTH; i++) {
+    prefix = TIME_DIGITS[rest % 36] + prefix
+    rest = Math.floor(rest / 36)
+  }
+  return prefix
+}
+
+function randomBase62(length: number): string {
+  let text = ''
+  while (text.length < length) {
     // 62 * 4 = 248: rejecting bytes ≥ 248 keeps every character equally likely.
-    for (const byte of randomBytes(32)) {
-      if (byte < 248 && id.length < FIREBASE_ID_LENGTH) id += BASE62[byte % 62]
+    for (const byte of randomBytes(16)) {
+      if (byte < 248 && text.length < length) text += BASE62[byte % 62]
     }
   }
-  return id
+  return text
 }
 
 export function isFirebaseId(value: string): boolean {

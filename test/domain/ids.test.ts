@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   firebaseIdToUuid,
+  firebaseIdAt,
   hashAccessToken,
   isFirebaseId,
   newAccessTokenSecret,
@@ -18,6 +19,17 @@ describe('firebase ids', () => {
   it('uses the whole alphabet', () => {
     const seen = new Set(Array.from({ length: 500 }, newFirebaseId).join(''))
     expect(seen.size).toBe(62)
+  })
+
+  it('sort by creation time, in byte order and in a locale collation alike', () => {
+    const start = Date.parse('2026-12-01T00:00:00Z')
+    const ids = [0, 1, 35, 36, 1000, 86_400_000, 10 * 365 * 86_400_000].map((ms) => firebaseIdAt(start + ms))
+    expect([...ids].sort()).toEqual(ids)
+    const collation = new Intl.Collator('en-US')
+    expect([...ids].sort((a, b) => collation.compare(a.slice(0, 9), b.slice(0, 9)))).toEqual(ids)
+    // The prefix is the time: ids of one millisecond share it.
+    expect(firebaseIdAt(start).slice(0, 9)).toBe(firebaseIdAt(start).slice(0, 9))
+    expect(firebaseIdAt(start).slice(0, 9)).toBe(start.toString(36).padStart(9, '0'))
   })
 
   it.each([
