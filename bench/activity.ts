@@ -132,7 +132,7 @@ async function raw(
       const range = { first: ids[0] as string, last: ids[ids.length - 1] as string }
       const pairs: ContactTagPair[] =
         operation === 'add'
-          ? await attachTags(tx, locationId, ids, [...names.keys()], now)
+          ? await attachTags(tx, locationId, ids, [...names.keys()])
           : await detachTags(tx, locationId, ids, [...names.keys()], range)
       const byContact = new Map<string, string[]>()
       for (const p of pairs)

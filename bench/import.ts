@@ -108,7 +108,6 @@ async function rawWrites(database: Database, locationId: string, rows: Row[]): P
               location_id: locationId,
               contact_id: r.id,
               tag_id: tags.get(t) as string,
-              created_at: now,
             })),
           ),
         )

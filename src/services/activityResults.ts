@@ -82,7 +82,7 @@ async function tagChangesPage(
   limit: number,
 ): Promise<ResultsPage> {
   const afterEventId = after?.phase === 'changed' ? after.afterEventId : 0
-  const changes = await listActivityChanges(database, activity.location_id, activity.id, afterEventId, limit)
+  const changes = await listActivityChanges(database, activity, afterEventId, limit)
   const results: ActivityResult[] = changes.map((change) => {
     const { tagsAdded, tagsRemoved } = tagChangeOf(change)
     return {

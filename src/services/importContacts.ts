@@ -243,7 +243,7 @@ async function addImportedTags(
   const pairs = rows.flatMap((r) =>
     r.tags.map((name) => ({ contact_id: r.contactId, tag_id: idByName.get(name) as string })),
   )
-  const added = await attachTagPairs(tx, locationId, pairs, now)
+  const added = await attachTagPairs(tx, locationId, pairs)
   const addedByContact = groupBy(
     added,
     (pair) => pair.contact_id,

@@ -39,7 +39,6 @@ export async function applyTagEdit(
     locationId,
     contactIds,
     toAdd.map((t) => t.id),
-    now,
   )
 
   const added = groupNames(addedPairs, tagNames)

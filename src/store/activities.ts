@@ -3,6 +3,7 @@ import { type ActivityState, RUNNABLE_ACTIVITY_STATES } from '../domain/activiti
 import type { ContactSelector } from '../domain/selectors.js'
 import type { Db } from './database.js'
 import { claimingSelectedRowsSkippingLocked } from './dialect.js'
+import type { EventWindow } from './events.js'
 import type { Lease } from './leases.js'
 import type { ActivitiesTable, Schema } from './schema.js'
 
@@ -200,8 +201,16 @@ export async function recordChunkProgress(
   tx: Db,
   activity: ActivityKey,
   lease: Lease,
-  progress: { cursor: string; processed: number; skipped?: number; errors?: readonly string[] },
+  progress: {
+    cursor: string
+    processed: number
+    skipped?: number
+    errors?: readonly string[]
+    /** The events the chunk logged; chunks run one after another, so each window is later. */
+    events?: EventWindow | null
+  },
 ): Promise<boolean> {
+  const events = progress.events
   const result = await tx.kysely
     .updateTable('activities')
     .set((eb) => ({
@@ -209,6 +218,13 @@ export async function recordChunkProgress(
       items_completed: eb('items_completed', '+', progress.processed),
       ...(progress.skipped ? { items_skipped: eb('items_skipped', '+', progress.skipped) } : {}),
       ...(progress.errors ? { errors: JSON.stringify(progress.errors) } : {}),
+      ...(events
+        ? {
+            first_event_id: eb.fn.coalesce('first_event_id', eb.val(events.first)),
+            last_event_id: events.last,
+            events_logged: eb('events_logged', '+', events.count),
+          }
+        : {}),
       updated_at: lease.now,
       lease_expires_at: lease.expiresAt,
     }))

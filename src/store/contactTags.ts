@@ -35,10 +35,28 @@ export async function listTagsOfContacts(
   return (
     db.kysely
       .selectFrom('contact_tags')
-      .innerJoin('tags', (join) =>
-        join
-          .onRef('tags.location_id', '=', 'contact_tags.location_id')
-          .onRef('tags.id', '=', 'contact_tags.tag_id'),
+      // Each tag row's tag is one seek of the tags' key. On PostgreSQL a LATERAL subquery with a
+      // LIMIT (a key has one row; the LIMIT keeps the planner from flattening it back into a join)
+      // makes it so: with few tag rows estimated (the chunk's key range and its id list are counted
+      // as independent), it would otherwise merge-join them with every tag of the tenant.
+      .$call((q) =>
+        db.dialect === 'postgres'
+          ? q.innerJoinLateral(
+              (eb) =>
+                eb
+                  .selectFrom('tags')
+                  .select('tags.name')
+                  .whereRef('tags.location_id', '=', 'contact_tags.location_id')
+                  .whereRef('tags.id', '=', 'contact_tags.tag_id')
+                  .limit(1)
+                  .as('tags'),
+              (join) => join.onTrue(),
+            )
+          : q.innerJoin('tags', (join) =>
+              join
+                .onRef('tags.location_id', '=', 'contact_tags.location_id')
+                .onRef('tags.id', '=', 'contact_tags.tag_id'),
+            ),
       )
       .select(['contact_tags.contact_id', 'contact_tags.tag_id', 'tags.name'])
       .where('contact_tags.location_id', '=', locationId)
@@ -63,22 +81,16 @@ export async function attachTags(
   locationId: string,
   contactIds: readonly string[],
   tagIds: readonly string[],
-  now: string,
 ): Promise<ContactTagPair[]> {
   if (contactIds.length === 0 || tagIds.length === 0) return []
   return db.kysely
     .insertInto('contact_tags')
-    .columns(['location_id', 'contact_id', 'tag_id', 'created_at'])
+    .columns(['location_id', 'contact_id', 'tag_id'])
     .expression((eb) =>
       eb
         .selectFrom(idsAsTable(db, contactIds, 'chunk'))
         .innerJoin('tags', (join) => join.on(sql<boolean>`true`))
-        .select((s) => [
-          'tags.location_id',
-          'chunk.id as contact_id',
-          'tags.id as tag_id',
-          s.val(now).as('created_at'),
-        ])
+        .select(['tags.location_id', 'chunk.id as contact_id', 'tags.id as tag_id'])
         .where('tags.location_id', '=', locationId)
         .where('tags.id', 'in', tagIds)
         // contact_tags has no foreign keys (migration 0008): the tags are held here instead.
@@ -98,24 +110,18 @@ export async function attachTagPairs(
   db: Db,
   locationId: string,
   pairs: readonly ContactTagPair[],
-  now: string,
 ): Promise<ContactTagPair[]> {
   if (pairs.length === 0) return []
   return db.kysely
     .insertInto('contact_tags')
-    .columns(['location_id', 'contact_id', 'tag_id', 'created_at'])
+    .columns(['location_id', 'contact_id', 'tag_id'])
     .expression((eb) =>
       eb
         .selectFrom(rowsAsTable(db, pairs, 'wanted', { contact_id: 'text', tag_id: 'text' }))
         .innerJoin('tags', (join) =>
           join.on('tags.location_id', '=', locationId).onRef('tags.id', '=', 'wanted.tag_id'),
         )
-        .select((s) => [
-          'tags.location_id',
-          'wanted.contact_id',
-          'tags.id as tag_id',
-          s.val(now).as('created_at'),
-        ])
+        .select(['tags.location_id', 'wanted.contact_id', 'tags.id as tag_id'])
         .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags')),
     )
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())

@@ -42,12 +42,13 @@ export function writesChainInOneStatement(db: Db): boolean {
 }
 
 /**
- * A column SQLite's planner must not choose an index for (`+column`): on a range condition it
- * would prefer the rowid/primary key and walk the tenant, instead of seeking a narrower index.
+ * A column SQLite's planner must not choose an index for (`+column`): it guesses without
+ * statistics, and would seek an index by this column alone (a range over the rowid, or a
+ * location's whole slice of an index) where another condition narrows the read to a few rows.
  * PostgreSQL's costs choose well with the plain column.
  */
-export function outOfIndexChoice(db: Db, column: string): RawBuilder<number> {
-  return db.dialect === 'sqlite' ? sql<number>`+${sql.ref(column)}` : sql<number>`${sql.ref(column)}`
+export function outOfIndexChoice<T = number>(db: Db, column: string): RawBuilder<T> {
+  return db.dialect === 'sqlite' ? sql<T>`+${sql.ref(column)}` : sql<T>`${sql.ref(column)}`
 }
 
 /**

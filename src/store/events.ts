@@ -28,6 +28,12 @@ export type ContactTagUpdate = {
 export type EventOrigin = { source: string; activityId?: string | null }
 
 /**
+ * The ids of the first and last event a statement wrote, and how many it wrote. An activity keeps
+ * the window its chunks wrote in (recordChunkProgress), which is how its events are read back.
+ */
+export type EventWindow = { first: number; last: number; count: number }
+
+/**
  * Runs `write` (which appends events) and queues a webhook delivery for each event it wrote, to
  * every webhook of the location. Locations without webhooks pay one indexed lookup.
  */
@@ -53,7 +59,8 @@ async function withWebhookDeliveries<T>(
  *
  * PostgreSQL writes all three in one statement (data-modifying WITH), one round trip; SQLite runs
  * them in-process and, as its writers are serialised, queues the events by id range instead of
- * having the insert return them (RETURNING doubled the insert's cost at 5000 events).
+ * having the insert return them (RETURNING doubled the insert's cost at 5000 events). Answers the
+ * window of the events written (null for none).
  */
 export async function recordContactTagUpdates(
   db: Db,
@@ -62,13 +69,17 @@ export async function recordContactTagUpdates(
   origin: EventOrigin,
   now: string,
   writtenAtNow: ReadonlySet<string> = new Set(),
-): Promise<void> {
-  if (updates.length === 0) return
+): Promise<EventWindow | null> {
+  if (updates.length === 0) return null
   const toTouch = updates.map((u) => u.contactId).filter((id) => !writtenAtNow.has(id))
   if (writesChainInOneStatement(db)) return touchLogAndQueue(db, locationId, toTouch, updates, origin, now)
-  await withWebhookDeliveries(db, locationId, now, async () => {
+  return withWebhookDeliveries(db, locationId, now, async () => {
     await touchContacts(db, locationId, toTouch, now, keyRangeOf(toTouch))
-    await insertingTagUpdateEvents(db, locationId, updates, origin, now).execute()
+    const inserted = await insertingTagUpdateEvents(db, locationId, updates, origin, now).executeTakeFirst()
+    // One INSERT under SQLite's single writer takes consecutive rowids, the last one reported.
+    const count = Number(inserted.numInsertedOrUpdatedRows ?? 0n)
+    const last = Number(inserted.insertId ?? 0n)
+    return count === 0 ? null : { first: last - count + 1, last, count }
   })
 }
 
@@ -136,7 +147,10 @@ function insertingTagUpdateEvents(
   )
 }
 
-/** One statement: touch the contacts, insert the events, queue each event to every webhook. */
+/**
+ * One statement: touch the contacts, insert the events, queue each event to every webhook, and
+ * answer the window of the events written.
+ */
 async function touchLogAndQueue(
   db: Db,
   locationId: string,
@@ -144,31 +158,42 @@ async function touchLogAndQueue(
   updates: readonly ContactTagUpdate[],
   origin: EventOrigin,
   now: string,
-): Promise<void> {
-  await db.kysely
+): Promise<EventWindow | null> {
+  const window = await db.kysely
     .with('touched', () =>
       touchingContacts(db, db.kysely, locationId, contactIds, now, keyRangeOf(contactIds)).returning('id'),
     )
     .with('written', () =>
       insertingTagUpdateEvents(db, locationId, updates, origin, now).returning(['id', 'contact_id']),
     )
-    .insertInto('webhook_deliveries')
-    .columns(PENDING_DELIVERY_COLUMNS)
-    .expression((eb) =>
-      eb
-        .selectFrom('written')
-        .innerJoin('webhooks', (join) => join.on('webhooks.location_id', '=', locationId))
-        .select((s) => [
-          'webhooks.location_id',
-          'webhooks.id',
-          'written.id',
-          'written.contact_id',
-          s.val('pending').as('state'),
-          s.val(now).as('next_attempt_at'),
-          s.val(now).as('created_at'),
-        ]),
+    .with('queued', (qc) =>
+      qc
+        .insertInto('webhook_deliveries')
+        .columns(PENDING_DELIVERY_COLUMNS)
+        .expression((eb) =>
+          eb
+            .selectFrom('written')
+            .innerJoin('webhooks', (join) => join.on('webhooks.location_id', '=', locationId))
+            .select((s) => [
+              'webhooks.location_id',
+              'webhooks.id',
+              'written.id',
+              'written.contact_id',
+              s.val('pending').as('state'),
+              s.val(now).as('next_attempt_at'),
+              s.val(now).as('created_at'),
+            ]),
+        ),
     )
-    .execute()
+    .selectFrom('written')
+    .select((eb) => [
+      eb.fn.min('written.id').as('first'),
+      eb.fn.max('written.id').as('last'),
+      eb.fn.countAll().as('count'),
+    ])
+    .executeTakeFirstOrThrow()
+  const count = Number(window.count)
+  return count === 0 ? null : { first: Number(window.first), last: Number(window.last), count }
 }
 
 /**
@@ -262,40 +287,40 @@ export async function findEventsByIds(
 
 export type LoggedChange = Pick<EventRow, 'id' | 'contact_id' | 'tags_added' | 'tags_removed'>
 
+/** What finds an activity's events: its key and the window its chunks logged them in. */
+export type ActivityEventWindow = {
+  location_id: string
+  id: string
+  first_event_id: number | null
+  last_event_id: number | null
+}
+
 /**
  * The changes an activity made (its events) after `afterEventId`, in id order: an undo's next
- * chunk, and the activity's per-contact results.
+ * chunk, and the activity's per-contact results. One range of the events' key, the activity's
+ * window: events other writers logged meanwhile fall in it too and are read and passed over.
  */
 export async function listActivityChanges(
   db: Db,
-  locationId: string,
-  activityId: string,
+  activity: ActivityEventWindow,
   afterEventId: number,
   limit: number,
 ): Promise<LoggedChange[]> {
+  const { first_event_id: first, last_event_id: last } = activity
+  if (first === null || last === null) return []
   return (
     db.kysely
       .selectFrom('events')
       .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
-      .where('events.location_id', '=', locationId)
-      .where('events.activity_id', '=', activityId)
-      // Seeks (activity, id > cursor) in the activity's index, where id is its last column: a
-      // cursor kept out of the index made each chunk read the activity's events from its first.
-      .where('events.id', '>', afterEventId)
+      // SQLite would rather seek the contact index by location alone (every event of the tenant).
+      .where(outOfIndexChoice<string>(db, 'events.location_id'), '=', activity.location_id)
+      .where('events.id', '>=', Math.max(first, afterEventId + 1))
+      .where('events.id', '<=', last)
+      .where('events.activity_id', '=', activity.id)
       .orderBy('events.id')
       .limit(limit)
       .execute()
   )
-}
-
-export async function countActivityEvents(db: Db, locationId: string, activityId: string): Promise<number> {
-  const row = await db.kysely
-    .selectFrom('events')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('location_id', '=', locationId)
-    .where('activity_id', '=', activityId)
-    .executeTakeFirst()
-  return Number(row?.n ?? 0)
 }
 
 /**

@@ -64,11 +64,11 @@ export interface TagsTable {
   display_name: Generated<string | null>
 }
 
+/** A tag row is its key alone (migration 0021). */
 export interface ContactTagsTable {
   location_id: string
   contact_id: string
   tag_id: string
-  created_at: string
 }
 
 export interface ListsTable {
@@ -141,6 +141,13 @@ export interface ActivitiesTable {
   failed_attempts: Generated<number>
   lease_owner: string | null
   lease_expires_at: string | null
+  /**
+   * The ids of the first and last event the activity logged (null until it logs one) and how many
+   * it logged: its events are read as this window of the events' key (migration 0019).
+   */
+  first_event_id: number | null
+  last_event_id: number | null
+  events_logged: Generated<number>
   created_at: string
   updated_at: string
   started_at: string | null

@@ -3,6 +3,7 @@ import type { ContactLifecycleEvent, WebhookDeliveryState } from '../domain/webh
 import type { Database, Db } from './database.js'
 import {
   claimingSelectedRowsSkippingLocked,
+  outOfIndexChoice,
   refreshPlannerStatistics,
   rowsAsTable,
   writesChainInOneStatement,
@@ -26,12 +27,16 @@ export const PENDING_DELIVERY_COLUMNS = [
   'created_at',
 ] as const
 
-/** The newest event id of a location (0 when none); events written after it have larger ids. */
+/**
+ * An event id (0 when none) that every event the location writes next will exceed: its newest on
+ * PostgreSQL (the key's last entry for the location), the newest of all on SQLite, whose events
+ * are keyed by id alone (the rowid's last entry) and whose writers are serialised.
+ */
 export async function latestEventId(db: Db, locationId: string): Promise<number> {
   const row = await db.kysely
     .selectFrom('events')
     .select((eb) => eb.fn.max('id').as('id'))
-    .where('location_id', '=', locationId)
+    .$if(db.dialect === 'postgres', (q) => q.where('location_id', '=', locationId))
     .executeTakeFirst()
   return Number(row?.id ?? 0)
 }
@@ -65,7 +70,8 @@ export async function enqueueDeliveriesAfter(
           s.val(now).as('next_attempt_at'),
           s.val(now).as('created_at'),
         ])
-        .where('events.location_id', '=', locationId)
+        // SQLite would rather seek the contact index by location alone (every event of the tenant).
+        .where(outOfIndexChoice<string>(db, 'events.location_id'), '=', locationId)
         .where('events.id', '>', afterEventId),
     )
     .onConflict((oc) => oc.columns(['location_id', 'webhook_id', 'event_id']).doNothing())

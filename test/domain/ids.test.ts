@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
-  firebaseIdToUuid,
   firebaseIdAt,
+  firebaseIdToUuid,
   hashAccessToken,
   isFirebaseId,
   newAccessTokenSecret,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { attachTags } from '../../src/store/contactTags.js'
+import { type ActivityEventWindow, listActivityChanges } from '../../src/store/events.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
 import { deleteTag } from '../../src/store/tags.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
@@ -36,7 +37,7 @@ for (const dialect of DIALECTS) {
       const contactId = await makeContact(t.database, location.id)
       // An unknown tag is left out; a known one is attached; deleting the tag takes its rows.
       expect(
-        await attachTags(t.database, location.id, [contactId], ['C'.repeat(20), 'A'.repeat(20)], now),
+        await attachTags(t.database, location.id, [contactId], ['C'.repeat(20), 'A'.repeat(20)]),
       ).toEqual([{ contact_id: contactId, tag_id: 'A'.repeat(20) }])
       expect(await deleteTag(t.database, location.id, 'A'.repeat(20))).toBe(true)
       const left = await t.database.kysely
@@ -155,6 +156,71 @@ for (const dialect of DIALECTS) {
           sql`insert into list_memberships (location_id, list_id, contact_id, created_at)
             values ('L1', ${'S'.repeat(20)}, ${'Nn'.repeat(10)}, ${now})`.execute(k),
         ).rejects.toThrow()
+      } finally {
+        await t.drop()
+      }
+    })
+  })
+}
+
+/**
+ * Migration 0019 replaces the index on events.activity_id by each activity's event window: on a
+ * populated database every activity gets the window and count of the events it logged (others'
+ * events interleaved in it), and its changes read back as before.
+ */
+for (const dialect of DIALECTS) {
+  describe(`migration 0019 on a populated ${dialect} database`, () => {
+    it("gives every activity its events' window and count", async () => {
+      const t = await createTestDatabase(dialect, {}, '0018_drop_in_flight_index')
+      try {
+        const k = t.database.kysely
+        const now = new Date().toISOString()
+        await sql`insert into locations (id, name, created_at) values ('L1', 'one', ${now})`.execute(k)
+        for (const id of ['A1', 'A2', 'A3'])
+          await sql`insert into activities (location_id, id, kind, state, tag_ids, created_at, updated_at)
+            values ('L1', ${id}, 'contacts_taggings_add', 'completed', '[]', ${now}, ${now})`.execute(k)
+        // A1 and A2 interleaved, with a synchronous change between; A3 logged nothing.
+        for (const [contact, activity] of [
+          ['c1', 'A1'],
+          ['c2', 'A2'],
+          ['c3', null],
+          ['c4', 'A1'],
+          ['c5', 'A2'],
+          ['c6', 'A1'],
+        ] as const)
+          await sql`insert into events (location_id, contact_id, type, tags_added, tags_removed, source, created_at, activity_id)
+            values ('L1', ${contact}, 'ContactTagUpdate', '["t"]', '[]', 'test', ${now}, ${activity})`.execute(
+            k,
+          )
+
+        expect((await migrateToLatest(t.database)).applied).toContain('0019_activity_event_windows')
+
+        const ids = (await k.selectFrom('events').select(['id', 'contact_id']).orderBy('id').execute()).map(
+          (e) => e.id,
+        )
+        const windows = await k
+          .selectFrom('activities')
+          .select(['id', 'first_event_id', 'last_event_id', 'events_logged'])
+          .orderBy('id')
+          .execute()
+        expect(windows).toEqual([
+          { id: 'A1', first_event_id: ids[0], last_event_id: ids[5], events_logged: 3 },
+          { id: 'A2', first_event_id: ids[1], last_event_id: ids[4], events_logged: 2 },
+          { id: 'A3', first_event_id: null, last_event_id: null, events_logged: 0 },
+        ])
+        const changesOf = async (id: string, after: number) =>
+          (
+            await listActivityChanges(
+              t.database,
+              { location_id: 'L1', ...windows.find((w) => w.id === id) } as ActivityEventWindow,
+              after,
+              10,
+            )
+          ).map((c) => c.contact_id)
+        expect(await changesOf('A1', 0)).toEqual(['c1', 'c4', 'c6'])
+        expect(await changesOf('A1', ids[3] as number)).toEqual(['c6'])
+        expect(await changesOf('A2', 0)).toEqual(['c2', 'c5'])
+        expect(await changesOf('A3', 0)).toEqual([])
       } finally {
         await t.drop()
       }

@@ -263,7 +263,6 @@ for (const dialect of DIALECTS) {
             location.id,
             sorted.slice(i, i + 5000),
             tags.map((tag) => tag.id),
-            now,
           )
       }
       const activity = await createTaggingActivity(db.t.database, location.id, {
@@ -392,11 +391,12 @@ for (const dialect of DIALECTS) {
 
 /**
  * An undo reads the original activity's events chunk by chunk and each chunk's contacts' later
- * events: both reads must seek by activity or by contact, never range over every later event of
- * the tenant (which made a 1M-contact undo quadratic on SQLite).
+ * events: both reads must seek, the first within the original's window of the events' key from
+ * the cursor on, the second by contact, never range over every later event of the tenant (which
+ * made a 1M-contact undo quadratic on SQLite).
  */
 for (const dialect of DIALECTS) {
-  describe(`undo chunk reads seek by activity and contact on ${dialect}`, () => {
+  describe(`undo chunk reads seek the activity's window and each contact on ${dialect}`, () => {
     const db = databaseWithCapture(dialect)
 
     it('contacts_taggings_undo', async () => {
@@ -432,16 +432,18 @@ for (const dialect of DIALECTS) {
       expect(chunkReads.filter((q) => !/"activity_id" =/.test(q.sql)).length).toBeGreaterThanOrEqual(4)
       for (const read of chunkReads) {
         const what = read.sql.slice(0, 80)
+        const plan = await planText(db.t.database, read)
         expect(await unboundedScans(db.t.database, read, new Set(['events'])), what).toEqual([])
-        if (dialect === 'sqlite')
-          expect(await planText(db.t.database, read), what).toMatch(
-            /SEARCH events USING INDEX events_(activity_idx \(location_id=\? AND activity_id=\? AND id>\?\)|contact_idx)/,
-          )
-        // The activity's events are read from the cursor on, not from its first event each chunk.
-        if (/"activity_id" =/.test(read.sql))
-          expect(await planText(db.t.database, read), what).toMatch(
-            dialect === 'sqlite' ? /AND id>\?\)/ : /Index Cond: .*activity_id = .*\(id > /,
-          )
+        if (!/"activity_id" =/.test(read.sql)) {
+          if (dialect === 'sqlite') expect(plan, what).toMatch(/SEARCH events USING INDEX events_contact_idx/)
+          continue
+        }
+        // The window's key range from the cursor on, bounded at both ends.
+        expect(plan, what).toMatch(
+          dialect === 'sqlite'
+            ? /SEARCH events USING (INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)|INDEX events_location_idx \(location_id=\? AND id>\? AND id<\?\))/
+            : /Index Cond: .*\(id >= .*\(id <= /,
+        )
       }
     })
   })
@@ -496,6 +498,9 @@ for (const dialect of DIALECTS) {
     it('findLiveContactsByEmails and findLiveContactsByPhones', async () => {
       const location = await makeLocation(db.t.database)
       const ids = await seed(db.t.database, location.id)
+      // A batch of 1000 among 5000 contacts is a fifth of the tenant, which PostgreSQL may rightly
+      // read whole; among 20 000 the indexes are the plan at any statistics sample.
+      await seedContacts(db.t.database, location.id, 15_000)
       await db.t.database.kysely
         .updateTable('contacts')
         .set((eb) => ({

@@ -49,12 +49,14 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     undo_of: 'null',
     items_skipped: 'not null',
     failed_attempts: 'not null',
+    first_event_id: 'null',
+    last_event_id: 'null',
+    events_logged: 'not null',
   },
   contact_tags: {
     location_id: 'not null',
     contact_id: 'not null',
     tag_id: 'not null',
-    created_at: 'not null',
   },
   contacts: {
     location_id: 'not null',

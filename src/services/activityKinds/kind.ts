@@ -94,7 +94,7 @@ export async function recordTagChunk(
 ): Promise<'more'> {
   const { tx, activity, lease } = step
   countUpdates(step.written, updates)
-  await recordContactTagUpdates(
+  const events = await recordContactTagUpdates(
     tx,
     activity.location_id,
     updates,
@@ -102,7 +102,11 @@ export async function recordTagChunk(
     lease.now,
   )
   requireLease(
-    await recordChunkProgress(tx, activity, lease, { cursor: chunk.range.last, processed: chunk.processed }),
+    await recordChunkProgress(tx, activity, lease, {
+      cursor: chunk.range.last,
+      processed: chunk.processed,
+      events,
+    }),
   )
   return 'more'
 }

@@ -20,7 +20,7 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
     },
 
     async chunk(step) {
-      const { tx, activity, lease, settings } = step
+      const { tx, activity, settings } = step
       const tags = await findTagsByIds(tx, activity.location_id, tagIdsOf(activity))
       const ids = await selectContactChunk(tx, scopeOf(activity, step), activity.cursor, settings.chunkSize)
       if (ids.length === 0) return finishCompleted(step)
@@ -28,7 +28,7 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
       const range = { first: ids[0] as string, last: ids[ids.length - 1] as string }
       const pairs =
         operation === 'add'
-          ? await attachTags(tx, activity.location_id, ids, present, lease.now)
+          ? await attachTags(tx, activity.location_id, ids, present)
           : await detachTags(tx, activity.location_id, ids, present, range)
       const updates = tagUpdatesOf(pairs, tags, operation === 'add' ? 'added' : 'removed')
       const changed = new Set(updates.map((u) => u.contactId))

@@ -1,6 +1,7 @@
 import { groupBy } from '../../domain/collections.js'
 import { decideUndo, UNDO_SKIP_MESSAGES, type UndoDecision } from '../../domain/undo.js'
 import {
+  type ActivityRow,
   findActivity,
   markActivityStarted,
   recordChunkProgress,
@@ -12,7 +13,6 @@ import { attachTags, detachTags, keyRangeOf } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
 import {
   type ContactTagUpdate,
-  countActivityEvents,
   listActivityChanges,
   listEventsAfterEach,
   recordContactTagUpdates,
@@ -35,15 +35,16 @@ export const undoRunner: ActivityKindRunner = {
   async start({ tx, activity, lease }) {
     // A tag deletion's tags are gone: they are created again by name (a tag of that name made
     // since is reused), and the undo restores those.
-    const original = await findActivity(tx, activity.location_id, activity.undo_of as string)
-    if (original?.kind === 'contacts_tags_delete' && original.tag_names) {
+    const original = await findOriginal(tx, activity)
+    if (original.kind === 'contacts_tags_delete' && original.tag_names) {
       const recreated = await ensureTagsByName(tx, activity.location_id, original.tag_names, lease.now)
       const byName = new Map(recreated.map((t) => [t.name, t.id]))
       const tagIds = original.tag_names.map((name) => byName.get(name) as string)
       requireLease(await setActivityTagIds(tx, activity, lease.owner, tagIds))
     }
-    const itemsTotal = await countActivityEvents(tx, activity.location_id, activity.undo_of as string)
-    requireLease(await markActivityStarted(tx, activity, lease, { snapshotSeq: 0, itemsTotal }))
+    requireLease(
+      await markActivityStarted(tx, activity, lease, { snapshotSeq: 0, itemsTotal: original.events_logged }),
+    )
     return 'more'
   },
 
@@ -51,13 +52,7 @@ export const undoRunner: ActivityKindRunner = {
     const { tx, activity: undo, lease, settings, written } = step
     const locationId = undo.location_id
     const after = undo.cursor === null ? 0 : Number(undo.cursor)
-    const changes = await listActivityChanges(
-      tx,
-      locationId,
-      undo.undo_of as string,
-      after,
-      settings.chunkSize,
-    )
+    const changes = await listActivityChanges(tx, await findOriginal(tx, undo), after, settings.chunkSize)
     if (changes.length === 0) return finishCompleted(step)
 
     const tagIds = undo.tag_ids
@@ -84,9 +79,9 @@ export const undoRunner: ActivityKindRunner = {
       ),
     )
 
-    const updates = await applyRestorations(tx, locationId, decisions, namesById, lease.now)
+    const updates = await applyRestorations(tx, locationId, decisions, namesById)
     countUpdates(written, updates)
-    await recordContactTagUpdates(
+    const events = await recordContactTagUpdates(
       tx,
       locationId,
       updates,
@@ -111,10 +106,18 @@ export const undoRunner: ActivityKindRunner = {
         processed: changes.length,
         skipped: skips.length,
         errors,
+        events,
       }),
     )
     return 'more'
   },
+}
+
+/** The activity an undo reverts (kept while its undo exists: an activity is never deleted). */
+async function findOriginal(tx: Db, undo: ActivityRow): Promise<ActivityRow> {
+  const original = await findActivity(tx, undo.location_id, undo.undo_of as string)
+  if (!original) throw new Error(`activity ${undo.undo_of} reverted by ${undo.id} is missing`)
+  return original
 }
 
 /** Contacts needing the same restoration share one detach and one attach statement. */
@@ -123,7 +126,6 @@ async function applyRestorations(
   locationId: string,
   decisions: readonly UndoDecision[],
   namesById: ReadonlyMap<string, string>,
-  now: string,
 ): Promise<ContactTagUpdate[]> {
   const groups = new Map<string, { remove: string[]; add: string[]; contacts: string[] }>()
   for (const decision of decisions) {
@@ -146,7 +148,7 @@ async function applyRestorations(
     const range = keyRangeOf(group.contacts)
     for (const pair of await detachTags(tx, locationId, group.contacts, group.remove, range))
       entry(pair.contact_id).tagsRemoved.push(namesById.get(pair.tag_id) as string)
-    for (const pair of await attachTags(tx, locationId, group.contacts, group.add, now))
+    for (const pair of await attachTags(tx, locationId, group.contacts, group.add))
       entry(pair.contact_id).tagsAdded.push(namesById.get(pair.tag_id) as string)
   }
   // Names in the activity's tag order, as the original activity logged them.

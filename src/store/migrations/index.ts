@@ -18,6 +18,9 @@ import * as m0015 from './0015_webhook_last_error.js'
 import * as m0016 from './0016_list_membership_activities.js'
 import * as m0017 from './0017_webhook_senders.js'
 import * as m0018 from './0018_drop_in_flight_index.js'
+import * as m0019 from './0019_activity_event_windows.js'
+import * as m0020 from './0020_sqlite_events_key_only.js'
+import * as m0021 from './0021_contact_tags_key_only.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -41,6 +44,9 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0016_list_membership_activities': m0016,
   '0017_webhook_senders': m0017,
   '0018_drop_in_flight_index': m0018,
+  '0019_activity_event_windows': m0019,
+  '0020_sqlite_events_key_only': m0020,
+  '0021_contact_tags_key_only': m0021,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
