@@ -1,5 +1,11 @@
 import type { AppliedTagChange } from '../domain/bulkTagOutcomes.js'
-import { attachTags, type ContactTagName, detachTags, listTagsOfContacts } from '../store/contactTags.js'
+import {
+  attachExistingTagsByName,
+  attachTags,
+  type ContactTagName,
+  detachTags,
+  listTagsOfContacts,
+} from '../store/contactTags.js'
 import type { Db } from '../store/database.js'
 import { recordContactTagUpdates } from '../store/events.js'
 import { ensureTagsByName } from '../store/tags.js'
@@ -32,14 +38,7 @@ export async function applyTagEdit(
   }
 
   const removedPairs = await removeTags(tx, locationId, contactIds, edit.remove, before)
-  const toAdd = await ensureTagsByName(tx, locationId, edit.add, now)
-  for (const tag of toAdd) tagNames.set(tag.id, tag.name)
-  const addedPairs = await attachTags(
-    tx,
-    locationId,
-    contactIds,
-    toAdd.map((t) => t.id),
-  )
+  const addedPairs = await addTags(tx, locationId, contactIds, edit.add, now, tagNames)
 
   const added = groupNames(addedPairs, tagNames)
   const removed = groupNames(removedPairs, tagNames)
@@ -60,6 +59,27 @@ export async function applyTagEdit(
 
   await recordContactTagUpdates(tx, locationId, changed, { source }, now)
   return result
+}
+
+/** Attaches the tags named, creating the missing ones; learns their names by id into `tagNames`. */
+async function addTags(
+  tx: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  names: readonly string[],
+  now: string,
+  tagNames: Map<string, string>,
+) {
+  const attached = await attachExistingTagsByName(tx, locationId, contactIds, names)
+  const tags = attached?.tags ?? (await ensureTagsByName(tx, locationId, names, now))
+  for (const tag of tags) tagNames.set(tag.id, tag.name)
+  if (attached) return attached.added
+  return attachTags(
+    tx,
+    locationId,
+    contactIds,
+    tags.map((t) => t.id),
+  )
 }
 
 /**

@@ -1,6 +1,12 @@
 import { sql } from 'kysely'
 import type { Db } from './database.js'
-import { idsAsTable, isOneOf, keepingSelectedRowsFromDeletion, rowsAsTable } from './dialect.js'
+import {
+  idsAsTable,
+  isOneOf,
+  keepingSelectedRowsFromDeletion,
+  rowsAsTable,
+  writesChainInOneStatement,
+} from './dialect.js'
 
 export type ContactTagName = { contact_id: string; tag_id: string; name: string }
 
@@ -99,6 +105,66 @@ export async function attachTags(
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
     .returning(['contact_id', 'tag_id'])
     .execute()
+}
+
+/**
+ * attachTags for tags given by name, in one statement when every name is a tag of the location:
+ * the tags are read (held FOR KEY SHARE, as attachTags holds them) and the pairs inserted
+ * together, answering the tags and the pairs added. A bulk request's tags nearly always exist, so
+ * this saves PostgreSQL a round trip per request. Null when a name is not a tag yet (nothing is
+ * written: the caller creates the missing tags and attaches by id), and on SQLite, where the
+ * separate statements cost no round trip.
+ */
+export async function attachExistingTagsByName(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  names: readonly string[],
+): Promise<{ tags: Array<{ id: string; name: string }>; added: ContactTagPair[] } | null> {
+  const wanted = [...new Set(names)]
+  if (!writesChainInOneStatement(db) || contactIds.length === 0 || wanted.length === 0) return null
+  const rows = await db.kysely
+    .with('named', (qc) =>
+      qc
+        .selectFrom('tags')
+        .select(['tags.location_id', 'tags.id', 'tags.name'])
+        .where('tags.location_id', '=', locationId)
+        .where('tags.name', 'in', wanted)
+        .forKeyShare(),
+    )
+    .with('added', (qc) =>
+      qc
+        .insertInto('contact_tags')
+        .columns(['location_id', 'contact_id', 'tag_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom(idsAsTable(db, contactIds, 'chunk'))
+            .innerJoin('named', (join) => join.on(sql<boolean>`true`))
+            .select(['named.location_id', 'chunk.id as contact_id', 'named.id as tag_id'])
+            // All or nothing: with a tag missing, the caller attaches after creating it.
+            .where(sql<number>`(select count(*) from named)`, '=', wanted.length),
+        )
+        .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
+        .returning(['contact_id', 'tag_id']),
+    )
+    .selectFrom('named')
+    .leftJoin('added', 'added.tag_id', 'named.id')
+    .select([
+      'named.id',
+      'named.name',
+      sql<
+        string[]
+      >`coalesce(array_agg(added.contact_id) filter (where added.contact_id is not null), '{}')`.as(
+        'contacts',
+      ),
+    ])
+    .groupBy(['named.id', 'named.name'])
+    .execute()
+  if (rows.length < wanted.length) return null
+  return {
+    tags: rows.map((row) => ({ id: row.id, name: row.name })),
+    added: rows.flatMap((row) => row.contacts.map((contact_id) => ({ contact_id, tag_id: row.id }))),
+  }
 }
 
 /**
