@@ -40,13 +40,23 @@ function timePrefix(ms: number): string {
   return prefix
 }
 
+/** Random bytes drawn 4 KiB at a time: a call into the system's generator per id cost as much as the id. */
+const pool = { bytes: Buffer.alloc(0), next: 0 }
+
+function randomByte(): number {
+  if (pool.next === pool.bytes.length) {
+    pool.bytes = randomBytes(4096)
+    pool.next = 0
+  }
+  return pool.bytes[pool.next++] as number
+}
+
 function randomBase62(length: number): string {
   let text = ''
   while (text.length < length) {
     // 62 * 4 = 248: rejecting bytes ≥ 248 keeps every character equally likely.
-    for (const byte of randomBytes(16)) {
-      if (byte < 248 && text.length < length) text += BASE62[byte % 62]
-    }
+    const byte = randomByte()
+    if (byte < 248) text += BASE62[byte % 62]
   }
   return text
 }
