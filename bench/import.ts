@@ -36,6 +36,8 @@ const ENGINES = (args.engines as string).split(',') as DialectName[]
 const TAG_SETS = [['newsletter'], ['newsletter', 'vip'], ['webinar-2026'], ['lead', 'webinar-2026', 'vip']]
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname
 
+const AREA_CODES = ['212', '312', '415', '617', '713', '206', '305', '404']
+
 type Row = { first: string; last: string; email: string; phone: string; company: string; tags: string[] }
 
 function makeRows(n: number): Row[] {
@@ -43,7 +45,10 @@ function makeRows(n: number): Row[] {
     first: `First${i}`,
     last: `Last${i}`,
     email: `person${i}@example.com`,
-    phone: `+1555${String(i).padStart(7, '0')}`,
+    // Numbers of real US area codes and exchanges (2-9 first): for the fictional 555 area code
+    // every +1 country's rules were tried in turn (the phone parse took 34 µs instead of ~13),
+    // which a CRM's real data does not pay.
+    phone: `+1${AREA_CODES[i % AREA_CODES.length]}${2 + (i % 8)}${String(Math.floor(i / 8)).padStart(6, '0')}`,
     company: `Company ${i % 500}`,
     tags: TAG_SETS[i % TAG_SETS.length] as string[],
   }))
