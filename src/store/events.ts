@@ -11,6 +11,7 @@ import {
   enqueueDeliveriesAfter,
   latestEventId,
   PENDING_DELIVERY_COLUMNS,
+  pendingDeliveriesOf,
 } from './webhookDeliveries.js'
 import { locationHasWebhooks } from './webhooks.js'
 
@@ -174,15 +175,7 @@ async function touchLogAndQueue(
           eb
             .selectFrom('written')
             .innerJoin('webhooks', (join) => join.on('webhooks.location_id', '=', locationId))
-            .select((s) => [
-              'webhooks.location_id',
-              'webhooks.id',
-              'written.id',
-              'written.contact_id',
-              s.val('pending').as('state'),
-              s.val(now).as('next_attempt_at'),
-              s.val(now).as('created_at'),
-            ]),
+            .select(pendingDeliveriesOf('written', now)),
         ),
     )
     .selectFrom('written')

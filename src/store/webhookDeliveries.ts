@@ -28,6 +28,22 @@ export const PENDING_DELIVERY_COLUMNS = [
 ] as const
 
 /**
+ * The select list of PENDING_DELIVERY_COLUMNS, in its order, for a join of `webhooks` with the
+ * events to queue (`events`: the table or WITH that has their `id` and `contact_id`), due `now`.
+ */
+export function pendingDeliveriesOf(events: string, now: string) {
+  return [
+    sql.ref<string>('webhooks.location_id').as('location_id'),
+    sql.ref<string>('webhooks.id').as('webhook_id'),
+    sql.ref<number>(`${events}.id`).as('event_id'),
+    sql.ref<string>(`${events}.contact_id`).as('contact_id'),
+    sql.val('pending').as('state'),
+    sql.val(now).as('next_attempt_at'),
+    sql.val(now).as('created_at'),
+  ]
+}
+
+/**
  * An event id (0 when none) that every event the location writes next will exceed: its newest on
  * PostgreSQL (the key's last entry for the location), the newest of all on SQLite, whose events
  * are keyed by id alone (the rowid's last entry) and whose writers are serialised.
@@ -61,15 +77,7 @@ export async function enqueueDeliveriesAfter(
       eb
         .selectFrom('events')
         .innerJoin('webhooks', 'webhooks.location_id', 'events.location_id')
-        .select((s) => [
-          'events.location_id',
-          'webhooks.id',
-          'events.id',
-          'events.contact_id',
-          s.val('pending').as('state'),
-          s.val(now).as('next_attempt_at'),
-          s.val(now).as('created_at'),
-        ])
+        .select(pendingDeliveriesOf('events', now))
         // SQLite would rather seek the contact index by location alone (every event of the tenant).
         .where(outOfIndexChoice<string>(db, 'events.location_id'), '=', locationId)
         .where('events.id', '>', afterEventId),
@@ -104,15 +112,7 @@ export async function enqueueDeliveries(
       eb
         .selectFrom('webhooks')
         .innerJoin(written, (join) => join.on(sql<boolean>`true`))
-        .select((s) => [
-          'webhooks.location_id',
-          'webhooks.id',
-          'written.id',
-          'written.contact_id',
-          s.val('pending').as('state'),
-          s.val(now).as('next_attempt_at'),
-          s.val(now).as('created_at'),
-        ])
+        .select(pendingDeliveriesOf('written', now))
         .where('webhooks.location_id', '=', locationId)
         .$if(onlyFor !== undefined, (q) =>
           q.where(sql<boolean>`(' ' || webhooks.event_types || ' ') like ${`% ${onlyFor} %`}`),
