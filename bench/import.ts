@@ -75,7 +75,10 @@ function runImport(url: string, file: string, locationId: string): Promise<{ sec
   )
 }
 
-/** The import's writes as plain SQL: 1000 contacts per transaction with their tag rows and events. */
+/**
+ * The import's writes as plain SQL: 1000 contacts per transaction with their tag rows and events,
+ * the same events the import writes (a ContactCreate and a ContactTagUpdate per new contact).
+ */
 async function rawWrites(database: Database, locationId: string, rows: Row[]): Promise<number> {
   const started = performance.now()
   const now = new Date().toISOString()
@@ -120,15 +123,26 @@ async function rawWrites(database: Database, locationId: string, rows: Row[]): P
       await tx.kysely
         .insertInto('events')
         .values(
-          slice.map((r) => ({
-            location_id: locationId,
-            contact_id: r.id,
-            type: 'ContactTagUpdate',
-            tags_added: JSON.stringify(r.tags),
-            tags_removed: '[]',
-            source: 'bench',
-            created_at: now,
-          })),
+          slice.flatMap((r) => [
+            {
+              location_id: locationId,
+              contact_id: r.id,
+              type: 'ContactCreate',
+              tags_added: '[]',
+              tags_removed: '[]',
+              source: 'bench',
+              created_at: now,
+            },
+            {
+              location_id: locationId,
+              contact_id: r.id,
+              type: 'ContactTagUpdate',
+              tags_added: JSON.stringify(r.tags),
+              tags_removed: '[]',
+              source: 'bench',
+              created_at: now,
+            },
+          ]),
         )
         .execute()
     })
