@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util'
 import { request } from 'undici'
 import { createTaggingActivity } from '../src/services/activities.js'
 import { createLocation } from '../src/services/admin.js'
-import { webhookSigner } from '../src/services/webhookDelivery.js'
+import { type WebhookSigner, webhookSigner } from '../src/services/webhookDelivery.js'
 import { registerWebhook } from '../src/services/webhooks.js'
 
 // The benchmark's receiver listens on loopback.
@@ -66,7 +66,7 @@ async function startReceiver() {
   }
 }
 
-async function rawPosts(url: string, body: string, count: number, sign: (body: string) => string) {
+async function rawPosts(url: string, body: string, count: number, sign: WebhookSigner) {
   const started = performance.now()
   let next = 0
   async function lane() {
@@ -74,7 +74,7 @@ async function rawPosts(url: string, body: string, count: number, sign: (body: s
       next += 1
       const response = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-ghl-signature': sign(body) },
+        headers: { 'content-type': 'application/json', 'x-ghl-signature': await sign(body) },
         body,
       })
       await response.body.dump()

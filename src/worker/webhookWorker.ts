@@ -17,6 +17,7 @@ import {
   recordAttempts,
   SIGNATURE_HEADER,
   type WebhookPayloadBuilder,
+  type WebhookSigner,
   webhookSigner,
 } from '../services/webhookDelivery.js'
 import {
@@ -102,7 +103,7 @@ export class WebhookDeliveryWorker {
   private readonly retentionMs: number
   private nextPruneAt = 0
   private nextStatisticsAt = 0
-  private sign: ((body: string) => string) | undefined
+  private sign: WebhookSigner | undefined
   private readonly loop: PollingLoop
   private readonly targets: WebhookTargetPolicy
   private readonly signingKey: SigningKeySource | undefined
@@ -446,8 +447,8 @@ export class WebhookDeliveryWorker {
   private async send(url: string, body: string, deadline: AbortSignal): Promise<AttemptOutcome> {
     const refusal = refusedLiteralTarget(url, this.targets)
     if (refusal) return { ok: false, status: null, error: refusal }
-    const signature = (this.sign as (body: string) => string)(body)
     try {
+      const signature = await (this.sign as WebhookSigner)(body)
       const response = await request(url, {
         dispatcher: this.dispatcher,
         method: 'POST',

@@ -39,8 +39,8 @@ for (const dialect of DIALECTS) {
       expect(after.publicKeyPem).not.toBe(before.publicKeyPem)
       expect(((await stored()) as string).startsWith('enc:v1:')).toBe(true)
       const sign = await webhookSigner(t.database, source)
-      expect(verifies(after.publicKeyPem, '{"a":1}', sign('{"a":1}'))).toBe(true)
-      expect(verifies(before.publicKeyPem, '{"a":1}', sign('{"a":1}'))).toBe(false)
+      expect(verifies(after.publicKeyPem, '{"a":1}', await sign('{"a":1}'))).toBe(true)
+      expect(verifies(before.publicKeyPem, '{"a":1}', await sign('{"a":1}'))).toBe(false)
     })
 
     it('uses a key supplied by the operator without storing it', async () => {
@@ -52,7 +52,7 @@ for (const dialect of DIALECTS) {
         expect(key.publicKeyPem).toBe(publicKey.export({ type: 'spki', format: 'pem' }).toString())
         expect(await findSigningKey(fresh.database, 'webhook-ed25519')).toBeUndefined()
         const sign = await webhookSigner(fresh.database, { pem })
-        expect(verifies(key.publicKeyPem, 'body', sign('body'))).toBe(true)
+        expect(verifies(key.publicKeyPem, 'body', await sign('body'))).toBe(true)
         await expect(rotateWebhookSigningKey(fresh.database, { pem })).rejects.toThrow(/replace it there/)
       } finally {
         await fresh.drop()
