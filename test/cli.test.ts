@@ -414,6 +414,8 @@ for (const dialect of DIALECTS) {
       )
       const first = await tagbaseExit(db, '--json', 'import', file, '--location', location.id)
       expect(first.code, first.stderr).toBe(1)
+      // Exit 1 is also how a failed import ends: then there is no summary, and stderr says why.
+      expect(first.stdout, first.stderr).not.toBe('')
       expect(JSON.parse(first.stdout)).toEqual({
         created: 2,
         updated: 1,
