@@ -5,7 +5,7 @@ import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
 import { isOneOf, outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
-import type { EventsTable } from './schema.js'
+import type { ActivitiesTable, EventsTable } from './schema.js'
 import {
   enqueueDeliveries,
   enqueueDeliveriesAfter,
@@ -281,12 +281,10 @@ export async function findEventsByIds(
 export type LoggedChange = Pick<EventRow, 'id' | 'contact_id' | 'tags_added' | 'tags_removed'>
 
 /** What finds an activity's events: its key and the window its chunks logged them in. */
-export type ActivityEventWindow = {
-  location_id: string
-  id: string
-  first_event_id: number | null
-  last_event_id: number | null
-}
+export type ActivityEventWindow = Pick<
+  Selectable<ActivitiesTable>,
+  'location_id' | 'id' | 'first_event_id' | 'last_event_id'
+>
 
 /**
  * The changes an activity made (its events) after `afterEventId`, in id order: an undo's next
