@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { type CompiledQuery, Kysely, type LogEvent, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
+import { CurrentSchemaPostgresDialect } from './postgresIntrospector.js'
 import { ResilientPool } from './resilientPool.js'
 import type { Schema } from './schema.js'
 import {
@@ -190,7 +191,7 @@ function openPostgres(
     options.preparedStatements ?? true,
   )
   return new Kysely<Schema>({
-    dialect: new PostgresDialect({ pool: resilient }),
+    dialect: new CurrentSchemaPostgresDialect({ pool: resilient }),
     ...(log ? { log } : {}),
   })
 }
