@@ -21,6 +21,7 @@ import * as m0018 from './0018_drop_in_flight_index.js'
 import * as m0019 from './0019_activity_event_windows.js'
 import * as m0020 from './0020_sqlite_events_key_only.js'
 import * as m0021 from './0021_contact_tags_key_only.js'
+import * as m0022 from './0022_contacts_room_for_touches.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0019_activity_event_windows': m0019,
   '0020_sqlite_events_key_only': m0020,
   '0021_contact_tags_key_only': m0021,
+  '0022_contacts_room_for_touches': m0022,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
