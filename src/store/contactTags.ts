@@ -30,6 +30,38 @@ export function keyRangeOf(ids: readonly string[]): IdRange | undefined {
   return first === undefined || last === undefined ? undefined : { first, last }
 }
 
+/**
+ * Whether the location's contacts in `range` are exactly `ids` (ids of existing contacts, range
+ * their smallest and largest), so that a write can name the range instead of the list. Only on
+ * SQLite, where an UPDATE or DELETE whose WHERE has a subquery (the bound id list) runs in two
+ * passes, first copying every matching row aside, and a range is one pass; writers are
+ * serialised there, so the answer stays true until the write. Counts at most one contact more
+ * than the ids: ids scattered over a large location cost what they number, not the location.
+ */
+export async function rangeHoldsOnly(
+  db: Db,
+  locationId: string,
+  ids: readonly string[],
+  range: IdRange,
+): Promise<boolean> {
+  if (db.dialect !== 'sqlite') return false
+  const size = new Set(ids).size
+  const row = await db.kysely
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('contacts')
+        .select('id')
+        .where('location_id', '=', locationId)
+        .where('id', '>=', range.first)
+        .where('id', '<=', range.last)
+        .limit(size + 1)
+        .as('in_range'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n) === size
+}
+
 /** Current tags of these contacts, ordered by contact then tag name. */
 export async function listTagsOfContacts(
   db: Db,
@@ -204,10 +236,12 @@ export async function detachTags(
   range?: IdRange,
 ): Promise<ContactTagPair[]> {
   if (contactIds.length === 0 || (tagIds !== 'all' && tagIds.length === 0)) return []
+  // A whole chunk's contacts, alone in their key range (see rangeHoldsOnly): the range is named.
+  const wholeRange = range !== undefined && (await rangeHoldsOnly(db, locationId, contactIds, range))
   return db.kysely
     .deleteFrom('contact_tags')
     .where('location_id', '=', locationId)
-    .where(isOneOf(db, 'contact_id', contactIds))
+    .$if(!wholeRange, (q) => q.where(isOneOf(db, 'contact_id', contactIds)))
     .$if(range !== undefined, (q) =>
       q.where('contact_id', '>=', range?.first as string).where('contact_id', '<=', range?.last as string),
     )

