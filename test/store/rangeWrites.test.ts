@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { attachTags, detachTags, keyRangeOf, listTagsOfContacts } from '../../src/store/contactTags.js'
 import { findContactsByIds, touchContacts } from '../../src/store/contacts.js'
+import { attachTags, detachTags, keyRangeOf, listTagsOfContacts } from '../../src/store/contactTags.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation } from '../helpers/fixtures.js'
@@ -28,7 +28,12 @@ for (const dialect of DIALECTS) {
         await seedContacts(t.database, otherId, 1)
       }
       ids.sort()
-      const tags = await ensureTagsByName(t.database, locationId, ['vip', 'promo'], '2026-01-01T00:00:00.000Z')
+      const tags = await ensureTagsByName(
+        t.database,
+        locationId,
+        ['vip', 'promo'],
+        '2026-01-01T00:00:00.000Z',
+      )
       tagIds = tags.map((tag) => tag.id)
       await attachTags(t.database, locationId, ids, tagIds)
     })
