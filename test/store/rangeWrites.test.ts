@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findContactsByIds, touchContacts } from '../../src/store/contacts.js'
-import { attachTags, detachTags, keyRangeOf, listTagsOfContacts } from '../../src/store/contactTags.js'
+import {
+  attachTags,
+  detachTags,
+  keyRangeOf,
+  listTagsOfContacts,
+  RANGE_WRITES_FROM_IDS,
+} from '../../src/store/contactTags.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeLocation } from '../helpers/fixtures.js'
@@ -23,7 +29,7 @@ for (const dialect of DIALECTS) {
       // Another tenant's contacts interleave by id, and must never count as the range's.
       const otherId = (await makeLocation(t.database, 'Other')).id
       ids = []
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 100; i++) {
         ids.push(...(await seedContacts(t.database, locationId, 1)))
         await seedContacts(t.database, otherId, 1)
       }
@@ -47,32 +53,34 @@ for (const dialect of DIALECTS) {
       new Set((await listTagsOfContacts(t.database, locationId, ids)).map((row) => row.contact_id))
 
     it('touches every contact of a whole range, and only the named ones of a range with others in it', async () => {
-      const whole = ids.slice(0, 20)
+      const whole = ids.slice(0, 50)
       await t.database.transaction((tx) =>
         touchContacts(tx, locationId, whole, '2030-01-01T00:00:00.000Z', keyRangeOf(whole)),
       )
-      const gapped = ids.slice(20).filter((_, i) => i % 5 !== 2)
+      const gapped = ids.slice(50).filter((_, i) => i % 5 !== 2)
       await t.database.transaction((tx) =>
         touchContacts(tx, locationId, gapped, '2031-01-01T00:00:00.000Z', keyRangeOf(gapped)),
       )
+      // Both lists are long enough for the range to be considered.
+      expect(Math.min(whole.length, gapped.length)).toBeGreaterThanOrEqual(RANGE_WRITES_FROM_IDS)
       const after = await updatedAt(ids)
       for (const id of whole) expect(after.get(id)).toBe('2030-01-01T00:00:00.000Z')
-      for (const id of ids.slice(20))
+      for (const id of ids.slice(50))
         expect(after.get(id) === '2031-01-01T00:00:00.000Z').toBe(gapped.includes(id))
     })
 
     it('removes tags from every contact of a whole range, and only from the named ones of a range with others in it', async () => {
-      const whole = ids.slice(0, 20)
+      const whole = ids.slice(0, 50)
       const removedWhole = await t.database.transaction((tx) =>
         detachTags(tx, locationId, whole, tagIds, keyRangeOf(whole)),
       )
-      expect(removedWhole).toHaveLength(40)
-      const gapped = ids.slice(20).filter((_, i) => i % 5 !== 2)
+      expect(removedWhole).toHaveLength(100)
+      const gapped = ids.slice(50).filter((_, i) => i % 5 !== 2)
       const removedGapped = await t.database.transaction((tx) =>
         detachTags(tx, locationId, gapped, 'all', keyRangeOf(gapped)),
       )
       expect(new Set(removedGapped.map((pair) => pair.contact_id))).toEqual(new Set(gapped))
-      expect(await tagged()).toEqual(new Set(ids.slice(20).filter((id) => !gapped.includes(id))))
+      expect(await tagged()).toEqual(new Set(ids.slice(50).filter((id) => !gapped.includes(id))))
     })
   })
 }
