@@ -251,20 +251,14 @@ export async function touchContacts(
   range?: { first: string; last: string },
 ): Promise<void> {
   if (ids.length === 0) return
-  if (range && (await rangeHoldsOnly(db, locationId, ids, range))) {
-    await db.kysely
-      .updateTable('contacts')
-      .set({ updated_at: now })
-      .where('location_id', '=', locationId)
-      .where('id', '>=', range.first)
-      .where('id', '<=', range.last)
-      .execute()
-    return
-  }
-  await touchingContacts(db, db.kysely, locationId, ids, now, range).execute()
+  const wholeRange = range !== undefined && (await rangeHoldsOnly(db, locationId, ids, range))
+  await touchingContacts(db, db.kysely, locationId, ids, now, range, wholeRange).execute()
 }
 
-/** The UPDATE touchContacts runs, built on `q`: on its own, or as the first part of a WITH. */
+/**
+ * The UPDATE touchContacts runs, built on `q`: on its own, or as the first part of a WITH.
+ * `wholeRange`: the range holds only these contacts (rangeHoldsOnly), so it alone is named.
+ */
 export function touchingContacts(
   db: Db,
   q: QueryCreator<Schema>,
@@ -272,12 +266,13 @@ export function touchingContacts(
   ids: readonly string[],
   now: string,
   range?: { first: string; last: string },
+  wholeRange = false,
 ) {
   return q
     .updateTable('contacts')
     .set({ updated_at: now })
     .where('location_id', '=', locationId)
-    .where(isOneOf(db, 'id', ids))
+    .$if(!(wholeRange && range !== undefined), (u) => u.where(isOneOf(db, 'id', ids)))
     .$if(range !== undefined, (u) =>
       u.where('id', '>=', range?.first as string).where('id', '<=', range?.last as string),
     )
