@@ -277,8 +277,16 @@ describe('webhook deliveries while PostgreSQL terminates the worker connections'
       poolSize: 3,
       applicationName: name,
     })
+    // What the worker logged, shown if the deliveries do not all arrive (a loaded CI run once ended
+    // with none delivered and nothing to say why).
+    const logged: string[] = []
+    const keep = (level: string) => (fields: object, message?: string) =>
+      logged.push(
+        `${level} ${message ?? ''} ${JSON.stringify(fields, (_key, value) => (value instanceof Error ? value.message : value))}`,
+      )
     const worker = new WebhookDeliveryWorker(workerDb, {
       payload: highLevelContactTagUpdate,
+      logger: { info: keep('info'), warn: keep('warn'), error: keep('error') },
       pollMs: 10,
       concurrency: 8,
       timeoutMs: 2000,
@@ -303,7 +311,10 @@ describe('webhook deliveries while PostgreSQL terminates the worker connections'
       await receiver.close()
     }
     expect(kills).toBeGreaterThan(3)
-    expect(await countDeliveriesByState(t.database, s.locationId, hook.id)).toMatchObject({
+    expect(
+      await countDeliveriesByState(t.database, s.locationId, hook.id),
+      `worker log (last 30 of ${logged.length}):\n${logged.slice(-30).join('\n')}`,
+    ).toMatchObject({
       delivered: 300,
       dead: 0,
     })
