@@ -3,6 +3,7 @@ import type { ContactLifecycleEvent, WebhookDeliveryState } from '../domain/webh
 import type { Database, Db } from './database.js'
 import {
   claimingSelectedRowsSkippingLocked,
+  isOneOfSelected,
   outOfIndexChoice,
   refreshPlannerStatistics,
   rowsAsTable,
@@ -283,7 +284,7 @@ export async function claimDueDeliveries(
     }))
     .where('location_id', '=', endpoint.location_id)
     .where('webhook_id', '=', endpoint.webhook_id)
-    .where('event_id', 'in', due)
+    .where(isOneOfSelected(db, 'event_id', due))
     .returningAll()
     .execute()
   return claimed.sort((a, b) => a.event_id - b.event_id)

@@ -377,16 +377,78 @@ for (const dialect of DIALECTS) {
       }
       // Seeking by webhook is not enough: the queue reads must use the open-deliveries indexes,
       // or every poll would walk the webhook's delivered history.
-      // (The claim reads the queue inside its UPDATE: `... where "event_id" in (select ...)`.)
+      // (The claim reads the queue inside its UPDATE: `... where "event_id" in (select ...)`, or
+      // `= any(array(select ...))` on PostgreSQL.)
       const queueReads = statements.filter(
         (q) =>
           /webhook_deliveries/.test(q.sql) &&
-          (/^select/.test(q.sql) || /^update .* in \(select /.test(q.sql)),
+          (/^select/.test(q.sql) || /^update .* (in |= any\(array)\(select /.test(q.sql)),
       )
       expect(queueReads.length).toBeGreaterThanOrEqual(2)
       for (const read of queueReads) expect(await planText(db.t.database, read), read.sql).toMatch(/_open_/)
     })
   })
+}
+
+/**
+ * A lease claims hundreds of deliveries of one webhook, most of whose rows are still open (a
+ * backlog just queued): the UPDATE must seek the leased keys, with the planner's own costs. Written
+ * as `IN (subquery)`, PostgreSQL hash-joined them to a sequential scan of the whole backlog.
+ */
+for (const dialect of DIALECTS) {
+  describe(`a claim seeks the deliveries it leases on ${dialect}`, () => {
+    const db = databaseWithCapture(dialect)
+
+    it('a 512-delivery lease of a 3000-delivery backlog', async () => {
+      const location = await makeLocation(db.t.database)
+      const ids = await seedContacts(db.t.database, location.id, 3000)
+      await registerWebhook(
+        db.t.database,
+        location.id,
+        { url: 'http://127.0.0.1:9/hook' },
+        ALLOW_INTERNAL_TARGETS,
+      )
+      for (let i = 0; i < ids.length; i += 1000)
+        await bulkUpdateTags(db.t.database, {
+          locationId: location.id,
+          operation: 'add',
+          contactIds: ids.slice(i, i + 1000),
+          tagNames: ['backlog'],
+          removeAllTags: false,
+          source: 'plan-test',
+        })
+      await db.t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))
+      const now = new Date().toISOString()
+      const [endpoint] = await selectEndpointsWithDueDeliveries(db.t.database, { owner: 'plan', now }, 1)
+      const lease = { owner: 'plan', now, expiresAt: new Date(Date.now() + 60_000).toISOString() }
+      const captured = await db.capture(() =>
+        claimDueDeliveries(
+          db.t.database,
+          endpoint as { location_id: string; webhook_id: string },
+          lease,
+          512,
+        ),
+      )
+      const [claim] = captured.filter((q) => /^update "webhook_deliveries"/.test(q.sql))
+      expect(claim).toBeDefined()
+      const plan = await costedPlanText(db.t.database, claim as CompiledQuery)
+      expect(plan, plan).not.toMatch(/Seq Scan|SCAN webhook_deliveries\b(?! USING)/)
+      expect(plan, plan).toMatch(
+        dialect === 'postgres'
+          ? /Index Scan using webhook_deliveries_pkey/
+          : /PRIMARY KEY|sqlite_autoindex_webhook_deliveries_1/,
+      )
+    })
+  })
+}
+
+/** The plan the engine would run, with its own costs (nothing priced out). */
+async function costedPlanText(database: Database, query: CompiledQuery): Promise<string> {
+  const explain = database.dialect === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN'
+  const result = await database.kysely.executeQuery<Record<string, string>>(
+    CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
+  )
+  return result.rows.map((r) => (database.dialect === 'sqlite' ? r.detail : r['QUERY PLAN'])).join('\n')
 }
 
 /**
