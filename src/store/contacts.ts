@@ -494,11 +494,13 @@ export async function findContactsByIds(
 }
 
 /**
- * Fresh statistics for the tables an import fills. A table filled within minutes still has the
- * statistics of an empty one: PostgreSQL's plans then apply a batch's id list as a filter over
- * the whole tenant, and SQLite's pick an index that reads every row to count a tenant's tags.
+ * Fresh statistics for the tables an import or an activity fills: contacts, their tag rows and
+ * their events. A table filled within minutes still has the statistics of an empty one:
+ * PostgreSQL's plans then apply a batch's id list as a filter over the whole tenant (a webhook
+ * lease read 20 000 events to find its 512), and SQLite's pick an index that reads every row to
+ * count a tenant's tags.
  */
 export async function refreshContactStatistics(db: Db): Promise<void> {
   // SQLite re-analyses (sampled, see openSqlite) only the tables that grew enough to need it.
-  await refreshPlannerStatistics(db, ['contacts', 'contact_tags'])
+  await refreshPlannerStatistics(db, ['contacts', 'contact_tags', 'events'])
 }
