@@ -88,7 +88,7 @@ export const WEBHOOK_WORKER_DEFAULTS = Object.freeze({
  * concurrency allows, sent together), up to `perLease` waves per lease so the queue is read once
  * per lease, their outcomes recorded every `perRecord` waves while the next ones are sent, and up
  * to `leasesPerTurn` leases (each claimed while the one before is sent) before the endpoint goes
- * back among the others.
+ * back among the others (when another endpoint is due; one alone keeps sending).
  */
 export const WEBHOOK_WAVES = Object.freeze({ perLease: 32, perRecord: 8, leasesPerTurn: 4 })
 

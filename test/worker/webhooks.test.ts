@@ -426,6 +426,34 @@ for (const dialect of DIALECTS) {
       expect(await worker.dispatchDue()).toBe(0)
     })
 
+    it('lets an endpoint alone keep its turn past its share of leases, and ends the turn there when another is due', async () => {
+      // 2 lanes: a lease is 2 × 32 = 64 deliveries, a turn's share 4 leases, 256. A long attempt
+      // timeout, so however loaded the machine, each lease has time for all its waves.
+      const worker = testWorker(s, { concurrency: 2, perEndpoint: 2, timeoutMs: 5000 })
+      const hook = await registerWebhook(s, receiver.url)
+      await bulk(s, 'add', await seedContacts(s.database, s.locationId, 400), ['alone'])
+      expect(await worker.dispatchDue()).toBe(2)
+      await worker.drain()
+      expect(receiver.receipts).toHaveLength(400)
+      expect(await countDeliveriesByState(s.database, s.locationId, hook.id)).toMatchObject({
+        delivered: 400,
+      })
+
+      const other = await startWebhookReceiver()
+      try {
+        await registerWebhook(s, other.url)
+        await bulk(s, 'add', await seedContacts(s.database, s.locationId, 400), ['shared'])
+        // The one turn the worker's 2 slots allow goes to one of the two endpoints, for its share.
+        expect(await worker.dispatchDue()).toBe(2)
+        await worker.drain()
+        expect([receiver.receipts.length - 400, other.receipts.length].sort((a, b) => a - b)).toEqual([
+          0, 256,
+        ])
+      } finally {
+        await other.close()
+      }
+    })
+
     it('gives a slow endpoint fewer waves per lease, so the lease covers every attempt it starts', async () => {
       const slow = await startWebhookReceiver({ answerDelayMs: 500 })
       try {
