@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { presentBulkTagResponse } from '../../src/http/highlevel/bulkTagResponse.js'
+import { createTaggingActivity } from '../../src/services/activities.js'
 import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
 import { deleteContact, getContact } from '../../src/services/contacts.js'
+import { importContacts } from '../../src/services/importContacts.js'
+import { listTagsOfContacts } from '../../src/store/contactTags.js'
 import { listEvents } from '../../src/store/events.js'
-import { listTags } from '../../src/store/tags.js'
+import { ensureTagsByName, listTags } from '../../src/store/tags.js'
+import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeContact, makeLocation } from '../helpers/fixtures.js'
 
@@ -157,6 +161,51 @@ for (const dialect of DIALECTS) {
           (e) => e.type === 'ContactTagUpdate',
         )
         expect(tagUpdates).toHaveLength(1)
+      }
+    })
+
+    it('adds each tag once when requests, an activity and an import race on the same contacts', async () => {
+      // Whatever the interleaving of the three writers of tag rows, none fails on a duplicate, each
+      // pair exists once and each contact logs each tag added exactly once (by whichever added it).
+      const emails = Array.from({ length: 30 }, (_, i) => `racer${i}-${Date.now()}@example.com`)
+      const ids: string[] = []
+      for (const email of emails) ids.push(await makeContact(t.database, locationId, [], { email }))
+      const tags = await ensureTagsByName(
+        t.database,
+        locationId,
+        ['mix-1', 'mix-2'],
+        new Date().toISOString(),
+      )
+      await createTaggingActivity(t.database, locationId, {
+        kind: 'contacts_taggings_add',
+        selector: { kind: 'contact_ids', contactIds: ids },
+        tagIds: tags.map((tag) => tag.id),
+      })
+      const worker = new ActivityWorker(t.database, { chunkSize: 4, owner: 'race' })
+      async function* importRows() {
+        yield { line: 1, values: ['Email', 'Tags'] }
+        for (const [i, email] of emails.entries()) yield { line: i + 2, values: [email, 'mix-2;mix-1'] }
+      }
+      await Promise.all([
+        (async () => {
+          while (await worker.runOne()) {}
+        })(),
+        importContacts(t.database, locationId, importRows(), undefined, 5),
+        ...Array.from({ length: 4 }, (_, i) =>
+          bulk({
+            operation: 'add',
+            contactIds: i % 2 ? ids : [...ids].reverse(),
+            tagNames: ['mix-1', 'mix-2'],
+          }),
+        ),
+      ])
+      const rows = await listTagsOfContacts(t.database, locationId, ids)
+      expect(rows).toHaveLength(2 * ids.length)
+      for (const id of ids) {
+        const added = (await listEvents(t.database, locationId, id))
+          .filter((e) => e.type === 'ContactTagUpdate')
+          .flatMap((e) => JSON.parse(e.tags_added) as string[])
+        expect(added.sort()).toEqual(['mix-1', 'mix-2'])
       }
     })
 
