@@ -9,12 +9,14 @@
  *             contacts per transaction: contacts, tag rows, one event per contact. No CSV, no
  *             lookups: the floor for what the import writes.
  *
- * ratio = raw time / import time.
+ * ratio = raw time / import time, by wall clock and by CPU (the import's process or this one, and
+ * on PostgreSQL every server process). WAL B/row = WAL bytes per imported row (PostgreSQL); import
+ * MB = the import process's peak RSS.
  *
  *   npm run bench:import [-- --rows 20000 --engines sqlite,postgres]
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -24,6 +26,7 @@ import { insertContacts } from '../src/store/contacts.js'
 import type { Database, DialectName } from '../src/store/database.js'
 import { ensureTagsByName } from '../src/store/tags.js'
 import { openBenchEngine } from './engines.js'
+import { type Measured, measure } from './measure.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +38,7 @@ const ROWS = (args.rows as string).split(',').map(Number)
 const ENGINES = (args.engines as string).split(',') as DialectName[]
 const TAG_SETS = [['newsletter'], ['newsletter', 'vip'], ['webinar-2026'], ['lead', 'webinar-2026', 'vip']]
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname
+const CHILD_USAGE = new URL('./childUsage.mjs', import.meta.url).pathname
 
 const AREA_CODES = ['212', '312', '415', '617', '713', '206', '305', '404']
 
@@ -60,19 +64,42 @@ function csvOf(rows: Row[]): string {
   return `${lines.join('\n')}\n`
 }
 
-function runImport(url: string, file: string, locationId: string): Promise<{ seconds: number; out: string }> {
-  const started = performance.now()
+type ImportRun = { out: string; cpuS: number; peakRssMb: number }
+
+/** The built CLI's import in its own process; its CPU and peak RSS as it reported them on exit. */
+function runImport(url: string, file: string, locationId: string, usageFile: string): Promise<ImportRun> {
   return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
-      [CLI, '--json', 'import', file, '--location', locationId],
-      { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        error
-          ? reject(new Error(`${error.message}\n${stderr}`))
-          : resolve({ seconds: (performance.now() - started) / 1000, out: stdout }),
+      ['--import', CHILD_USAGE, CLI, '--json', 'import', file, '--location', locationId],
+      {
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', TAGBASE_BENCH_USAGE_FILE: usageFile },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${error.message}\n${stderr}`))
+        const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuS: number; peakRssMb: number }
+        resolve({ out: stdout, ...usage })
+      },
     ),
   )
+}
+
+/** An import measured: wall clock, CPU of its process and (PostgreSQL) the server, WAL. */
+async function measuredImport(
+  database: Database,
+  url: string,
+  file: string,
+  locationId: string,
+  usageFile: string,
+): Promise<{ run: ImportRun; measured: Measured }> {
+  let run: ImportRun | undefined
+  const measured = await measure(database, async () => {
+    run = await runImport(url, file, locationId, usageFile)
+  })
+  const done = run as ImportRun
+  // measure counted this process (waiting) and the server; the import's own process is added.
+  return { run: done, measured: { ...measured, cpuS: measured.cpuS + done.cpuS } }
 }
 
 /**
@@ -156,12 +183,18 @@ console.log(
     pad('engine', 8),
     pad('rows', 7),
     pad('import s', 9),
+    pad('cpu s', 6),
     pad('rows/s', 7),
     pad('reimport s', 11),
     pad('rows/s', 7),
     pad('raw s', 7),
+    pad('cpu s', 6),
     pad('raw rows/s', 11),
     pad('ratio', 6),
+    pad('cpu ratio', 9),
+    pad('WAL B/row', 9),
+    pad('raw WAL B/row', 13),
+    pad('import MB', 9),
   ].join(' '),
 )
 const dir = mkdtempSync(join(tmpdir(), 'tagbase-bench-import-'))
@@ -174,24 +207,36 @@ try {
       const engine = await openBenchEngine(dialect)
       try {
         const target = await createLocation(engine.database, 'import')
-        const first = await runImport(engine.url, file, target.id)
-        const created = JSON.parse(first.out).created
-        if (created !== n) throw new Error(`expected ${n} contacts created, got ${first.out}`)
-        const again = await runImport(engine.url, file, target.id)
-        if (JSON.parse(again.out).updated !== n) throw new Error(`expected ${n} updated, got ${again.out}`)
+        const usageFile = join(dir, 'usage.json')
+        const first = await measuredImport(engine.database, engine.url, file, target.id, usageFile)
+        const created = JSON.parse(first.run.out).created
+        if (created !== n) throw new Error(`expected ${n} contacts created, got ${first.run.out}`)
+        const again = await measuredImport(engine.database, engine.url, file, target.id, usageFile)
+        if (JSON.parse(again.run.out).updated !== n)
+          throw new Error(`expected ${n} updated, got ${again.run.out}`)
         const rawLocation = await createLocation(engine.database, 'raw')
-        const raw = await rawWrites(engine.database, rawLocation.id, rows)
+        const raw = await measure(engine.database, async () => {
+          await rawWrites(engine.database, rawLocation.id, rows)
+        })
+        const walPerRow = (m: Measured) => (m.walBytes === null ? '-' : Math.round(m.walBytes / n))
+        const imported = first.measured
         console.log(
           [
             pad(dialect, 8),
             pad(n, 7),
-            pad(first.seconds.toFixed(1), 9),
-            pad(Math.round(n / first.seconds), 7),
-            pad(again.seconds.toFixed(1), 11),
-            pad(Math.round(n / again.seconds), 7),
-            pad(raw.toFixed(1), 7),
-            pad(Math.round(n / raw), 11),
-            pad((raw / first.seconds).toFixed(2), 6),
+            pad(imported.wallS.toFixed(1), 9),
+            pad(imported.cpuS.toFixed(1), 6),
+            pad(Math.round(n / imported.wallS), 7),
+            pad(again.measured.wallS.toFixed(1), 11),
+            pad(Math.round(n / again.measured.wallS), 7),
+            pad(raw.wallS.toFixed(1), 7),
+            pad(raw.cpuS.toFixed(1), 6),
+            pad(Math.round(n / raw.wallS), 11),
+            pad((raw.wallS / imported.wallS).toFixed(2), 6),
+            pad((raw.cpuS / imported.cpuS).toFixed(2), 9),
+            pad(walPerRow(imported), 9),
+            pad(walPerRow(raw), 13),
+            pad(Math.max(first.run.peakRssMb, again.run.peakRssMb).toFixed(0), 9),
           ].join(' '),
         )
       } finally {

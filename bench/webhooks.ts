@@ -103,6 +103,7 @@ async function main() {
       'raw posts/s',
       'raw cpu ms/p',
       'ratio',
+      'WAL B/d',
     ]),
   )
   for (const dialect of ENGINES) {
@@ -167,6 +168,7 @@ async function main() {
             Math.round(size / raw.wallS),
             cpuMsPer(raw),
             (raw.wallS / delivered.wallS).toFixed(2),
+            delivered.walBytes === null ? '-' : Math.round(delivered.walBytes / size),
           ]),
         )
         console.log(`  peak RSS ${peakRssMb().toFixed(0)} MB`)
@@ -180,6 +182,7 @@ async function main() {
   console.log(
     'cpu ms/d: CPU per delivery, this process (worker and receiver) and PostgreSQL; db: PostgreSQL alone',
   )
+  console.log('WAL B/d: WAL bytes per delivery (PostgreSQL: claim, record, the endpoint lease)')
 }
 
 await main()
