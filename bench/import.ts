@@ -68,6 +68,8 @@ type ImportRun = { out: string; cpuS: number; peakRssMb: number }
 
 /** The built CLI's import in its own process; its CPU and peak RSS as it reported them on exit. */
 function runImport(url: string, file: string, locationId: string, usageFile: string): Promise<ImportRun> {
+  // A run that exits without reporting must not be read as the previous run's usage.
+  rmSync(usageFile, { force: true })
   return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
