@@ -80,8 +80,12 @@ function runImport(url: string, file: string, locationId: string, usageFile: str
       },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`${error.message}\n${stderr}`))
-        const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuS: number; peakRssMb: number }
-        resolve({ out: stdout, ...usage })
+        try {
+          const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpuS: number; peakRssMb: number }
+          resolve({ out: stdout, ...usage })
+        } catch (unreported) {
+          reject(new Error(`the import did not report its usage: ${String(unreported)}`))
+        }
       },
     ),
   )
