@@ -284,14 +284,20 @@ for (const dialect of DIALECTS) {
       const captured = await db.capture(async () =>
         expect(await runActivityStep(db.t.database, activity, lease)).toBe('more'),
       )
-      // The tag write, and the touch of the changed contacts (on PostgreSQL chained with the
-      // chunk's events and deliveries, one statement per event batch).
+      // The tag write, the touch of the changed contacts (on PostgreSQL chained with the chunk's
+      // events and deliveries, one statement per event batch) and, for an add on PostgreSQL, the
+      // read of the pairs the chunk's range already holds.
       const chunkStatements = captured.filter((q) =>
-        /^(insert into "contact_tags"|delete from "contact_tags"|update "contacts"|with "touched")/.test(
+        /^(insert into "contact_tags"|delete from "contact_tags"|update "contacts"|with "touched"|select "contact_id", "tag_id" from "contact_tags")/.test(
           q.sql,
         ),
       )
-      expect(chunkStatements.filter((q) => /"contact_tags"/.test(q.sql.slice(0, 30)))).toHaveLength(1)
+      expect(
+        chunkStatements.filter((q) => /^(insert into|delete from) "contact_tags"/.test(q.sql)),
+      ).toHaveLength(1)
+      expect(chunkStatements.filter((q) => /^select "contact_id", "tag_id"/.test(q.sql))).toHaveLength(
+        dialect === 'postgres' && kind === 'contacts_taggings_add' ? 1 : 0,
+      )
       expect(
         chunkStatements.filter((q) => /^(update "contacts"|with "touched")/.test(q.sql)).length,
       ).toBeGreaterThan(0)

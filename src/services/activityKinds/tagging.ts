@@ -28,7 +28,7 @@ export function taggingRunner(operation: 'add' | 'remove'): ActivityKindRunner {
       const range = { first: ids[0] as string, last: ids[ids.length - 1] as string }
       const pairs =
         operation === 'add'
-          ? await attachTags(tx, activity.location_id, ids, present)
+          ? await attachTags(tx, activity.location_id, ids, present, range)
           : await detachTags(tx, activity.location_id, ids, present, range)
       const updates = tagUpdatesOf(pairs, tags, operation === 'add' ? 'added' : 'removed')
       const changed = new Set(updates.map((u) => u.contactId))
