@@ -118,9 +118,10 @@ export async function listTagsOfContacts(
 
 /**
  * Gives every contact every tag in one INSERT ... SELECT; pairs already present are skipped by
- * ON CONFLICT DO NOTHING, so what comes back is exactly what was added. The contacts are the
- * caller's: live contacts of the location it read (and, on PostgreSQL, locked) in this
- * transaction; they are not read again. Tags not in the location (or deleted) are left out.
+ * ON CONFLICT DO NOTHING (on PostgreSQL, given the contacts' key range, by insertMissingPairs), so
+ * what comes back is exactly what was added. The contacts are the caller's: live contacts of the
+ * location it read (and, on PostgreSQL, locked) in this transaction; they are not read again.
+ * Tags not in the location (or deleted) are left out.
  */
 export async function attachTags(
   db: Db,
@@ -133,22 +134,45 @@ export async function attachTags(
   if (db.dialect === 'postgres' && range !== undefined) {
     return insertMissingPairs(db, locationId, [...new Set(contactIds)], [...new Set(tagIds)], range)
   }
-  return db.kysely
-    .insertInto('contact_tags')
-    .columns(['location_id', 'contact_id', 'tag_id'])
-    .expression((eb) =>
-      eb
-        .selectFrom(idsAsTable(db, contactIds, 'chunk'))
-        .innerJoin('tags', (join) => join.on(sql<boolean>`true`))
-        .select(['tags.location_id', 'chunk.id as contact_id', 'tags.id as tag_id'])
-        .where('tags.location_id', '=', locationId)
-        .where('tags.id', 'in', tagIds)
-        // contact_tags has no foreign keys (migration 0008): the tags are held here instead.
-        .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags')),
-    )
+  return insertingPairs(db)
+    .expression(everyContactWithEveryTag(db, locationId, contactIds, tagIds))
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
     .returning(['contact_id', 'tag_id'])
     .execute()
+}
+
+function insertingPairs(db: Db) {
+  return db.kysely.insertInto('contact_tags').columns(['location_id', 'contact_id', 'tag_id'])
+}
+
+/**
+ * The rows that give every contact every tag of the location among `tagIds`. contact_tags has no
+ * foreign keys (migration 0008): the tags read here are held instead.
+ */
+function everyContactWithEveryTag(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  tagIds: readonly string[],
+) {
+  return db.kysely
+    .selectFrom(idsAsTable(db, contactIds, 'chunk'))
+    .innerJoin('tags', (join) => join.on(sql<boolean>`true`))
+    .select(['tags.location_id', 'chunk.id as contact_id', 'tags.id as tag_id'])
+    .where('tags.location_id', '=', locationId)
+    .where('tags.id', 'in', tagIds)
+    .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags'))
+}
+
+/** The rows of these pairs whose tag is one of the location's, the tags held as above. */
+function pairsOfLocationTags(db: Db, locationId: string, pairs: readonly ContactTagPair[]) {
+  return db.kysely
+    .selectFrom(rowsAsTable(db, pairs, 'wanted', { contact_id: 'text', tag_id: 'text' }))
+    .innerJoin('tags', (join) =>
+      join.on('tags.location_id', '=', locationId).onRef('tags.id', '=', 'wanted.tag_id'),
+    )
+    .select(['tags.location_id', 'wanted.contact_id', 'tags.id as tag_id'])
+    .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags'))
 }
 
 /**
@@ -175,18 +199,9 @@ async function insertMissingPairs(
     .where('contact_id', '<=', range.last)
     .where('tag_id', 'in', tagIds)
     .execute()
-  const insert = db.kysely.insertInto('contact_tags').columns(['location_id', 'contact_id', 'tag_id'])
   if (held.length === 0) {
-    return insert
-      .expression((eb) =>
-        eb
-          .selectFrom(idsAsTable(db, contactIds, 'chunk'))
-          .innerJoin('tags', (join) => join.on(sql<boolean>`true`))
-          .select(['tags.location_id', 'chunk.id as contact_id', 'tags.id as tag_id'])
-          .where('tags.location_id', '=', locationId)
-          .where('tags.id', 'in', tagIds)
-          .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags')),
-      )
+    return insertingPairs(db)
+      .expression(everyContactWithEveryTag(db, locationId, contactIds, tagIds))
       .returning(['contact_id', 'tag_id'])
       .execute()
   }
@@ -198,16 +213,8 @@ async function insertMissingPairs(
     }
   }
   if (missing.length === 0) return []
-  return insert
-    .expression((eb) =>
-      eb
-        .selectFrom(rowsAsTable(db, missing, 'wanted', { contact_id: 'text', tag_id: 'text' }))
-        .innerJoin('tags', (join) =>
-          join.on('tags.location_id', '=', locationId).onRef('tags.id', '=', 'wanted.tag_id'),
-        )
-        .select(['tags.location_id', 'wanted.contact_id', 'tags.id as tag_id'])
-        .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags')),
-    )
+  return insertingPairs(db)
+    .expression(pairsOfLocationTags(db, locationId, missing))
     .returning(['contact_id', 'tag_id'])
     .execute()
 }
@@ -283,18 +290,8 @@ export async function attachTagPairs(
   pairs: readonly ContactTagPair[],
 ): Promise<ContactTagPair[]> {
   if (pairs.length === 0) return []
-  return db.kysely
-    .insertInto('contact_tags')
-    .columns(['location_id', 'contact_id', 'tag_id'])
-    .expression((eb) =>
-      eb
-        .selectFrom(rowsAsTable(db, pairs, 'wanted', { contact_id: 'text', tag_id: 'text' }))
-        .innerJoin('tags', (join) =>
-          join.on('tags.location_id', '=', locationId).onRef('tags.id', '=', 'wanted.tag_id'),
-        )
-        .select(['tags.location_id', 'wanted.contact_id', 'tags.id as tag_id'])
-        .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags')),
-    )
+  return insertingPairs(db)
+    .expression(pairsOfLocationTags(db, locationId, pairs))
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
     .returning(['contact_id', 'tag_id'])
     .execute()
