@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js'
 import { describe, expect, it } from 'vitest'
 import { isPhoneCountry, normalizePhone } from '../../src/domain/phones.js'
 
@@ -18,6 +19,20 @@ describe('phones as stored and matched', () => {
   it('keeps what is not a possible number as written, trimmed', () => {
     expect(normalizePhone(' ext. 12 ')).toBe('ext. 12')
     expect(normalizePhone('+15550100')).toBe('+15550100')
+  })
+
+  it('keeps +1 and ten digits as the phone rules would, whatever the location country', () => {
+    // normalizePhone skips the rules for these; the rules themselves must agree on each.
+    for (let i = 0; i < 20_000; i++) {
+      // Spread over the ten-digit range, every run the same.
+      const phone = `+1${String((i * 7_919_393_431) % 1e10).padStart(10, '0')}`
+      const country = (['US', 'CA', 'JM', 'GB', 'DE', 'IN'] as const)[i % 6]
+      const parsed = parsePhoneNumberFromString(phone, country)
+      expect(parsed?.isPossible() ? parsed.number : phone, phone).toBe(phone)
+      expect(normalizePhone(phone, country ?? null)).toBe(phone)
+    }
+    for (const edge of ['+10000000000', '+11111111111', '+19999999999', '+12125550100'])
+      expect(parsePhoneNumberFromString(edge, 'US')?.number).toBe(edge)
   })
 
   it('knows ISO country codes, and falls back to US for one it does not', () => {
