@@ -87,10 +87,11 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...options.timeouts }
   if (dialect === 'sqlite') {
     const { kysely, checkpoints } = openSqlite(sqliteFilename(url), timeouts, log)
+    const groups = new SqliteTransactionGroups(kysely)
     return {
       kysely,
       dialect,
-      transaction: (work) => immediateTransaction(kysely, work),
+      transaction: (work) => groups.run(work),
       async close() {
         // The checkpointer's connection first: the last connection to close removes the WAL.
         await checkpoints?.stop()
@@ -107,24 +108,88 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   }
 }
 
+type QueuedTransaction = {
+  work: (tx: Db) => Promise<unknown>
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
 /**
- * SQLite transactions begin IMMEDIATE, taking the file's write lock at the start and waiting for
- * it up to the busy timeout: a deferred transaction (Kysely's BEGIN) that reads and then writes
- * fails at once with SQLITE_BUSY_SNAPSHOT when another process (a worker, `tagbase import`) wrote
- * in between, and the busy timeout cannot help it.
+ * SQLite transactions, committed in groups. The transactions asked for in one turn of the event
+ * loop (concurrent requests whose bodies arrived together) run one after another in a single
+ * transaction, each in a savepoint of its own, and are committed together: each sees the ones
+ * before it, a failed one is rolled back to its savepoint without touching the others, and none
+ * answers before the commit, so the results are exactly those of running them one by one, at one
+ * commit (~0.1 ms, a tenth of a small request's CPU) per group. SQLite runs one write
+ * transaction at a time on its one connection anyway.
+ *
+ * The group begins IMMEDIATE, taking the file's write lock at the start and waiting for it up to
+ * the busy timeout: a deferred transaction (Kysely's BEGIN) that reads and then writes fails at
+ * once with SQLITE_BUSY_SNAPSHOT when another process (a worker, `tagbase import`) wrote in
+ * between, and the busy timeout cannot help it.
  */
-async function immediateTransaction<T>(kysely: Kysely<Schema>, work: (tx: Db) => Promise<T>): Promise<T> {
-  return kysely.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection)
+class SqliteTransactionGroups {
+  private queued: QueuedTransaction[] = []
+  private scheduled = false
+
+  constructor(private readonly kysely: Kysely<Schema>) {}
+
+  run<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ work, resolve: resolve as (value: unknown) => void, reject })
+      if (this.scheduled) return
+      this.scheduled = true
+      setImmediate(() => {
+        this.scheduled = false
+        const group = this.queued.splice(0)
+        this.runGroup(group).catch((error) => {
+          for (const member of group) member.reject(error)
+        })
+      })
+    })
+  }
+
+  private runGroup(group: readonly QueuedTransaction[]): Promise<void> {
+    return this.kysely.connection().execute(async (connection) => {
+      const tx: Db = { kysely: connection, dialect: 'sqlite' }
+      await sql`begin immediate`.execute(connection)
+      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+      try {
+        for (const member of group) outcomes.push(await runInSavepoint(tx, member.work))
+        await sql`commit`.execute(connection)
+      } catch (error) {
+        // The group could not be committed (or a savepoint not be rolled back): nothing of it holds.
+        await sql`rollback`.execute(connection).catch(() => {})
+        throw error
+      }
+      group.forEach((member, i) => {
+        const outcome = outcomes[i]
+        if (outcome?.ok) member.resolve(outcome.value)
+        else member.reject(outcome?.error)
+      })
+    })
+  }
+}
+
+async function runInSavepoint(
+  tx: Db,
+  work: (tx: Db) => Promise<unknown>,
+): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  await sql`savepoint grouped`.execute(tx.kysely)
+  try {
+    const value = await work(tx)
+    await sql`release grouped`.execute(tx.kysely)
+    return { ok: true, value }
+  } catch (error) {
     try {
-      const result = await work({ kysely: connection, dialect: 'sqlite' })
-      await sql`commit`.execute(connection)
-      return result
-    } catch (error) {
-      await sql`rollback`.execute(connection).catch(() => {})
+      await sql`rollback to grouped`.execute(tx.kysely)
+      await sql`release grouped`.execute(tx.kysely)
+    } catch {
+      // SQLite ended the whole transaction (a full disk, an I/O error): the group fails with it.
       throw error
     }
-  })
+    return { ok: false, error }
+  }
 }
 
 function openSqlite(
