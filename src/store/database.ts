@@ -128,6 +128,9 @@ type QueuedTransaction = {
  * once with SQLITE_BUSY_SNAPSHOT when another process (a worker, `tagbase import`) wrote in
  * between, and the busy timeout cannot help it.
  */
+/** The most transactions in one group: none waits on more than this many others' work for its commit. */
+const SQLITE_GROUP_LIMIT = 32
+
 class SqliteTransactionGroups {
   private queued: QueuedTransaction[] = []
   private scheduled = false
@@ -137,14 +140,20 @@ class SqliteTransactionGroups {
   run<T>(work: (tx: Db) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queued.push({ work, resolve: resolve as (value: unknown) => void, reject })
-      if (this.scheduled) return
-      this.scheduled = true
-      setImmediate(() => {
-        this.scheduled = false
-        const group = this.queued.splice(0)
-        this.runGroup(group).catch((error) => {
-          for (const member of group) member.reject(error)
-        })
+      this.schedule()
+    })
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      const group = this.queued.splice(0, SQLITE_GROUP_LIMIT)
+      // The rest form the next group, queued behind this one on the connection.
+      if (this.queued.length > 0) this.schedule()
+      this.runGroup(group).catch((error) => {
+        for (const member of group) member.reject(error)
       })
     })
   }

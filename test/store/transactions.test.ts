@@ -60,6 +60,20 @@ for (const dialect of DIALECTS) {
       }
     })
 
+    it('commits at most 32 in a group, the rest in the next one', async () => {
+      const { id: locationId } = await makeLocation(t.database)
+      statements.length = 0
+      const names = Array.from({ length: 40 }, (_, i) => `many-${String(i).padStart(2, '0')}`)
+      const counts = await Promise.all(
+        names.map((name) => t.database.transaction((tx) => addTagCountingBefore(tx, locationId, name))),
+      )
+      expect(counts).toHaveLength(40)
+      if (dialect === 'sqlite') {
+        expect(counts).toEqual(names.map((_, i) => i))
+        expect(statements.filter((s) => /^commit/i.test(s))).toHaveLength(2)
+      }
+    })
+
     it('answers a transaction asked for alone at once, and one after the group', async () => {
       const { id: locationId } = await makeLocation(t.database)
       expect(await t.database.transaction((tx) => addTagCountingBefore(tx, locationId, 'alone-a'))).toBe(0)
