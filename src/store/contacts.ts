@@ -93,7 +93,7 @@ const NEW_CONTACT_COLUMN_NAMES = Object.keys(NEW_CONTACT_COLUMNS) as NewContactC
 /**
  * Many new contacts in one statement, numbered in the order given (run it in a transaction on
  * SQLite: the next numbers are read first). A column a row leaves out is written NULL. Neither
- * form goes through Kysely's builder, which parsed an import batch's 27 000 values one by one.
+ * form goes through Kysely's value parser, which parsed an import batch's 27 000 values one by one.
  */
 export async function insertContacts(db: Db, rows: readonly NewContactRow[]): Promise<void> {
   if (rows.length === 0) return

@@ -108,11 +108,17 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   }
 }
 
+/** The most transactions in one group: none waits on more than this many others' work for its commit. */
+const SQLITE_GROUP_LIMIT = 32
+
 type QueuedTransaction = {
   work: (tx: Db) => Promise<unknown>
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
+
+/** What one transaction of a group came to: its answer, or the error it was rolled back for. */
+type SavepointOutcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
 /**
  * SQLite transactions, committed in groups. The transactions asked for in one turn of the event
@@ -128,9 +134,6 @@ type QueuedTransaction = {
  * once with SQLITE_BUSY_SNAPSHOT when another process (a worker, `tagbase import`) wrote in
  * between, and the busy timeout cannot help it.
  */
-/** The most transactions in one group: none waits on more than this many others' work for its commit. */
-const SQLITE_GROUP_LIMIT = 32
-
 class SqliteTransactionGroups {
   private queued: QueuedTransaction[] = []
   private scheduled = false
@@ -162,7 +165,7 @@ class SqliteTransactionGroups {
     return this.kysely.connection().execute(async (connection) => {
       const tx: Db = { kysely: connection, dialect: 'sqlite' }
       await sql`begin immediate`.execute(connection)
-      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+      const outcomes: SavepointOutcome[] = []
       try {
         for (const member of group) outcomes.push(await runInSavepoint(tx, member.work))
         await sql`commit`.execute(connection)
@@ -180,10 +183,7 @@ class SqliteTransactionGroups {
   }
 }
 
-async function runInSavepoint(
-  tx: Db,
-  work: (tx: Db) => Promise<unknown>,
-): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+async function runInSavepoint(tx: Db, work: (tx: Db) => Promise<unknown>): Promise<SavepointOutcome> {
   await sql`savepoint grouped`.execute(tx.kysely)
   try {
     const value = await work(tx)

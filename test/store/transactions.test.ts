@@ -74,7 +74,7 @@ for (const dialect of DIALECTS) {
       }
     })
 
-    it('answers a transaction asked for alone at once, and one after the group', async () => {
+    it('commits a transaction asked for alone, and one asked for after it sees it', async () => {
       const { id: locationId } = await makeLocation(t.database)
       expect(await t.database.transaction((tx) => addTagCountingBefore(tx, locationId, 'alone-a'))).toBe(0)
       const later = t.database.transaction((tx) => addTagCountingBefore(tx, locationId, 'alone-b'))
