@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely'
 import type pg from 'pg'
+import { BeginThenQuery, connectionOf } from './pipelinedBegin.js'
 import { DatabaseUnavailableError } from './unavailable.js'
 
 /**
@@ -93,9 +94,18 @@ function statementNameOf(text: string): string {
   return name
 }
 
+/** The text Kysely starts a transaction with (PostgresDriver.beginTransaction, no isolation level). */
+const BEGIN = 'begin'
+/** Results Kysely reads nothing from but the command. */
+const NOT_SENT: PostgresQueryResult<never> = { command: 'SELECT', rowCount: 0, rows: [] }
+
 class GuardedClient implements PostgresPoolClient {
   private broken: DatabaseUnavailableError | undefined
   private readonly prepared = new Set<string>()
+  /** The name BEGIN is prepared under on this connection, once it has run once (see BeginThenQuery). */
+  private preparedBegin: string | undefined
+  /** A BEGIN answered but not yet sent: it goes with the transaction's first statement. */
+  private beginPending = false
   private readonly onClientError = (error: Error) => {
     this.broken ??= new DatabaseUnavailableError('connection', error)
     this.onConnectionError(error)
@@ -113,16 +123,39 @@ class GuardedClient implements PostgresPoolClient {
 
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's overloads (statement or cursor) meet here.
   query(sqlOrCursor: any, parameters?: ReadonlyArray<unknown>): any {
-    if (typeof sqlOrCursor !== 'string') return this.client.query(sqlOrCursor)
+    if (typeof sqlOrCursor !== 'string') {
+      // A cursor is returned as it is submitted, so a pending BEGIN goes just ahead of it.
+      if (this.beginPending) {
+        this.beginPending = false
+        // Should it fail, the cursor would run outside the transaction: the connection is not reused.
+        this.client.query({ name: this.preparedBegin, text: BEGIN, values: [] }).catch((error: unknown) => {
+          this.broken ??= new DatabaseUnavailableError('connection', error)
+        })
+      }
+      return this.client.query(sqlOrCursor)
+    }
     return this.run(sqlOrCursor, parameters ?? [])
   }
 
   private async run<R>(text: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
     if (this.broken) throw this.broken
+    if (this.beginPending) {
+      if (text === 'commit' || text === 'rollback') {
+        // Nothing ran in the transaction, so there is nothing to end.
+        this.beginPending = false
+        return NOT_SENT
+      }
+    } else if (text === BEGIN && parameters.length === 0 && this.preparedBegin !== undefined) {
+      this.beginPending = true
+      return NOT_SENT
+    }
     try {
-      return (await this.client.query(
-        this.queryConfig(text, parameters),
-      )) as unknown as PostgresQueryResult<R>
+      const config = this.queryConfig(text, parameters)
+      const withBegin = this.beginPending
+      this.beginPending = false
+      const result = withBegin ? await this.sendAfterBegin(config) : await this.client.query(config)
+      if (text === BEGIN && config.name !== undefined) this.preparedBegin = config.name
+      return result as unknown as PostgresQueryResult<R>
     } catch (error) {
       if (isConnectionFailure(error)) {
         this.broken ??= new DatabaseUnavailableError('connection', error)
@@ -139,6 +172,24 @@ class GuardedClient implements PostgresPoolClient {
     }
   }
 
+  private async sendAfterBegin(config: pg.QueryConfig): Promise<pg.QueryResult> {
+    const beginStatement = this.preparedBegin as string
+    const connection = connectionOf(this.client)
+    if (connection === undefined || !BeginThenQuery.canCarry(config, connection)) {
+      await this.client.query({ name: beginStatement, text: BEGIN, values: [] })
+      return this.client.query(config)
+    }
+    return new Promise((resolve, reject) => {
+      const query = new BeginThenQuery(beginStatement, config, (error, result) => {
+        if (error) reject(error)
+        // Two results would mean BEGIN's was not set apart: never hand the caller the wrong one.
+        else if (Array.isArray(result)) reject(new Error('BEGIN and the statement answered as two results'))
+        else resolve(result)
+      })
+      this.client.query(query as unknown as pg.Submittable)
+    })
+  }
+
   private queryConfig(text: string, parameters: ReadonlyArray<unknown>): pg.QueryConfig {
     const values = [...parameters]
     if (!this.preparing || boundValueCount(values) > PREPARED_STATEMENT_MAX_PARAMETERS)
@@ -152,6 +203,7 @@ class GuardedClient implements PostgresPoolClient {
   }
 
   release(): void {
+    this.beginPending = false
     this.client.removeListener('error', this.onClientError)
     if (this.broken) {
       // Destroys the connection instead of returning it to the pool.

@@ -12,6 +12,7 @@ export class TcpProxy {
   private mode: ProxyMode = 'pass'
   private server: Server | undefined
   private readonly pairs = new Set<{ client: Socket; upstream: Socket | undefined }>()
+  private readonly downstreamTaps = new Set<(chunk: Buffer) => void>()
 
   private constructor(
     readonly port: number,
@@ -62,9 +63,17 @@ export class TcpProxy {
     client.on('data', (chunk) => {
       if (this.mode === 'pass') upstream.write(chunk)
     })
-    upstream.on('data', (chunk) => {
-      if (this.mode === 'pass') client.write(chunk)
+    upstream.on('data', (chunk: Buffer) => {
+      if (this.mode !== 'pass') return
+      for (const tap of this.downstreamTaps) tap(chunk)
+      client.write(chunk)
     })
+  }
+
+  /** Sees every byte the dependency sends back, in order, as it is forwarded; returns the untap. */
+  tapDownstream(listener: (chunk: Buffer) => void): () => void {
+    this.downstreamTaps.add(listener)
+    return () => this.downstreamTaps.delete(listener)
   }
 
   blackhole(): void {
