@@ -72,16 +72,19 @@ export type PgConnection = {
 }
 
 /**
- * pg's Client keeps its Connection on an undocumented property, and the batch overrides two of
- * Query's undocumented methods: a pg of another shape than this was written for (an installed
- * copy resolves `^8` afresh) gets no batch, BEGIN goes on its own as before.
+ * The batch overrides two of Query's undocumented methods, and pg's Client keeps its Connection on
+ * an undocumented property: a pg of another shape than this was written for (an installed copy
+ * resolves `^8` afresh) gets no batch, BEGIN goes on its own as before.
  */
-export function connectionOf(client: pg.PoolClient): PgConnection | undefined {
-  const connection = (client as unknown as { connection?: Partial<PgConnection> }).connection
+const QUERY_AS_EXPECTED = (() => {
   const query = pg.Query.prototype as unknown as Record<string, unknown>
+  return typeof query.handleCommandComplete === 'function' && typeof query.submit === 'function'
+})()
+
+export function connectionOf(client: pg.PoolClient): PgConnection | undefined {
+  if (!QUERY_AS_EXPECTED) return undefined
+  const connection = (client as unknown as { connection?: Partial<PgConnection> }).connection
   if (
-    typeof query.handleCommandComplete !== 'function' ||
-    typeof query.submit !== 'function' ||
     typeof connection?.bind !== 'function' ||
     typeof connection.execute !== 'function' ||
     typeof connection.parsedStatements !== 'object' ||

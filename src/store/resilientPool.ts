@@ -128,7 +128,7 @@ class GuardedClient implements PostgresPoolClient {
       if (this.beginPending) {
         this.beginPending = false
         // Should it fail, the cursor would run outside the transaction: the connection is not reused.
-        this.client.query({ name: this.preparedBegin, text: BEGIN, values: [] }).catch((error: unknown) => {
+        this.sendBegin().catch((error: unknown) => {
           this.broken ??= new DatabaseUnavailableError('connection', error)
         })
       }
@@ -172,15 +172,19 @@ class GuardedClient implements PostgresPoolClient {
     }
   }
 
+  /** BEGIN on its own, by the name it is prepared under on this connection. */
+  private sendBegin(): Promise<pg.QueryResult> {
+    return this.client.query({ name: this.preparedBegin, text: BEGIN, values: [] })
+  }
+
   private async sendAfterBegin(config: pg.QueryConfig): Promise<pg.QueryResult> {
-    const beginStatement = this.preparedBegin as string
     const connection = connectionOf(this.client)
     if (connection === undefined || !BeginThenQuery.canCarry(config, connection)) {
-      await this.client.query({ name: beginStatement, text: BEGIN, values: [] })
+      await this.sendBegin()
       return this.client.query(config)
     }
     return new Promise((resolve, reject) => {
-      const query = new BeginThenQuery(beginStatement, config, (error, result) => {
+      const query = new BeginThenQuery(this.preparedBegin as string, config, (error, result) => {
         if (error) reject(error)
         // Two results would mean BEGIN's was not set apart: never hand the caller the wrong one.
         else if (Array.isArray(result)) reject(new Error('BEGIN and the statement answered as two results'))

@@ -341,10 +341,9 @@ describe('PostgreSQL behind a proxy that resets, refuses and blackholes', () => 
   let contacts: string[]
   beforeAll(async () => {
     t = await createTestDatabase('postgres')
-    proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432), new URL(POSTGRES_URL).hostname)
-    const url = new URL(POSTGRES_URL)
-    url.host = `127.0.0.1:${proxy.port}`
-    s = await startService(t, url.toString(), `tagbase-proxy-${randomUUID().slice(0, 8)}`)
+    const proxied = await TcpProxy.inFrontOf(POSTGRES_URL)
+    proxy = proxied.proxy
+    s = await startService(t, proxied.url, `tagbase-proxy-${randomUUID().slice(0, 8)}`)
     contacts = await seedContacts(t.database, s.locationId, 50)
   })
   afterAll(async () => {

@@ -30,6 +30,14 @@ export class TcpProxy {
     return proxy
   }
 
+  /** A proxy in front of the server a URL names, and that URL pointed at the proxy instead. */
+  static async inFrontOf(target: string): Promise<{ proxy: TcpProxy; url: string }> {
+    const url = new URL(target)
+    const proxy = await TcpProxy.start(Number(url.port || 5432), url.hostname)
+    url.host = `127.0.0.1:${proxy.port}`
+    return { proxy, url: url.toString() }
+  }
+
   /** Connections open now (accepted, not yet closed). */
   get connections(): number {
     return this.pairs.size

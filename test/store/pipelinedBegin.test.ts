@@ -37,11 +37,10 @@ for (const dialect of DIALECTS.filter((d) => d === 'postgres')) {
     let database: Database
     beforeAll(async () => {
       t = await createTestDatabase(dialect)
-      proxy = await TcpProxy.start(Number(new URL(POSTGRES_URL).port || 5432), new URL(POSTGRES_URL).hostname)
-      const url = new URL(POSTGRES_URL)
-      url.host = `127.0.0.1:${proxy.port}`
+      const proxied = await TcpProxy.inFrontOf(POSTGRES_URL)
+      proxy = proxied.proxy
       // One connection, so the BEGIN prepared by the first transaction serves every later one.
-      database = openDatabase(url.toString(), { searchPath: t.searchPath as string, poolSize: 1 })
+      database = openDatabase(proxied.url, { searchPath: t.searchPath as string, poolSize: 1 })
       await sql`create table pipelined (id int primary key)`.execute(database.kysely)
       await database.kysely.transaction().execute((tx) => sql`select 1`.execute(tx))
     })
