@@ -1,4 +1,5 @@
 import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely'
+import { derived } from './compiledOnce.js'
 import type { Db } from './database.js'
 
 /**
@@ -85,8 +86,8 @@ export function isOneOf(
   type: 'text' | 'bigint' = 'text',
 ): RawBuilder<boolean> {
   return db.dialect === 'postgres'
-    ? sql<boolean>`${sql.ref(column)} = any(${[...ids]}::${sql.raw(type)}[])`
-    : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(ids)}))`
+    ? sql<boolean>`${sql.ref(column)} = any(${derived(ids, (v) => [...v])}::${sql.raw(type)}[])`
+    : sql<boolean>`${sql.ref(column)} in (select value from json_each(${derived(ids, (v) => JSON.stringify(v))}))`
 }
 
 /**
@@ -131,10 +132,12 @@ export function rowsAsTable<A extends string, C extends Record<string, BoundColu
   const names = sql.join(named.map(([c]) => sql.id(c)))
   type Row = { [K in keyof C]: BoundValue<C[K]> }
   if (db.dialect === 'postgres') {
-    const arrays = sql.join(named.map(([c, type]) => sql`${rows.map((r) => r[c])}::${sql.raw(type)}[]`))
+    const arrays = sql.join(
+      named.map(([c, type]) => sql`${derived(rows, (rs) => rs.map((r) => r[c]))}::${sql.raw(type)}[]`),
+    )
     return sql<Row>`(select * from unnest(${arrays}) as p(${names}) offset 0)`.as(alias)
   }
   const fields = sql.join(named.map(([c], i) => sql`value ->> ${sql.lit(i)} as ${sql.id(c)}`))
-  const json = JSON.stringify(rows.map((r) => named.map(([c]) => r[c])))
+  const json = derived(rows, (rs) => JSON.stringify(rs.map((r) => named.map(([c]) => r[c]))))
   return sql<Row>`(select ${fields} from json_each(${json}))`.as(alias)
 }

@@ -1,6 +1,7 @@
 import { type Selectable, sql } from 'kysely'
 import type { TagChange } from '../domain/tags.js'
 import type { ContactLifecycleEvent } from '../domain/webhooks.js'
+import { compiledOnce } from './compiledOnce.js'
 import { touchContacts, touchingContacts } from './contacts.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
@@ -136,36 +137,52 @@ function insertingTagUpdateEvents(
   origin: EventOrigin,
   now: string,
 ) {
-  return insertingEvents(
-    db,
-    locationId,
-    updates.map((u) => ({
-      contact_id: u.contactId,
-      tags_added: JSON.stringify(u.tagsAdded),
-      tags_removed: JSON.stringify(u.tagsRemoved),
-    })),
-    { type: CONTACT_TAG_UPDATE, source: origin.source, activityId: origin.activityId ?? null, now },
-  )
+  return insertingEvents(db, locationId, updates.map(tagUpdateEventRow), {
+    type: CONTACT_TAG_UPDATE,
+    source: origin.source,
+    activityId: origin.activityId ?? null,
+    now,
+  })
+}
+
+function tagUpdateEventRow(update: ContactTagUpdate) {
+  return {
+    contact_id: update.contactId,
+    tags_added: JSON.stringify(update.tagsAdded),
+    tags_removed: JSON.stringify(update.tagsRemoved),
+  }
+}
+
+/** What the touch, events and deliveries statement binds (see touchingLoggingAndQueueing). */
+export type TouchLogAndQueueValues = {
+  locationId: string
+  contactIds: readonly string[]
+  /** The contacts' key range: both absent when there are no contacts to touch. */
+  first: string | undefined
+  last: string | undefined
+  events: ReadonlyArray<{ contact_id: string; tags_added: string; tags_removed: string }>
+  source: string
+  activityId: string | null
+  now: string
 }
 
 /**
  * One statement: touch the contacts, insert the events, queue each event to every webhook, and
  * answer the window of the events written.
  */
-async function touchLogAndQueue(
-  db: Db,
-  locationId: string,
-  contactIds: readonly string[],
-  updates: readonly ContactTagUpdate[],
-  origin: EventOrigin,
-  now: string,
-): Promise<EventWindow | null> {
-  const window = await db.kysely
+export function touchingLoggingAndQueueing(db: Db, v: TouchLogAndQueueValues) {
+  const range = v.first === undefined || v.last === undefined ? undefined : { first: v.first, last: v.last }
+  return db.kysely
     .with('touched', () =>
-      touchingContacts(db, db.kysely, locationId, contactIds, now, keyRangeOf(contactIds)).returning('id'),
+      touchingContacts(db, db.kysely, v.locationId, v.contactIds, v.now, range).returning('id'),
     )
     .with('written', () =>
-      insertingTagUpdateEvents(db, locationId, updates, origin, now).returning(['id', 'contact_id']),
+      insertingEvents(db, v.locationId, v.events, {
+        type: CONTACT_TAG_UPDATE,
+        source: v.source,
+        activityId: v.activityId,
+        now: v.now,
+      }).returning(['id', 'contact_id']),
     )
     .with('queued', (qc) =>
       qc
@@ -174,8 +191,8 @@ async function touchLogAndQueue(
         .expression((eb) =>
           eb
             .selectFrom('written')
-            .innerJoin('webhooks', (join) => join.on('webhooks.location_id', '=', locationId))
-            .select(pendingDeliveriesOf('written', now)),
+            .innerJoin('webhooks', (join) => join.on('webhooks.location_id', '=', v.locationId))
+            .select(pendingDeliveriesOf('written', v.now)),
         ),
     )
     .selectFrom('written')
@@ -184,9 +201,39 @@ async function touchLogAndQueue(
       eb.fn.max('written.id').as('last'),
       eb.fn.countAll().as('count'),
     ])
-    .executeTakeFirstOrThrow()
-  const count = Number(window.count)
-  return count === 0 ? null : { first: Number(window.first), last: Number(window.last), count }
+}
+
+/** touchingLoggingAndQueueing compiled once, for the calls that touch at least one contact. */
+export const touchingLoggingAndQueueingOnce = compiledOnce(touchingLoggingAndQueueing)
+
+/** The statement run: compiled once unless there is no contact to touch (that SQL differs). */
+async function touchLogAndQueue(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[],
+  updates: readonly ContactTagUpdate[],
+  origin: EventOrigin,
+  now: string,
+): Promise<EventWindow | null> {
+  const range = keyRangeOf(contactIds)
+  const values: TouchLogAndQueueValues = {
+    locationId,
+    contactIds,
+    first: range?.first,
+    last: range?.last,
+    events: updates.map(tagUpdateEventRow),
+    source: origin.source,
+    activityId: origin.activityId ?? null,
+    now,
+  }
+  const { rows } = await db.kysely.executeQuery(
+    range === undefined
+      ? touchingLoggingAndQueueing(db, values).compile()
+      : touchingLoggingAndQueueingOnce(db, values),
+  )
+  const window = rows[0]
+  const count = Number(window?.count ?? 0)
+  return count === 0 ? null : { first: Number(window?.first), last: Number(window?.last), count }
 }
 
 /**

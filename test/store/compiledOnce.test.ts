@@ -1,0 +1,90 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { newFirebaseId } from '../../src/domain/ids.js'
+import { compiledOnce } from '../../src/store/compiledOnce.js'
+import type { Db } from '../../src/store/database.js'
+import { isOneOf, rowsAsTable } from '../../src/store/dialect.js'
+import {
+  type TouchLogAndQueueValues,
+  touchingLoggingAndQueueing,
+  touchingLoggingAndQueueingOnce,
+} from '../../src/store/events.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
+
+/** The parts of a compiled statement that reach the database. */
+const wire = (q: { sql: string; parameters: readonly unknown[] }) => ({
+  sql: q.sql,
+  parameters: q.parameters,
+})
+
+function touchValues(contacts: number, activityId: string | null): TouchLogAndQueueValues {
+  const contactIds = Array.from({ length: contacts }, newFirebaseId).sort()
+  return {
+    locationId: newFirebaseId(),
+    contactIds,
+    first: contactIds[0],
+    last: contactIds[contactIds.length - 1],
+    events: contactIds.map((contact_id, i) => ({
+      contact_id,
+      tags_added: JSON.stringify([`tag-${i}`]),
+      tags_removed: '[]',
+    })),
+    source: `source-${contacts}`,
+    activityId,
+    now: new Date(Date.UTC(2026, 11, contacts)).toISOString(),
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`statements compiled once on ${dialect}`, () => {
+    let t: TestDatabase
+    let db: Db
+    beforeAll(async () => {
+      t = await createTestDatabase(dialect)
+      db = t.database
+    })
+    afterAll(() => t.drop())
+
+    it('binds each run its own values where the plain build binds them, derived values included', () => {
+      const build = (d: Db, v: { locationId: string; ids: readonly string[]; rows: Array<{ a: string }> }) =>
+        d.kysely
+          .selectFrom('contacts')
+          .innerJoin(rowsAsTable(d, v.rows, 'r', { a: 'text' }), 'r.a', 'contacts.id')
+          .select('contacts.id')
+          .where('contacts.location_id', '=', v.locationId)
+          .where(isOneOf(d, 'contacts.id', v.ids))
+      const once = compiledOnce(build)
+      for (const n of [1, 3, 7, 3]) {
+        const values = {
+          locationId: newFirebaseId(),
+          ids: Array.from({ length: n }, newFirebaseId),
+          rows: Array.from({ length: n }, () => ({ a: newFirebaseId() })),
+        }
+        expect(wire(once(db, values))).toEqual(wire(build(db, values).compile()))
+      }
+    })
+
+    it('refuses, where the statement is built, a builder that computes with a value', () => {
+      const once = compiledOnce((d: Db, v: { ids: readonly string[] }) =>
+        d.kysely
+          .selectFrom('contacts')
+          .select('id')
+          .where(sql<boolean>`id in (${JSON.stringify(v.ids)})`),
+      )
+      expect(() => once(db, { ids: ['a'] })).toThrow(/bound later/)
+      const templated = compiledOnce((d: Db, v: { id: string }) =>
+        d.kysely.selectFrom('contacts').select('id').where('id', '=', `${v.id}-suffix`),
+      )
+      expect(() => templated(db, { id: 'a' })).toThrow(/bound later/)
+    })
+
+    // SQLite runs these writes one by one (no data-modifying WITH), so the statement is PostgreSQL's.
+    if (dialect === 'postgres')
+      it('compiles the touch, events and deliveries statement as the plain build does', () => {
+        for (const values of [touchValues(1, null), touchValues(10, newFirebaseId()), touchValues(3, null)])
+          expect(wire(touchingLoggingAndQueueingOnce(db, values))).toEqual(
+            wire(touchingLoggingAndQueueing(db, values).compile()),
+          )
+      })
+  })
+}
