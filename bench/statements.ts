@@ -26,6 +26,7 @@ import { newFirebaseId } from '../src/domain/ids.js'
 import type { Db } from '../src/store/database.js'
 import {
   type TouchLogAndQueueValues,
+  tagUpdateStatementValues,
   touchingLoggingAndQueueing,
   touchingLoggingAndQueueingOnce,
 } from '../src/store/events.js'
@@ -52,18 +53,17 @@ const db: Db = {
   }),
 }
 
+/** What a bulk request adding two tags to CONTACTS contacts binds. */
 function touchValues(): TouchLogAndQueueValues {
-  const contactIds = Array.from({ length: CONTACTS }, newFirebaseId).sort()
-  return {
-    locationId: newFirebaseId(),
+  const contactIds = Array.from({ length: CONTACTS }, newFirebaseId)
+  const updates = contactIds.map((contactId) => ({ contactId, tagsAdded: ['a', 'b'], tagsRemoved: [] }))
+  return tagUpdateStatementValues(
+    newFirebaseId(),
     contactIds,
-    first: contactIds[0],
-    last: contactIds[contactIds.length - 1],
-    events: contactIds.map((contact_id) => ({ contact_id, tags_added: '["a","b"]', tags_removed: '[]' })),
-    source: 'highlevel.bulk',
-    activityId: null,
-    now: new Date().toISOString(),
-  }
+    updates,
+    { source: 'highlevel.bulk' },
+    new Date().toISOString(),
+  )
 }
 
 /** Microseconds of CPU per call, after a warm-up of a tenth as many calls. */

@@ -3,7 +3,7 @@ import type { TagChange } from '../domain/tags.js'
 import type { ContactLifecycleEvent } from '../domain/webhooks.js'
 import { compiledOnce } from './compiledOnce.js'
 import { touchContacts, touchingContacts } from './contacts.js'
-import { keyRangeOf } from './contactTags.js'
+import { type IdRange, keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
 import { isOneOf, outOfIndexChoice, rowsAsTable, writesChainInOneStatement } from './dialect.js'
 import type { ActivitiesTable, EventsTable } from './schema.js'
@@ -74,10 +74,11 @@ export async function recordContactTagUpdates(
 ): Promise<EventWindow | null> {
   if (updates.length === 0) return null
   const toTouch = updates.map((u) => u.contactId).filter((id) => !writtenAtNow.has(id))
-  if (writesChainInOneStatement(db)) return touchLogAndQueue(db, locationId, toTouch, updates, origin, now)
+  const values = tagUpdateStatementValues(locationId, toTouch, updates, origin, now)
+  if (writesChainInOneStatement(db)) return touchLogAndQueue(db, values)
   return withWebhookDeliveries(db, locationId, now, async () => {
-    await touchContacts(db, locationId, toTouch, now, keyRangeOf(toTouch))
-    const inserted = await insertingTagUpdateEvents(db, locationId, updates, origin, now).executeTakeFirst()
+    await touchContacts(db, locationId, toTouch, now, rangeOf(values))
+    const inserted = await insertingTagUpdateEvents(db, values).executeTakeFirst()
     // One INSERT under SQLite's single writer takes consecutive rowids, the last one reported.
     const count = Number(inserted.numInsertedOrUpdatedRows ?? 0n)
     const last = Number(inserted.insertId ?? 0n)
@@ -129,31 +130,49 @@ function insertingEvents(
     )
 }
 
-/** One ContactTagUpdate event per update (see insertingEvents). */
-function insertingTagUpdateEvents(
-  db: Db,
-  locationId: string,
-  updates: readonly ContactTagUpdate[],
-  origin: EventOrigin,
-  now: string,
-) {
-  return insertingEvents(db, locationId, updates.map(tagUpdateEventRow), {
+/** One ContactTagUpdate event per row of `v.events` (see insertingEvents). */
+function insertingTagUpdateEvents(db: Db, v: TouchLogAndQueueValues) {
+  return insertingEvents(db, v.locationId, v.events, {
     type: CONTACT_TAG_UPDATE,
-    source: origin.source,
-    activityId: origin.activityId ?? null,
-    now,
+    source: v.source,
+    activityId: v.activityId,
+    now: v.now,
   })
 }
 
-function tagUpdateEventRow(update: ContactTagUpdate) {
+/**
+ * What the writes of recordContactTagUpdates bind, derived from its arguments once: the contacts
+ * to touch and their key range, and each update's event row (its tags as JSON).
+ */
+export function tagUpdateStatementValues(
+  locationId: string,
+  contactIds: readonly string[],
+  updates: readonly ContactTagUpdate[],
+  origin: EventOrigin,
+  now: string,
+): TouchLogAndQueueValues {
+  const range = keyRangeOf(contactIds)
   return {
-    contact_id: update.contactId,
-    tags_added: JSON.stringify(update.tagsAdded),
-    tags_removed: JSON.stringify(update.tagsRemoved),
+    locationId,
+    contactIds,
+    first: range?.first,
+    last: range?.last,
+    events: updates.map((u) => ({
+      contact_id: u.contactId,
+      tags_added: JSON.stringify(u.tagsAdded),
+      tags_removed: JSON.stringify(u.tagsRemoved),
+    })),
+    source: origin.source,
+    activityId: origin.activityId ?? null,
+    now,
   }
 }
 
-/** What the touch, events and deliveries statement binds (see touchingLoggingAndQueueing). */
+function rangeOf(v: TouchLogAndQueueValues): IdRange | undefined {
+  return v.first === undefined || v.last === undefined ? undefined : { first: v.first, last: v.last }
+}
+
+/** What the touch, events and deliveries statement binds (see tagUpdateStatementValues). */
 export type TouchLogAndQueueValues = {
   locationId: string
   contactIds: readonly string[]
@@ -171,19 +190,11 @@ export type TouchLogAndQueueValues = {
  * answer the window of the events written.
  */
 export function touchingLoggingAndQueueing(db: Db, v: TouchLogAndQueueValues) {
-  const range = v.first === undefined || v.last === undefined ? undefined : { first: v.first, last: v.last }
   return db.kysely
     .with('touched', () =>
-      touchingContacts(db, db.kysely, v.locationId, v.contactIds, v.now, range).returning('id'),
+      touchingContacts(db, db.kysely, v.locationId, v.contactIds, v.now, rangeOf(v)).returning('id'),
     )
-    .with('written', () =>
-      insertingEvents(db, v.locationId, v.events, {
-        type: CONTACT_TAG_UPDATE,
-        source: v.source,
-        activityId: v.activityId,
-        now: v.now,
-      }).returning(['id', 'contact_id']),
-    )
+    .with('written', () => insertingTagUpdateEvents(db, v).returning(['id', 'contact_id']))
     .with('queued', (qc) =>
       qc
         .insertInto('webhook_deliveries')
@@ -207,33 +218,17 @@ export function touchingLoggingAndQueueing(db: Db, v: TouchLogAndQueueValues) {
 export const touchingLoggingAndQueueingOnce = compiledOnce(touchingLoggingAndQueueing)
 
 /** The statement run: compiled once unless there is no contact to touch (that SQL differs). */
-async function touchLogAndQueue(
-  db: Db,
-  locationId: string,
-  contactIds: readonly string[],
-  updates: readonly ContactTagUpdate[],
-  origin: EventOrigin,
-  now: string,
-): Promise<EventWindow | null> {
-  const range = keyRangeOf(contactIds)
-  const values: TouchLogAndQueueValues = {
-    locationId,
-    contactIds,
-    first: range?.first,
-    last: range?.last,
-    events: updates.map(tagUpdateEventRow),
-    source: origin.source,
-    activityId: origin.activityId ?? null,
-    now,
-  }
+async function touchLogAndQueue(db: Db, values: TouchLogAndQueueValues): Promise<EventWindow | null> {
   const { rows } = await db.kysely.executeQuery(
-    range === undefined
+    rangeOf(values) === undefined
       ? touchingLoggingAndQueueing(db, values).compile()
       : touchingLoggingAndQueueingOnce(db, values),
   )
+  // An aggregate answers one row, as executeTakeFirstOrThrow required before the statement was compiled once.
   const window = rows[0]
-  const count = Number(window?.count ?? 0)
-  return count === 0 ? null : { first: Number(window?.first), last: Number(window?.last), count }
+  if (window === undefined) throw new Error('the touch, events and deliveries statement answered no row')
+  const count = Number(window.count)
+  return count === 0 ? null : { first: Number(window.first), last: Number(window.last), count }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Db } from '../../src/store/database.js'
 import { isOneOf, rowsAsTable } from '../../src/store/dialect.js'
 import {
   type TouchLogAndQueueValues,
+  tagUpdateStatementValues,
   touchingLoggingAndQueueing,
   touchingLoggingAndQueueingOnce,
 } from '../../src/store/events.js'
@@ -17,22 +18,18 @@ const wire = (q: { sql: string; parameters: readonly unknown[] }) => ({
   parameters: q.parameters,
 })
 
+/** The values recordContactTagUpdates would bind for `contacts` new contacts' tag changes. */
 function touchValues(contacts: number, activityId: string | null): TouchLogAndQueueValues {
-  const contactIds = Array.from({ length: contacts }, newFirebaseId).sort()
-  return {
-    locationId: newFirebaseId(),
+  const contactIds = Array.from({ length: contacts }, newFirebaseId)
+  const updates = contactIds.map((contactId, i) => ({ contactId, tagsAdded: [`tag-${i}`], tagsRemoved: [] }))
+  const now = new Date(Date.UTC(2026, 11, contacts)).toISOString()
+  return tagUpdateStatementValues(
+    newFirebaseId(),
     contactIds,
-    first: contactIds[0],
-    last: contactIds[contactIds.length - 1],
-    events: contactIds.map((contact_id, i) => ({
-      contact_id,
-      tags_added: JSON.stringify([`tag-${i}`]),
-      tags_removed: '[]',
-    })),
-    source: `source-${contacts}`,
-    activityId,
-    now: new Date(Date.UTC(2026, 11, contacts)).toISOString(),
-  }
+    updates,
+    { source: `source-${contacts}`, activityId },
+    now,
+  )
 }
 
 for (const dialect of DIALECTS) {
