@@ -8,7 +8,10 @@
  *           without HTTP, auth, validation or JSON
  *
  * Both run interleaved in one process against one database per engine, so the machine's state is
- * the same for both. ratio = direct p50 / http p50 (1.0 would mean HTTP costs nothing).
+ * the same for both. ratio = direct p50 / http p50 (1.0 would mean HTTP costs nothing). Beside
+ * the latencies: CPU per request (this process, which for http is the client as well as the
+ * server, and every PostgreSQL server process), WAL bytes per changed contact on PostgreSQL, and
+ * the process's peak RSS.
  *
  * 2. Small requests under concurrency (bench/smallRequests.ts): 10 clients, 10 ids × 2 tags each
  *    request, against a bare Fastify route answering the same JSON in the same run.
@@ -25,7 +28,7 @@ import { createContact } from '../src/services/contacts.js'
 import { InProcessRateLimiter } from '../src/services/rateLimiter.js'
 import type { DialectName } from '../src/store/database.js'
 import { type BenchEngine, openBenchEngine } from './engines.js'
-import { loadAverage, table } from './measure.js'
+import { loadAverage, measure, peakRssMb, table } from './measure.js'
 import { benchSmallRequests, SMALL_REQUEST_CLIENTS, type SmallRequestRun } from './smallRequests.js'
 
 const { values: args } = parseArgs({
@@ -46,12 +49,6 @@ const TAGS = ['bench-alpha', 'bench-beta', 'bench-gamma']
 function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
-}
-
-async function timed(work: () => Promise<void>): Promise<number> {
-  const start = process.hrtime.bigint()
-  await work()
-  return Number(process.hrtime.bigint() - start) / 1e6
 }
 
 async function benchEngine(engine: BenchEngine) {
@@ -112,27 +109,37 @@ async function benchEngine(engine: BenchEngine) {
     assertFullChange(type, 201, presentBulkTagResponse(outcomes))
   }
 
-  const samples: Record<string, number[]> = {
-    'http add': [],
-    'http remove': [],
-    'direct add': [],
-    'direct remove': [],
+  const samples: Record<SampleKey, PathSamples> = {
+    'http add': emptySamples(),
+    'http remove': emptySamples(),
+    'direct add': emptySamples(),
+    'direct remove': emptySamples(),
   }
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     // Alternate which path goes first so neither always meets a freshly checkpointed/vacuumed table.
     const order = round % 2 === 0 ? (['http', 'direct'] as const) : (['direct', 'http'] as const)
     for (const path of order) {
       const run = path === 'http' ? overHttp : direct
-      const add = await timed(() => run('add'))
-      const remove = await timed(() => run('remove'))
-      if (round >= WARMUP) {
-        samples[`${path} add`]?.push(add)
-        samples[`${path} remove`]?.push(remove)
+      for (const op of ['add', 'remove'] as const) {
+        const measured = await measure(database, () => run(op))
+        if (round < WARMUP) continue
+        const sample = samples[`${path} ${op}`]
+        sample.ms.push(measured.wallS * 1000)
+        sample.cpuS += measured.cpuS
+        sample.walBytes += measured.walBytes ?? 0
       }
     }
   }
   await app.close()
   return samples
+}
+
+type SampleKey = `${'http' | 'direct'} ${BulkTagOperation}`
+/** One path's requests: their latencies, and their CPU and WAL summed. */
+type PathSamples = { ms: number[]; cpuS: number; walBytes: number }
+
+function emptySamples(): PathSamples {
+  return { ms: [], cpuS: 0, walBytes: 0 }
 }
 
 /** Every round really changes all 1000 × 3 pairs; a benchmark of no-ops would flatter us. */
@@ -152,7 +159,7 @@ function assertFullChange(type: BulkTagOperation, status: number, body: unknown)
 }
 
 function fmt(ms: number): string {
-  return ms.toFixed(1).padStart(8)
+  return ms.toFixed(1)
 }
 
 async function main() {
@@ -160,28 +167,58 @@ async function main() {
     `sync bulk benchmark: ${CONTACTS} contacts × ${TAGS.length} tags, ${ROUNDS} rounds (+${WARMUP} warm-up)`,
   )
   console.log(`node ${process.version}, ${new Date().toISOString()}, load average ${loadAverage()}\n`)
-  console.log('engine    op      http p50  http p95  direct p50  direct p95  ratio(direct/http p50)')
+  const header = [
+    'engine',
+    'op',
+    'http p50',
+    'http p95',
+    'direct p50',
+    'direct p95',
+    'ratio',
+    'target',
+    'http cpu ms',
+    'direct cpu ms',
+    'http WAL B/c',
+    'direct WAL B/c',
+  ]
+  const large: string[][] = []
   const small: Array<[DialectName, { product: SmallRequestRun; bare: SmallRequestRun }]> = []
   for (const dialect of ENGINES) {
     const engine = await openBenchEngine(dialect)
     try {
       const samples = await benchEngine(engine)
       for (const op of ['add', 'remove'] as const) {
-        const http = samples[`http ${op}`] ?? []
-        const direct = samples[`direct ${op}`] ?? []
-        const ratio = percentile(direct, 50) / percentile(http, 50)
-        console.log(
-          `${dialect.padEnd(9)} ${op.padEnd(6)} ${fmt(percentile(http, 50))}  ${fmt(percentile(http, 95))}  ${fmt(
-            percentile(direct, 50),
-          )}    ${fmt(percentile(direct, 95))}    ${ratio.toFixed(2)}${ratio >= 0.8 ? '' : '  (below target 0.8)'}`,
-        )
+        const http = samples[`http ${op}`]
+        const direct = samples[`direct ${op}`]
+        const ratio = percentile(direct.ms, 50) / percentile(http.ms, 50)
+        const walPerContact = (s: PathSamples) =>
+          dialect === 'postgres' ? (s.walBytes / (s.ms.length * CONTACTS)).toFixed(0) : '-'
+        large.push([
+          dialect,
+          op,
+          fmt(percentile(http.ms, 50)),
+          fmt(percentile(http.ms, 95)),
+          fmt(percentile(direct.ms, 50)),
+          fmt(percentile(direct.ms, 95)),
+          ratio.toFixed(2),
+          `≥ 0.8${ratio >= 0.8 ? '' : ' (below)'}`,
+          fmt((http.cpuS / http.ms.length) * 1000),
+          fmt((direct.cpuS / direct.ms.length) * 1000),
+          walPerContact(http),
+          walPerContact(direct),
+        ])
       }
       if (SMALL_REQUESTS > 0) small.push([dialect, await benchSmallRequests(engine.database, SMALL_REQUESTS)])
     } finally {
       await engine.dispose()
     }
   }
-  console.log('\nlatencies in ms; target ratio ≥ 0.8')
+  console.log(table(header, large))
+  console.log(
+    '\nlatencies in ms; ratio = direct p50 / http p50; cpu ms: CPU per request, this process (for http',
+  )
+  console.log('the client too) and PostgreSQL; WAL B/c: WAL bytes per changed contact (PostgreSQL)')
+  console.log(`peak RSS ${peakRssMb().toFixed(0)} MB`)
   if (small.length === 0) return
   console.log(
     `\nsmall requests: ${SMALL_REQUESTS} requests of 10 ids × 2 tags, ${SMALL_REQUEST_CLIENTS} concurrent clients, load average ${loadAverage()}`,
@@ -220,6 +257,7 @@ async function main() {
   console.log(
     'cpu ms/req: server CPU per request (the API process and PostgreSQL; db: PostgreSQL alone); target p99 ≤ 50 ms',
   )
+  console.log(`peak RSS of this process (the API server) ${peakRssMb().toFixed(0)} MB`)
 }
 
 function runCells(run: SmallRequestRun): string[] {

@@ -9,7 +9,8 @@
  *               key, 16 in flight, from this process to the same receiver, with the cheapest
  *               client the worker could use (undici's `request`, as it does): no database at all.
  *
- * ratio = raw time / end-to-end time: the share of delivery cost that is the HTTP request itself.
+ * ratio = raw time / end-to-end time: the share of delivery cost that is the HTTP request itself;
+ * by wall clock and by CPU (this process, worker and receiver, and every PostgreSQL process).
  *
  *   npm run bench:webhooks [-- --sizes 20000 --engines sqlite,postgres]
  */
@@ -102,7 +103,8 @@ async function main() {
       'raw s',
       'raw posts/s',
       'raw cpu ms/p',
-      'ratio',
+      'ratio wall',
+      'ratio cpu',
       'WAL B/d',
     ]),
   )
@@ -168,6 +170,7 @@ async function main() {
             Math.round(size / raw.wallS),
             cpuMsPer(raw),
             (raw.wallS / delivered.wallS).toFixed(2),
+            (raw.cpuS / delivered.cpuS).toFixed(2),
             delivered.walBytes === null ? '-' : Math.round(delivered.walBytes / size),
           ]),
         )
@@ -178,7 +181,9 @@ async function main() {
       }
     }
   }
-  console.log('\nratio = raw time / end-to-end time (1.00 = delivery costs no more than the POST itself)')
+  console.log(
+    '\nratio = raw / end-to-end, wall time and CPU (1.00 = delivery costs no more than the POST itself)',
+  )
   console.log(
     'cpu ms/d: CPU per delivery, this process (worker and receiver) and PostgreSQL; db: PostgreSQL alone',
   )
