@@ -5,39 +5,39 @@ import type { WebhookPayloadBuilder } from '../../services/webhookDelivery.js'
  * ContactCreate and ContactDelete carry the same contact fields under their own `type`) plus
  * `timestamp` and `webhookId`, which receivers use against replays and duplicates, and the
  * registration's `appId`, which HighLevel's SDK middleware matches before verifying.
- * Fields the contact does not have are left out, as HighLevel does.
+ * Fields the contact does not have are left out of the JSON, as HighLevel does.
  */
 export const highLevelContactTagUpdate: WebhookPayloadBuilder = (contact, tags, delivery) => {
   const extra = contact.extra
-  const payload: Record<string, unknown> = {
+  // A field the contact lacks is undefined, which JSON.stringify leaves out. Deleting the null
+  // ones instead turned each payload into a dictionary-mode object: building and stringifying it
+  // took 3.3-3.9 µs against 1.3-1.7 µs.
+  return {
     type: delivery.type,
     locationId: contact.location_id,
     id: contact.id,
-    address1: contact.address1,
-    city: contact.city,
-    state: contact.state,
-    companyName: contact.company_name,
-    country: contact.country,
-    source: contact.source,
+    address1: contact.address1 ?? undefined,
+    city: contact.city ?? undefined,
+    state: contact.state ?? undefined,
+    companyName: contact.company_name ?? undefined,
+    country: contact.country ?? undefined,
+    source: contact.source ?? undefined,
     dateAdded: contact.created_at,
-    dateOfBirth: contact.date_of_birth,
+    dateOfBirth: contact.date_of_birth ?? undefined,
     dnd: contact.dnd === 1,
-    email: contact.email,
-    name: contact.name,
-    firstName: contact.first_name,
-    lastName: contact.last_name,
-    phone: contact.phone,
-    postalCode: contact.postal_code,
+    email: contact.email ?? undefined,
+    name: contact.name ?? undefined,
+    firstName: contact.first_name ?? undefined,
+    lastName: contact.last_name ?? undefined,
+    phone: contact.phone ?? undefined,
+    postalCode: contact.postal_code ?? undefined,
     tags: [...tags],
-    website: contact.website,
+    website: contact.website ?? undefined,
     attachments: Array.isArray(extra.attachments) ? extra.attachments : [],
-    assignedTo: contact.assigned_to,
+    assignedTo: contact.assigned_to ?? undefined,
     customFields: Array.isArray(extra.customFields) ? extra.customFields : [],
     appId: delivery.appId,
     timestamp: delivery.timestamp,
     webhookId: delivery.webhookId,
   }
-  for (const key of Object.keys(payload))
-    if (payload[key] === null || payload[key] === undefined) delete payload[key]
-  return payload
 }
