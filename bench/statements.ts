@@ -23,6 +23,12 @@ import {
   sql,
 } from 'kysely'
 import { newFirebaseId } from '../src/domain/ids.js'
+import {
+  type LockValues,
+  liveContactsLocked,
+  lockingLiveContactIds,
+  lockingLiveContactRows,
+} from '../src/store/contacts.js'
 import type { Db } from '../src/store/database.js'
 import {
   type TouchLogAndQueueValues,
@@ -75,13 +81,37 @@ function microsecondsPer(compile: () => CompiledQuery): number {
   return (used.user + used.system) / RUNS
 }
 
-const values = touchValues()
-const plain = microsecondsPer(() => touchingLoggingAndQueueing(db, values).compile())
-const once = microsecondsPer(() => touchingLoggingAndQueueingOnce(db, values))
-const parameters = touchingLoggingAndQueueingOnce(db, values).parameters
-const template = microsecondsPer(() =>
-  sql`select ${sql.join(parameters.map((p) => sql.val(p)))}`.compile(db.kysely),
-)
+/** What a bulk request over CONTACTS contacts binds to lock them. */
+function lockValues(): LockValues {
+  const ids = Array.from({ length: CONTACTS }, newFirebaseId)
+  const sorted = [...ids].sort()
+  return { locationId: newFirebaseId(), ids, first: sorted[0] as string, last: sorted.at(-1) as string }
+}
+
+/** The template for reference: a `sql` template binding the same values, compiled per call. */
+function templateOf(parameters: readonly unknown[]): () => CompiledQuery {
+  return () => sql`select ${sql.join(parameters.map((p) => sql.val(p)))}`.compile(db.kysely)
+}
+
+const touch = touchValues()
+const lock = lockValues()
+const statements: Array<{ name: string; plain: () => CompiledQuery; once: () => CompiledQuery }> = [
+  {
+    name: 'touch, events and deliveries',
+    plain: () => touchingLoggingAndQueueing(db, touch).compile(),
+    once: () => touchingLoggingAndQueueingOnce(db, touch),
+  },
+  {
+    name: "the contacts' lock (ids)",
+    plain: () => liveContactsLocked(db, lock).select('id').compile(),
+    once: () => lockingLiveContactIds(db, lock),
+  },
+  {
+    name: "the contacts' lock (whole rows)",
+    plain: () => liveContactsLocked(db, lock).selectAll().compile(),
+    once: () => lockingLiveContactRows(db, lock),
+  },
+]
 
 console.log(`statement benchmark: PostgreSQL, ${CONTACTS} contacts, ${RUNS} calls each`)
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
@@ -96,14 +126,20 @@ console.log(
     pad('speed-up', 8),
   ].join(' '),
 )
-console.log(
-  [
-    pad('touch, events and deliveries', 36),
-    pad(parameters.length, 7),
-    pad(plain.toFixed(1), 9),
-    pad(once.toFixed(1), 8),
-    pad(template.toFixed(1), 11),
-    pad((plain / once).toFixed(1), 8),
-  ].join(' '),
-)
+for (const statement of statements) {
+  const parameters = statement.once().parameters
+  const plain = microsecondsPer(statement.plain)
+  const once = microsecondsPer(statement.once)
+  const template = microsecondsPer(templateOf(parameters))
+  console.log(
+    [
+      pad(statement.name, 36),
+      pad(parameters.length, 7),
+      pad(plain.toFixed(1), 9),
+      pad(once.toFixed(1), 8),
+      pad(template.toFixed(1), 11),
+      pad((plain / once).toFixed(1), 8),
+    ].join(' '),
+  )
+}
 console.log('\nspeed-up = plain / compiled once; CPU of this process per call, nothing is sent')

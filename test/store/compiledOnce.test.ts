@@ -2,6 +2,12 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newFirebaseId } from '../../src/domain/ids.js'
 import { compiledOnce } from '../../src/store/compiledOnce.js'
+import {
+  type LockValues,
+  liveContactsLocked,
+  lockingLiveContactIds,
+  lockingLiveContactRows,
+} from '../../src/store/contacts.js'
 import type { Db } from '../../src/store/database.js'
 import { isOneOf, rowsAsTable } from '../../src/store/dialect.js'
 import {
@@ -73,6 +79,25 @@ for (const dialect of DIALECTS) {
         d.kysely.selectFrom('contacts').select('id').where('id', '=', `${v.id}-suffix`),
       )
       expect(() => templated(db, { id: 'a' })).toThrow(/bound later/)
+    })
+
+    it("compiles the contacts' lock, ids or whole rows, as the plain build does", () => {
+      for (const n of [1, 10, 3]) {
+        const ids = Array.from({ length: n }, newFirebaseId)
+        const sorted = [...ids].sort()
+        const values: LockValues = {
+          locationId: newFirebaseId(),
+          ids,
+          first: sorted[0] as string,
+          last: sorted[n - 1] as string,
+        }
+        expect(wire(lockingLiveContactIds(db, values))).toEqual(
+          wire(liveContactsLocked(db, values).select('id').compile()),
+        )
+        expect(wire(lockingLiveContactRows(db, values))).toEqual(
+          wire(liveContactsLocked(db, values).selectAll().compile()),
+        )
+      }
     })
 
     // SQLite runs these writes one by one (no data-modifying WITH), so the statement is PostgreSQL's.
