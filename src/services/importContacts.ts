@@ -4,9 +4,10 @@ import { type ColumnMapping, importRow, mapColumns } from '../domain/csvImport.j
 import { newFirebaseId, normalizeEmail } from '../domain/index.js'
 import { normalizePhone } from '../domain/phones.js'
 import {
+  type ContactKeys,
   type ContactRow,
-  findLiveContactsByEmails,
-  findLiveContactsByPhones,
+  findLiveContactKeysByEmails,
+  findLiveContactKeysByPhones,
   insertContacts,
   lockAndReadLiveContacts,
   type NewContactRow,
@@ -117,10 +118,10 @@ type ImportableRow = { line: number; fields: ContactFields; tags: string[] }
 
 /** The first row per key, keeping the order given (oldest contact first). */
 function firstByKey(
-  rows: readonly ContactRow[],
-  key: (row: ContactRow) => string | null,
-): Map<string, ContactRow> {
-  const map = new Map<string, ContactRow>()
+  rows: readonly ContactKeys[],
+  key: (row: ContactKeys) => string | null,
+): Map<string, ContactKeys> {
+  const map = new Map<string, ContactKeys>()
   for (const row of rows) {
     const k = key(row)
     if (k !== null && !map.has(k)) map.set(k, row)
@@ -151,13 +152,16 @@ async function writeImportBatch(
     )
     const emails = [...new Set(rows.map((r) => normalizeEmail(r.fields.email)).filter((e) => e !== null))]
     const phones = [...new Set(rows.map((r) => r.fields.phone ?? null).filter((p) => p !== null))]
-    const byEmail = firstByKey(await findLiveContactsByEmails(tx, locationId, emails), (c) => c.email_lower)
-    const byPhone = firstByKey(await findLiveContactsByPhones(tx, locationId, phones), (c) => c.phone)
+    const byEmail = firstByKey(
+      await findLiveContactKeysByEmails(tx, locationId, emails),
+      (c) => c.email_lower,
+    )
+    const byPhone = firstByKey(await findLiveContactKeysByPhones(tx, locationId, phones), (c) => c.phone)
 
     const seenEmails = new Set<string>()
     const seenPhones = new Set<string>()
     const claimed = new Set<string>()
-    const plan: Array<{ row: ImportableRow; existing: ContactRow | undefined }> = []
+    const plan: Array<{ row: ImportableRow; existing: ContactKeys | undefined }> = []
     for (const row of rows) {
       const email = normalizeEmail(row.fields.email)
       const phone = row.fields.phone ?? null

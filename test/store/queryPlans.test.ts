@@ -9,8 +9,8 @@ import { registerWebhook } from '../../src/services/webhooks.js'
 import { claimRunnableActivity } from '../../src/store/activities.js'
 import {
   findContactsByIds,
-  findLiveContactsByEmails,
-  findLiveContactsByPhones,
+  findLiveContactKeysByEmails,
+  findLiveContactKeysByPhones,
 } from '../../src/store/contacts.js'
 import { attachTags } from '../../src/store/contactTags.js'
 import type { Database, DialectName } from '../../src/store/database.js'
@@ -562,7 +562,7 @@ for (const dialect of DIALECTS) {
   describe(`import lookups seek the email and phone indexes on ${dialect}`, () => {
     const db = databaseWithCapture(dialect)
 
-    it('findLiveContactsByEmails and findLiveContactsByPhones', async () => {
+    it('findLiveContactKeysByEmails and findLiveContactKeysByPhones', async () => {
       const location = await makeLocation(db.t.database)
       const ids = await seed(db.t.database, location.id)
       // A batch of 1000 among 5000 contacts is a fifth of the tenant, which PostgreSQL may rightly
@@ -580,14 +580,14 @@ for (const dialect of DIALECTS) {
       const batch = ids.slice(0, 1000)
       const captured = await db.capture(async () => {
         expect(
-          await findLiveContactsByEmails(
+          await findLiveContactKeysByEmails(
             db.t.database,
             location.id,
             batch.map((id) => `${id}@example.com`),
           ),
         ).toHaveLength(1000)
         expect(
-          await findLiveContactsByPhones(
+          await findLiveContactKeysByPhones(
             db.t.database,
             location.id,
             batch.map((id) => `+1${id}`),
