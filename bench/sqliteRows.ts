@@ -21,6 +21,7 @@ import { createLocation } from '../src/services/admin.js'
 import { insertContacts } from '../src/store/contacts.js'
 import { reusingPreparedStatements } from '../src/store/sqliteStatements.js'
 import { openBenchEngine } from './engines.js'
+import { cpuMicrosecondsPer, table } from './measure.js'
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '200' } } })
 const RUNS = Number(args.runs)
@@ -61,13 +62,9 @@ async function seedFilledContacts(engine: Awaited<ReturnType<typeof openBenchEng
   return { locationId: location.id, ids }
 }
 
-/** Microseconds of CPU per call, after a warm-up of a tenth as many calls. */
-function microsecondsPer(read: () => unknown): number {
-  for (let i = 0; i < RUNS / 10; i++) read()
-  const started = process.cpuUsage()
-  for (let i = 0; i < RUNS; i++) read()
-  const used = process.cpuUsage(started)
-  return (used.user + used.system) / RUNS
+/** Microseconds of CPU per call (bench/measure.ts). */
+function microsecondsPer(call: () => unknown): number {
+  return cpuMicrosecondsPer(call, RUNS)
 }
 
 /** Each way's median over ROUNDS rounds taken in turn, so a busy moment of the machine is shared. */
@@ -104,16 +101,7 @@ async function main() {
     `SQLite row benchmark: ${READ} of ${CONTACTS} contacts by id, ${RUNS} reads a round, median of ${ROUNDS}`,
   )
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
-  const pad = (v: string | number, n: number) => String(v).padStart(n)
-  console.log(
-    [
-      pad('read', 18),
-      pad('better-sqlite3 µs', 17),
-      pad('tagbase µs', 10),
-      pad('arrays µs', 9),
-      pad('speed-up', 8),
-    ].join(' '),
-  )
+  const rows: string[][] = []
   for (const [name, sql] of reads) {
     const objects = native.prepare(sql)
     const ours = product.prepare(sql)
@@ -126,16 +114,9 @@ async function main() {
       () => ours.all([locationId, batch()]),
       () => raw.all(locationId, batch()),
     ]) as [number, number, number]
-    console.log(
-      [
-        pad(name, 18),
-        pad(slow.toFixed(0), 17),
-        pad(fast.toFixed(0), 10),
-        pad(floor.toFixed(0), 9),
-        pad((slow / fast).toFixed(2), 8),
-      ].join(' '),
-    )
+    rows.push([name, slow.toFixed(0), fast.toFixed(0), floor.toFixed(0), (slow / fast).toFixed(2)])
   }
+  console.log(table(['read', 'better-sqlite3 µs', 'tagbase µs', 'arrays µs', 'speed-up'], rows))
   console.log('\nspeed-up = better-sqlite3 object rows / tagbase rows; CPU µs per read of 512 rows')
   native.close()
   product.close()

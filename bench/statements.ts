@@ -37,6 +37,7 @@ import {
   touchingLoggingAndQueueingOnce,
 } from '../src/store/events.js'
 import type { Schema } from '../src/store/schema.js'
+import { cpuMicrosecondsPer, table } from './measure.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -72,13 +73,9 @@ function touchValues(): TouchLogAndQueueValues {
   )
 }
 
-/** Microseconds of CPU per call, after a warm-up of a tenth as many calls. */
-function microsecondsPer(compile: () => CompiledQuery): number {
-  for (let i = 0; i < RUNS / 10; i++) compile()
-  const started = process.cpuUsage()
-  for (let i = 0; i < RUNS; i++) compile()
-  const used = process.cpuUsage(started)
-  return (used.user + used.system) / RUNS
+/** Microseconds of CPU per call (bench/measure.ts). */
+function microsecondsPer(call: () => unknown): number {
+  return cpuMicrosecondsPer(call, RUNS)
 }
 
 /** What a bulk request over CONTACTS contacts binds to lock them. */
@@ -115,31 +112,19 @@ const statements: Array<{ name: string; plain: () => CompiledQuery; once: () => 
 
 console.log(`statement benchmark: PostgreSQL, ${CONTACTS} contacts, ${RUNS} calls each`)
 console.log(`node ${process.version}, ${new Date().toISOString()}\n`)
-const pad = (v: string | number, n: number) => String(v).padStart(n)
-console.log(
-  [
-    pad('statement', 36),
-    pad('values', 7),
-    pad('plain µs', 9),
-    pad('once µs', 8),
-    pad('template µs', 11),
-    pad('speed-up', 8),
-  ].join(' '),
-)
-for (const statement of statements) {
+const rows = statements.map((statement) => {
   const parameters = statement.once().parameters
   const plain = microsecondsPer(statement.plain)
   const once = microsecondsPer(statement.once)
   const template = microsecondsPer(templateOf(parameters))
-  console.log(
-    [
-      pad(statement.name, 36),
-      pad(parameters.length, 7),
-      pad(plain.toFixed(1), 9),
-      pad(once.toFixed(1), 8),
-      pad(template.toFixed(1), 11),
-      pad((plain / once).toFixed(1), 8),
-    ].join(' '),
-  )
-}
+  return [
+    statement.name,
+    String(parameters.length),
+    plain.toFixed(1),
+    once.toFixed(1),
+    template.toFixed(1),
+    (plain / once).toFixed(1),
+  ]
+})
+console.log(table(['statement', 'values', 'plain µs', 'once µs', 'template µs', 'speed-up'], rows))
 console.log('\nspeed-up = plain / compiled once; CPU of this process per call, nothing is sent')
