@@ -9,7 +9,7 @@ import {
 import { type ContactRow, findContactsByIds } from '../store/contacts.js'
 import { listTagsOfContacts } from '../store/contactTags.js'
 import type { Database } from '../store/database.js'
-import { findEventsByIds, listEventsAfterEach, tagChangeOf } from '../store/events.js'
+import { findEventTypesByIds, listEventsAfterEach, tagChangeOf } from '../store/events.js'
 import {
   finishDelivered,
   finishDeliveredOnHealthyEndpoint,
@@ -61,7 +61,7 @@ export async function prepareDeliveries(
   const contactIds = [...new Set(deliveries.map((d) => d.contact_id))]
   const events = new Map(
     (
-      await findEventsByIds(
+      await findEventTypesByIds(
         database,
         locationId,
         deliveries.map((d) => d.event_id),

@@ -306,15 +306,19 @@ export async function listEvents(db: Db, locationId: string, contactId?: string)
     .execute()
 }
 
-export async function findEventsByIds(
+/**
+ * The type of each of these events (a webhook lease's payloads need no more of them): two
+ * columns of the event rather than its tag lists, source and times.
+ */
+export async function findEventTypesByIds(
   db: Db,
   locationId: string,
   ids: readonly number[],
-): Promise<EventRow[]> {
+): Promise<Array<Pick<EventRow, 'id' | 'type'>>> {
   if (ids.length === 0) return []
   return db.kysely
     .selectFrom('events')
-    .selectAll()
+    .select(['id', 'type'])
     .where('location_id', '=', locationId)
     .where(isOneOf(db, 'id', ids, 'bigint'))
     .execute()

@@ -14,7 +14,7 @@ import {
 } from '../../src/store/contacts.js'
 import { attachTags } from '../../src/store/contactTags.js'
 import type { Database, DialectName } from '../../src/store/database.js'
-import { findEventsByIds, listEvents } from '../../src/store/events.js'
+import { findEventTypesByIds, listEvents } from '../../src/store/events.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import {
   claimDueDeliveries,
@@ -615,14 +615,14 @@ for (const dialect of DIALECTS) {
   describe(`reads by id seek the primary key on ${dialect}`, () => {
     const db = databaseWithCapture(dialect)
 
-    it('findEventsByIds and findContactsByIds', async () => {
+    it('findEventTypesByIds and findContactsByIds', async () => {
       const location = await makeLocation(db.t.database)
       const ids = await seed(db.t.database, location.id)
       const events = await listEvents(db.t.database, location.id)
       expect(events.length).toBeGreaterThanOrEqual(500)
       const captured = await db.capture(async () => {
         const eventIds = events.slice(0, 500).map((e) => e.id)
-        expect(await findEventsByIds(db.t.database, location.id, eventIds)).toHaveLength(500)
+        expect(await findEventTypesByIds(db.t.database, location.id, eventIds)).toHaveLength(500)
         expect(await findContactsByIds(db.t.database, location.id, ids.slice(0, 500))).toHaveLength(500)
       })
       expect(captured).toHaveLength(2)
