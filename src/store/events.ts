@@ -308,7 +308,10 @@ export async function listEvents(db: Db, locationId: string, contactId?: string)
 
 /**
  * The type of each of these events (a webhook lease's payloads need no more of them): two
- * columns of the event rather than its tag lists, source and times.
+ * columns of the event rather than its tag lists, source and times. The ids' range bounds the
+ * read as well: given the list alone PostgreSQL's planner scanned a tenant's 20 000 events for a
+ * lease's 512 (3.1 ms, against 0.1 ms with the range). Its btree seeks each id within the range,
+ * so a wide range costs no more than the list.
  */
 export async function findEventTypesByIds(
   db: Db,
@@ -316,12 +319,24 @@ export async function findEventTypesByIds(
   ids: readonly number[],
 ): Promise<Array<Pick<EventRow, 'id' | 'type'>>> {
   if (ids.length === 0) return []
-  return db.kysely
-    .selectFrom('events')
-    .select(['id', 'type'])
-    .where('location_id', '=', locationId)
-    .where(isOneOf(db, 'id', ids, 'bigint'))
-    .execute()
+  let first = ids[0] as number
+  let last = first
+  for (const id of ids) {
+    if (id < first) first = id
+    if (id > last) last = id
+  }
+  return (
+    db.kysely
+      .selectFrom('events')
+      .select(['id', 'type'])
+      .where('location_id', '=', locationId)
+      .where(isOneOf(db, 'id', ids, 'bigint'))
+      // On SQLite a filter only: there the range could be chosen over the ids, and a lease that
+      // holds an old retry among new events spans much of the tenant's log.
+      .where(outOfIndexChoice<number>(db, 'id'), '>=', first)
+      .where(outOfIndexChoice<number>(db, 'id'), '<=', last)
+      .execute()
+  )
 }
 
 export type LoggedChange = Pick<EventRow, 'id' | 'contact_id' | 'tags_added' | 'tags_removed'>
