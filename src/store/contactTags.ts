@@ -16,13 +16,15 @@ export type ContactTagName = { contact_id: string; tag_id: string; name: string 
  * planner's statistics are stale (a freshly filled table looks empty and the IN list alone would
  * be applied as a filter over the whole tenant).
  */
-export type IdRange = { first: string; last: string }
+export type IdRange = KeyRange<string>
+/** The smallest and largest of some keys: contact ids, or event ids. */
+export type KeyRange<K extends string | number> = { first: K; last: K }
 export type ContactTagPair = { contact_id: string; tag_id: string }
 
 /** The smallest and largest of some ids (none: undefined). */
-export function keyRangeOf(ids: readonly string[]): IdRange | undefined {
-  let first: string | undefined
-  let last: string | undefined
+export function keyRangeOf<K extends string | number>(ids: readonly K[]): KeyRange<K> | undefined {
+  let first: K | undefined
+  let last: K | undefined
   for (const id of ids) {
     if (first === undefined || id < first) first = id
     if (last === undefined || id > last) last = id

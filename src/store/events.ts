@@ -318,13 +318,8 @@ export async function findEventTypesByIds(
   locationId: string,
   ids: readonly number[],
 ): Promise<Array<Pick<EventRow, 'id' | 'type'>>> {
-  if (ids.length === 0) return []
-  let first = ids[0] as number
-  let last = first
-  for (const id of ids) {
-    if (id < first) first = id
-    if (id > last) last = id
-  }
+  const range = keyRangeOf(ids)
+  if (range === undefined) return []
   return (
     db.kysely
       .selectFrom('events')
@@ -333,8 +328,8 @@ export async function findEventTypesByIds(
       .where(isOneOf(db, 'id', ids, 'bigint'))
       // On SQLite a filter only: there the range could be chosen over the ids, and a lease that
       // holds an old retry among new events spans much of the tenant's log.
-      .where(outOfIndexChoice<number>(db, 'id'), '>=', first)
-      .where(outOfIndexChoice<number>(db, 'id'), '<=', last)
+      .where(outOfIndexChoice<number>(db, 'id'), '>=', range.first)
+      .where(outOfIndexChoice<number>(db, 'id'), '<=', range.last)
       .execute()
   )
 }
