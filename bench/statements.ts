@@ -29,6 +29,11 @@ import {
   lockingLiveContactIds,
   lockingLiveContactRows,
 } from '../src/store/contacts.js'
+import {
+  readingTagsOfContacts,
+  readingTagsOfContactsOnce,
+  type TagsOfContactsValues,
+} from '../src/store/contactTags.js'
 import type { Db } from '../src/store/database.js'
 import {
   type TouchLogAndQueueValues,
@@ -92,6 +97,12 @@ function templateOf(parameters: readonly unknown[]): () => CompiledQuery {
 
 const touch = touchValues()
 const lock = lockValues()
+const tagsOf: TagsOfContactsValues = {
+  locationId: lock.locationId,
+  contactIds: lock.ids,
+  first: lock.first,
+  last: lock.last,
+}
 const statements: Array<{ name: string; plain: () => CompiledQuery; once: () => CompiledQuery }> = [
   {
     name: 'touch, events and deliveries',
@@ -107,6 +118,11 @@ const statements: Array<{ name: string; plain: () => CompiledQuery; once: () => 
     name: "the contacts' lock (whole rows)",
     plain: () => liveContactsLocked(db, lock).selectAll().compile(),
     once: () => lockingLiveContactRows(db, lock),
+  },
+  {
+    name: "the contacts' tags",
+    plain: () => readingTagsOfContacts(db, tagsOf).compile(),
+    once: () => readingTagsOfContactsOnce(db, tagsOf),
   },
 ]
 

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { compiledOnce } from './compiledOnce.js'
 import type { Db } from './database.js'
 import {
   idsAsTable,
@@ -80,6 +81,20 @@ export async function listTagsOfContacts(
 ): Promise<ContactTagName[]> {
   const range = keyRangeOf(contactIds)
   if (!range) return []
+  const { rows } = await db.kysely.executeQuery(
+    readingTagsOfContactsOnce(db, { locationId, contactIds, first: range.first, last: range.last }),
+  )
+  return rows
+}
+
+/** What the read of contacts' tags binds: the ids (at least one) and their key range. */
+export type TagsOfContactsValues = { locationId: string; contactIds: readonly string[] } & IdRange
+
+/**
+ * The read of listTagsOfContacts. Its ids are bound as one list (isOneOf), so its SQL is the same
+ * for any number of them and it is compiled once: Kysely's build of it cost ~47 µs a request.
+ */
+export function readingTagsOfContacts(db: Db, v: TagsOfContactsValues) {
   return (
     db.kysely
       .selectFrom('contact_tags')
@@ -107,16 +122,17 @@ export async function listTagsOfContacts(
             ),
       )
       .select(['contact_tags.contact_id', 'contact_tags.tag_id', 'tags.name'])
-      .where('contact_tags.location_id', '=', locationId)
+      .where('contact_tags.location_id', '=', v.locationId)
       // The ids' key range lets every plan seek the primary key, whatever the statistics say.
-      .where('contact_tags.contact_id', '>=', range.first)
-      .where('contact_tags.contact_id', '<=', range.last)
-      .where('contact_tags.contact_id', 'in', contactIds)
+      .where('contact_tags.contact_id', '>=', v.first)
+      .where('contact_tags.contact_id', '<=', v.last)
+      .where(isOneOf(db, 'contact_tags.contact_id', v.contactIds))
       .orderBy('contact_tags.contact_id')
       .orderBy('tags.name')
-      .execute()
   )
 }
+
+export const readingTagsOfContactsOnce = compiledOnce(readingTagsOfContacts)
 
 /**
  * Gives every contact every tag in one INSERT ... SELECT; pairs already present are skipped by
@@ -136,12 +152,22 @@ export async function attachTags(
   if (db.dialect === 'postgres' && range !== undefined) {
     return insertMissingPairs(db, locationId, [...new Set(contactIds)], [...new Set(tagIds)], range)
   }
+  const { rows } = await db.kysely.executeQuery(attachingTagsOnce(db, { locationId, contactIds, tagIds }))
+  return rows
+}
+
+/** What attachTags binds: contacts and tags, at least one of each. */
+export type AttachValues = { locationId: string; contactIds: readonly string[]; tagIds: readonly string[] }
+
+/** attachTags' INSERT ... SELECT ... ON CONFLICT DO NOTHING, its lists bound as one value each. */
+export function attachingTags(db: Db, v: AttachValues) {
   return insertingPairs(db)
-    .expression(everyContactWithEveryTag(db, locationId, contactIds, tagIds))
+    .expression(everyContactWithEveryTag(db, v.locationId, v.contactIds, v.tagIds))
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
     .returning(['contact_id', 'tag_id'])
-    .execute()
 }
+
+export const attachingTagsOnce = compiledOnce(attachingTags)
 
 function insertingPairs(db: Db) {
   return db.kysely.insertInto('contact_tags').columns(['location_id', 'contact_id', 'tag_id'])
@@ -162,7 +188,7 @@ function everyContactWithEveryTag(
     .innerJoin('tags', (join) => join.on(sql<boolean>`true`))
     .select(['tags.location_id', 'chunk.id as contact_id', 'tags.id as tag_id'])
     .where('tags.location_id', '=', locationId)
-    .where('tags.id', 'in', tagIds)
+    .where(isOneOf(db, 'tags.id', tagIds))
     .$call((q) => keepingSelectedRowsFromDeletion(db, q, 'tags'))
 }
 
@@ -237,13 +263,33 @@ export async function attachExistingTagsByName(
 ): Promise<{ tags: Array<{ id: string; name: string }>; added: ContactTagPair[] } | null> {
   const wanted = [...new Set(names)]
   if (!writesChainInOneStatement(db) || contactIds.length === 0 || wanted.length === 0) return null
-  const rows = await db.kysely
+  const { rows } = await db.kysely.executeQuery(
+    attachingExistingTagsByNameOnce(db, { locationId, contactIds, names: wanted, nameCount: wanted.length }),
+  )
+  if (rows.length < wanted.length) return null
+  return {
+    tags: rows.map((row) => ({ id: row.id, name: row.name })),
+    added: rows.flatMap((row) => row.contacts.map((contact_id) => ({ contact_id, tag_id: row.id }))),
+  }
+}
+
+/** What attachExistingTagsByName binds: distinct names, and how many. */
+export type AttachByNameValues = {
+  locationId: string
+  contactIds: readonly string[]
+  names: readonly string[]
+  nameCount: number
+}
+
+/** attachExistingTagsByName's statement (PostgreSQL), its lists bound as one value each. */
+export function attachingExistingTagsByName(db: Db, v: AttachByNameValues) {
+  return db.kysely
     .with('named', (qc) =>
       qc
         .selectFrom('tags')
         .select(['tags.location_id', 'tags.id', 'tags.name'])
-        .where('tags.location_id', '=', locationId)
-        .where('tags.name', 'in', wanted)
+        .where('tags.location_id', '=', v.locationId)
+        .where(isOneOf(db, 'tags.name', v.names))
         .forKeyShare(),
     )
     .with('added', (qc) =>
@@ -252,11 +298,11 @@ export async function attachExistingTagsByName(
         .columns(['location_id', 'contact_id', 'tag_id'])
         .expression((eb) =>
           eb
-            .selectFrom(idsAsTable(db, contactIds, 'chunk'))
+            .selectFrom(idsAsTable(db, v.contactIds, 'chunk'))
             .innerJoin('named', (join) => join.on(sql<boolean>`true`))
             .select(['named.location_id', 'chunk.id as contact_id', 'named.id as tag_id'])
             // All or nothing: with a tag missing, the caller attaches after creating it.
-            .where(sql<number>`(select count(*) from named)`, '=', wanted.length),
+            .where(sql<number>`(select count(*) from named)`, '=', v.nameCount),
         )
         .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
         .returning(['contact_id', 'tag_id']),
@@ -273,13 +319,9 @@ export async function attachExistingTagsByName(
       ),
     ])
     .groupBy(['named.id', 'named.name'])
-    .execute()
-  if (rows.length < wanted.length) return null
-  return {
-    tags: rows.map((row) => ({ id: row.id, name: row.name })),
-    added: rows.flatMap((row) => row.contacts.map((contact_id) => ({ contact_id, tag_id: row.id }))),
-  }
 }
+
+export const attachingExistingTagsByNameOnce = compiledOnce(attachingExistingTagsByName)
 
 /**
  * Gives each contact its own tags: one INSERT ... SELECT over (contact, tag) pairs, returning the
@@ -308,19 +350,45 @@ export async function detachTags(
   range?: IdRange,
 ): Promise<ContactTagPair[]> {
   if (contactIds.length === 0 || (tagIds !== 'all' && tagIds.length === 0)) return []
+  // A bulk request's removal: the one shape that is compiled once.
+  if (range === undefined && tagIds !== 'all') {
+    const { rows } = await db.kysely.executeQuery(
+      detachingListedTagsOnce(db, { locationId, contactIds, tagIds }),
+    )
+    return rows
+  }
   // A whole chunk's contacts, alone in their key range (see rangeHoldsOnly): the range is named.
   const wholeRange = range !== undefined && (await rangeHoldsOnly(db, locationId, contactIds, range))
+  return detaching(db, locationId, wholeRange ? null : contactIds, tagIds, range).execute()
+}
+
+/** The DELETE of detachTags: of the listed contacts (null: every contact in `range`). */
+function detaching(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[] | null,
+  tagIds: readonly string[] | 'all',
+  range: IdRange | undefined,
+) {
   return db.kysely
     .deleteFrom('contact_tags')
     .where('location_id', '=', locationId)
-    .$if(!wholeRange, (q) => q.where(isOneOf(db, 'contact_id', contactIds)))
+    .$if(contactIds !== null, (q) => q.where(isOneOf(db, 'contact_id', contactIds as readonly string[])))
     .$if(range !== undefined, (q) =>
       q.where('contact_id', '>=', range?.first as string).where('contact_id', '<=', range?.last as string),
     )
-    .$if(tagIds !== 'all', (q) => q.where('tag_id', 'in', tagIds as readonly string[]))
+    .$if(tagIds !== 'all', (q) => q.where(isOneOf(db, 'tag_id', tagIds as readonly string[])))
     .returning(['contact_id', 'tag_id'])
-    .execute()
 }
+
+/** What a removal of listed tags from listed contacts binds. */
+export type DetachValues = { locationId: string; contactIds: readonly string[]; tagIds: readonly string[] }
+
+export function detachingListedTags(db: Db, v: DetachValues) {
+  return detaching(db, v.locationId, v.contactIds, v.tagIds, undefined)
+}
+
+export const detachingListedTagsOnce = compiledOnce(detachingListedTags)
 
 /**
  * Live holders per tag: every holder, counted on the tag index alone, minus the deleted ones

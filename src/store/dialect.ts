@@ -109,8 +109,10 @@ export function idsAsTable<A extends string>(db: Db, ids: readonly string[], ali
   return db.dialect === 'postgres'
     ? // OFFSET 0 keeps the set-returning function in its own query level, where row locks of the
       // outer query are allowed.
-      sql<{ id: string }>`(select unnest(${[...ids]}::text[]) as id offset 0)`.as(alias)
-    : sql<{ id: string }>`(select value as id from json_each(${JSON.stringify(ids)}))`.as(alias)
+      sql<{ id: string }>`(select unnest(${derived(ids, (v) => [...v])}::text[]) as id offset 0)`.as(alias)
+    : sql<{ id: string }>`(select value as id from json_each(${derived(ids, (v) => JSON.stringify(v))}))`.as(
+        alias,
+      )
 }
 
 /** Types a bound table's column can have: text, or a 64-bit integer (event ids). */

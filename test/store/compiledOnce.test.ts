@@ -8,6 +8,16 @@ import {
   lockingLiveContactIds,
   lockingLiveContactRows,
 } from '../../src/store/contacts.js'
+import {
+  attachingExistingTagsByName,
+  attachingExistingTagsByNameOnce,
+  attachingTags,
+  attachingTagsOnce,
+  detachingListedTags,
+  detachingListedTagsOnce,
+  readingTagsOfContacts,
+  readingTagsOfContactsOnce,
+} from '../../src/store/contactTags.js'
 import type { Db } from '../../src/store/database.js'
 import { isOneOf, rowsAsTable } from '../../src/store/dialect.js'
 import {
@@ -97,6 +107,30 @@ for (const dialect of DIALECTS) {
         expect(wire(lockingLiveContactRows(db, values))).toEqual(
           wire(liveContactsLocked(db, values).selectAll().compile()),
         )
+      }
+    })
+
+    it("compiles a bulk request's tag read, tag-row insert and removal as the plain build does", () => {
+      for (const n of [1, 10, 3]) {
+        const contactIds = Array.from({ length: n }, newFirebaseId)
+        const tagIds = Array.from({ length: 4 - (n % 3) }, newFirebaseId)
+        const sorted = [...contactIds].sort()
+        const locationId = newFirebaseId()
+        const read = { locationId, contactIds, first: sorted[0] as string, last: sorted[n - 1] as string }
+        expect(wire(readingTagsOfContactsOnce(db, read))).toEqual(
+          wire(readingTagsOfContacts(db, read).compile()),
+        )
+        const pairs = { locationId, contactIds, tagIds }
+        expect(wire(attachingTagsOnce(db, pairs))).toEqual(wire(attachingTags(db, pairs).compile()))
+        expect(wire(detachingListedTagsOnce(db, pairs))).toEqual(
+          wire(detachingListedTags(db, pairs).compile()),
+        )
+        if (dialect === 'postgres') {
+          const byName = { locationId, contactIds, names: tagIds, nameCount: tagIds.length }
+          expect(wire(attachingExistingTagsByNameOnce(db, byName))).toEqual(
+            wire(attachingExistingTagsByName(db, byName).compile()),
+          )
+        }
       }
     })
 
