@@ -92,7 +92,8 @@ export type TagsOfContactsValues = { locationId: string; contactIds: readonly st
 
 /**
  * The read of listTagsOfContacts. Its ids are bound as one list (isOneOf), so its SQL is the same
- * for any number of them and it is compiled once: Kysely's build of it cost ~47 µs a request.
+ * for any number of them and it is compiled once: Kysely's build of it cost ~21-47 µs a request
+ * (npm run bench:statements: 20.8 -> 0.4 µs on 2026-12-06).
  */
 export function readingTagsOfContacts(db: Db, v: TagsOfContactsValues) {
   return (
@@ -156,11 +157,15 @@ export async function attachTags(
   return rows
 }
 
-/** What attachTags binds: contacts and tags, at least one of each. */
-export type AttachValues = { locationId: string; contactIds: readonly string[]; tagIds: readonly string[] }
+/** What a tag-row write of listed contacts and tags binds: at least one of each. */
+export type ContactsAndTagsValues = {
+  locationId: string
+  contactIds: readonly string[]
+  tagIds: readonly string[]
+}
 
 /** attachTags' INSERT ... SELECT ... ON CONFLICT DO NOTHING, its lists bound as one value each. */
-export function attachingTags(db: Db, v: AttachValues) {
+export function attachingTags(db: Db, v: ContactsAndTagsValues) {
   return insertingPairs(db)
     .expression(everyContactWithEveryTag(db, v.locationId, v.contactIds, v.tagIds))
     .onConflict((oc) => oc.columns(['location_id', 'contact_id', 'tag_id']).doNothing())
@@ -381,10 +386,8 @@ function detaching(
     .returning(['contact_id', 'tag_id'])
 }
 
-/** What a removal of listed tags from listed contacts binds. */
-export type DetachValues = { locationId: string; contactIds: readonly string[]; tagIds: readonly string[] }
-
-export function detachingListedTags(db: Db, v: DetachValues) {
+/** detachTags' DELETE of listed tags from listed contacts, its lists bound as one value each. */
+export function detachingListedTags(db: Db, v: ContactsAndTagsValues) {
   return detaching(db, v.locationId, v.contactIds, v.tagIds, undefined)
 }
 
