@@ -14,7 +14,7 @@ import {
   refreshContactStatistics,
   updateContact as updateContactRow,
 } from '../store/contacts.js'
-import { attachTagPairs } from '../store/contactTags.js'
+import { attachTagPairs, attachTagPairsOfNewContacts, type ContactTagPair } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
 import { type ContactTagUpdate, recordContactLifecycle, recordContactTagUpdates } from '../store/events.js'
 import { findPhoneCountry } from '../store/locations.js'
@@ -221,6 +221,7 @@ async function writeImportBatch(
       tx,
       locationId,
       plan.map((p, i) => ({ contactId: contactIds[i] as string, tags: p.row.tags })),
+      new Set(created.map((c) => c.id)),
       writtenAtNow,
       now,
     )
@@ -229,25 +230,34 @@ async function writeImportBatch(
 }
 
 /**
- * Adds each contact its row's tags in one INSERT of (contact, tag) pairs, and logs one event per
- * contact that gained any, naming them in the row's order (a row's tags are normalised, each
- * once). Tags are only ever added, so what the contacts carried before is not read: the insert
- * returns exactly what it added.
+ * Adds each contact its row's tags, and logs one event per contact that gained any, naming them
+ * in the row's order (a row's tags are normalised, each once). Tags are only ever added, so what
+ * the contacts carried before is not read: the inserts return exactly what they added. The pairs
+ * of contacts the batch created (`createdIds`) go in by one INSERT that looks for no present pair
+ * (there can be none), the others' by one that skips those present.
  */
 async function addImportedTags(
   tx: Db,
   locationId: string,
   rows: ReadonlyArray<{ contactId: string; tags: readonly string[] }>,
+  createdIds: ReadonlySet<string>,
   writtenAtNow: ReadonlySet<string>,
   now: string,
 ): Promise<void> {
   const names = [...new Set(rows.flatMap((r) => r.tags))]
   if (names.length === 0) return
   const idByName = new Map((await ensureTagsByName(tx, locationId, names, now)).map((t) => [t.name, t.id]))
-  const pairs = rows.flatMap((r) =>
-    r.tags.map((name) => ({ contact_id: r.contactId, tag_id: idByName.get(name) as string })),
-  )
-  const added = await attachTagPairs(tx, locationId, pairs)
+  const ofCreated: ContactTagPair[] = []
+  const ofExisting: ContactTagPair[] = []
+  for (const row of rows) {
+    const into = createdIds.has(row.contactId) ? ofCreated : ofExisting
+    for (const name of row.tags)
+      into.push({ contact_id: row.contactId, tag_id: idByName.get(name) as string })
+  }
+  const added = [
+    ...(await attachTagPairsOfNewContacts(tx, locationId, ofCreated)),
+    ...(await attachTagPairs(tx, locationId, ofExisting)),
+  ]
   const addedByContact = groupBy(
     added,
     (pair) => pair.contact_id,

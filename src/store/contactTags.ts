@@ -346,6 +346,37 @@ export async function attachTagPairs(
     .execute()
 }
 
+/**
+ * attachTagPairs for contacts the caller's transaction created, each pair once: none of their
+ * pairs can be present (nobody else sees the contacts before the commit), so nothing is checked
+ * for conflicts, and every pair is added. On SQLite, which serialises writers, the pairs go in as
+ * given: the tags named are the transaction's own (looked up or created in it), which nothing can
+ * delete before it commits. The join with `tags` and ON CONFLICT of attachTagPairs doubled the
+ * insert's time there (100 batches of 1 750 pairs: 0.89-1.20 s against 0.46-0.48). On PostgreSQL
+ * the tags are still joined and held (FOR KEY SHARE) against a concurrent delete; only ON
+ * CONFLICT goes, and with it a confirmation record per row.
+ */
+export async function attachTagPairsOfNewContacts(
+  db: Db,
+  locationId: string,
+  pairs: readonly ContactTagPair[],
+): Promise<ContactTagPair[]> {
+  if (pairs.length === 0) return []
+  if (db.dialect === 'postgres')
+    return insertingPairs(db)
+      .expression(pairsOfLocationTags(db, locationId, pairs))
+      .returning(['contact_id', 'tag_id'])
+      .execute()
+  await insertingPairs(db)
+    .expression(
+      db.kysely
+        .selectFrom(rowsAsTable(db, pairs, 'wanted', { contact_id: 'text', tag_id: 'text' }))
+        .select([sql<string>`${locationId}`.as('location_id'), 'wanted.contact_id', 'wanted.tag_id']),
+    )
+    .execute()
+  return [...pairs]
+}
+
 /** Removes these tags (or, with `'all'`, every tag) from the contacts; returns what was removed. */
 export async function detachTags(
   db: Db,
