@@ -274,9 +274,10 @@ if (DIALECTS.includes('postgres')) {
       if (operation === 'remove') await request(ids.slice(0, 10), ['a', 'b'], 'add')
       const captured = await db.capture(() => request(ids.slice(0, 10), ['a', 'b'], operation))
       const statements = captured.filter((q) => !/^(begin|commit|rollback)/i.test(q.sql))
-      expect(
-        statements.some((q) => /^(insert into|delete from) "contact_tags"|"contact_tags"/.test(q.sql)),
-      ).toBe(true)
+      // The tag-row write is among them: PostgreSQL's add inserts inside its by-name WITH.
+      const tagRowWrite =
+        operation === 'remove' ? /^delete from "contact_tags"/ : /insert into "contact_tags"/
+      expect(statements.some((q) => tagRowWrite.test(q.sql))).toBe(true)
       for (const statement of statements)
         expect(
           await unboundedScansOfGenericPlan(database, statement, BIG_TABLES),
