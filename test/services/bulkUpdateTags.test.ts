@@ -15,6 +15,9 @@ for (const dialect of DIALECTS) {
   describe(`bulkUpdateTags on ${dialect}`, () => {
     let t: TestDatabase
     let locationId: string
+    /** The SQL of every statement run while `recording` is on. */
+    const statements: string[] = []
+    let recording = false
     let otherLocationId: string
     const bulk = async (input: {
       operation: 'add' | 'remove'
@@ -34,7 +37,11 @@ for (const dialect of DIALECTS) {
       )
 
     beforeAll(async () => {
-      t = await createTestDatabase(dialect)
+      t = await createTestDatabase(dialect, {
+        onQuery: (query) => {
+          if (recording) statements.push(query.sql)
+        },
+      })
       locationId = (await makeLocation(t.database)).id
       otherLocationId = (await makeLocation(t.database, 'other')).id
     })
@@ -161,6 +168,59 @@ for (const dialect of DIALECTS) {
           (e) => e.type === 'ContactTagUpdate',
         )
         expect(tagUpdates).toHaveLength(1)
+      }
+    })
+
+    it('merges concurrent requests making one edit, answering each as it would alone', async () => {
+      const groups = await Promise.all(
+        Array.from({ length: 6 }, async () => [
+          await makeContact(t.database, locationId, ['had']),
+          await makeContact(t.database, locationId),
+        ]),
+      )
+      const [foreign] = await Promise.all([makeContact(t.database, otherLocationId)])
+      statements.length = 0
+      recording = true
+      const results = await Promise.all(
+        groups.map(([had, fresh], i) =>
+          bulk({
+            operation: 'add',
+            // Ids this request alone names, mixed with ones no request can tag.
+            contactIds: [had as string, 'abcdef', fresh as string, ...(i === 0 ? [foreign as string] : [])],
+            tagNames: ['merged-2', 'merged-1'],
+          }),
+        ),
+      )
+      recording = false
+      // The first request is applied at once; the five that queued behind it share one batch.
+      expect(statements.filter((s) => s.includes('insert into "events"'))).toHaveLength(2)
+      results.forEach((result, i) => {
+        const [had, fresh] = groups[i] as [string, string]
+        const updated = {
+          message: 'Tags updated',
+          type: 'success',
+          tagsAdded: ['merged-2', 'merged-1'],
+          tagsRemoved: [],
+        }
+        expect(result.responses).toEqual([
+          { contactId: had, ...updated, oldTags: ['had'] },
+          expect.objectContaining({ contactId: 'abcdef', message: 'contact id is not a valid firebase id' }),
+          { contactId: fresh, ...updated, oldTags: [] },
+          ...(i === 0
+            ? [
+                expect.objectContaining({
+                  contactId: foreign,
+                  message: 'contact does not belong to location',
+                }),
+              ]
+            : []),
+        ])
+      })
+      for (const id of groups.flat()) {
+        const updates = (await listEvents(t.database, locationId, id)).filter(
+          (e) => e.type === 'ContactTagUpdate',
+        )
+        expect(JSON.parse(updates.at(-1)?.tags_added ?? '[]')).toEqual(['merged-2', 'merged-1'])
       }
     })
 
