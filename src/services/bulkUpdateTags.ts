@@ -70,7 +70,7 @@ export async function bulkUpdateTags(
 function batchesFor(database: Database): BulkUpdateBatches<QueuedRequest, BulkContactOutcome[]> {
   let batches = batchesOf.get(database)
   if (batches === undefined) {
-    batches = new BulkUpdateBatches(database, applyBatch)
+    batches = new BulkUpdateBatches((requests) => applyBatch(database, requests))
     batchesOf.set(database, batches)
   }
   return batches
@@ -88,15 +88,14 @@ async function applyDryRun(
   request: RequestedContacts & { edit: Edit },
 ): Promise<BulkContactOutcome[]> {
   try {
-    await database.transaction(async (tx) => {
-      const [result] = await applyEdit(tx, request.edit, [request])
-      throw new DryRunRollback(result ?? [])
+    return await database.transaction(async (tx) => {
+      const [result = []] = await applyEdit(tx, request.edit, [request])
+      throw new DryRunRollback(result)
     })
   } catch (error) {
     if (error instanceof DryRunRollback) return error.result
     throw error
   }
-  throw new Error('a dry run committed')
 }
 
 function applyBatch(database: Database, requests: readonly QueuedRequest[]): Promise<BulkContactOutcome[][]> {

@@ -5,12 +5,9 @@ import {
   type QueuedBulkRequest,
   takeMergeable,
 } from '../../src/services/bulkUpdateBatches.js'
-import { type Database, DatabaseUnavailableError } from '../../src/store/database.js'
+import { DatabaseUnavailableError } from '../../src/store/database.js'
 
 type Request = QueuedBulkRequest<string> & { name: string }
-
-/** The batcher only hands its database to the apply function; these tests never touch one. */
-const NO_DATABASE = {} as Database
 
 function request(name: string, contactIds: string[]): { request: Request; answer: Promise<string> } {
   let resolve!: (value: string) => void
@@ -28,7 +25,7 @@ function request(name: string, contactIds: string[]): { request: Request; answer
 function recordingApply(fail: (batch: readonly Request[]) => unknown = () => undefined) {
   const batches: string[][] = []
   const releases: Array<() => void> = []
-  const apply = async (_db: Database, batch: readonly Request[]) => {
+  const apply = async (batch: readonly Request[]) => {
     batches.push(batch.map((r) => r.name))
     await new Promise<void>((resolve) => releases.push(resolve))
     const error = fail(batch)
@@ -70,7 +67,7 @@ describe('takeMergeable', () => {
 describe('BulkUpdateBatches', () => {
   it('applies a request at once, and merges those that queued behind it into the next batch', async () => {
     const { apply, batches, releaseAll } = recordingApply()
-    const batcher = new BulkUpdateBatches<Request, string>(NO_DATABASE, apply)
+    const batcher = new BulkUpdateBatches<Request, string>(apply)
     const requests = ['r1', 'r2', 'r3', 'r4'].map((name, i) => request(name, [`c${i}`]))
     for (const { request } of requests) batcher.submit('edit', request)
     // Another edit is not held behind this one.
@@ -90,7 +87,7 @@ describe('BulkUpdateBatches', () => {
 
   it('keeps a request that shares a contact with an earlier one for a later batch', async () => {
     const { apply, batches, releaseAll } = recordingApply()
-    const batcher = new BulkUpdateBatches<Request, string>(NO_DATABASE, apply)
+    const batcher = new BulkUpdateBatches<Request, string>(apply)
     const requests = [
       request('first', ['a']),
       request('second', ['b']),
@@ -108,7 +105,7 @@ describe('BulkUpdateBatches', () => {
     const { apply, batches, releaseAll } = recordingApply((batch) =>
       batch.some((r) => r.name === 'bad') ? refused : undefined,
     )
-    const batcher = new BulkUpdateBatches<Request, string>(NO_DATABASE, apply)
+    const batcher = new BulkUpdateBatches<Request, string>(apply)
     const requests = [
       request('lead', ['a']),
       request('ok', ['b']),
@@ -132,7 +129,7 @@ describe('BulkUpdateBatches', () => {
     const { apply, batches, releaseAll } = recordingApply((batch) =>
       batch[0]?.name === 'lead' ? down : undefined,
     )
-    const batcher = new BulkUpdateBatches<Request, string>(NO_DATABASE, apply)
+    const batcher = new BulkUpdateBatches<Request, string>(apply)
     const requests = [request('lead', ['a']), request('queued', ['b']), request('queued too', ['c'])]
     for (const { request } of requests) batcher.submit('edit', request)
     await releaseAll()
