@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deliveryWebhookId } from '../../src/domain/webhooks.js'
 import { buildApp } from '../../src/http/app.js'
 import { highLevelContactTagUpdate } from '../../src/http/highlevel/webhookPayload.js'
+import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
 import { InProcessRateLimiter } from '../../src/services/rateLimiter.js'
 import { registerWebhook } from '../../src/services/webhooks.js'
-import { type Database, openDatabase } from '../../src/store/database.js'
+import { type Database, isDatabaseUnavailable, openDatabase } from '../../src/store/database.js'
 import { countDeliveriesByState, listDeliveries } from '../../src/store/webhookDeliveries.js'
 import { ActivityWorker } from '../../src/worker/activityWorker.js'
 import { WebhookDeliveryWorker } from '../../src/worker/webhookWorker.js'
@@ -362,6 +363,46 @@ describe('PostgreSQL behind a proxy that resets, refuses and blackholes', () => 
       .toBe(201)
     return performance.now() - started
   }
+
+  it('blackhole: bulk requests queued behind one edit all fail as unavailable within 5 s, then apply', async () => {
+    // Same edit on disjoint contacts: the first is applied at once, the rest queue behind it.
+    const slices = [0, 10, 20, 30, 40].map((start) => contacts.slice(start, start + 10))
+    const addQueued = () =>
+      Promise.allSettled(
+        slices.map((contactIds) =>
+          bulkUpdateTags(s.database, {
+            locationId: s.locationId,
+            operation: 'add',
+            contactIds,
+            tagNames: ['queued'],
+            removeAllTags: false,
+            source: 'test',
+          }),
+        ),
+      )
+    // A pooled connection is open, so the first batch waits out a statement timeout (3.5 s).
+    await expectAnswering()
+    proxy.blackhole()
+    const started = performance.now()
+    const during = await addQueued()
+    const ms = performance.now() - started
+    await proxy.restore()
+    expect(during.map((r) => r.status === 'rejected' && isDatabaseUnavailable(r.reason))).toEqual(
+      slices.map(() => true),
+    )
+    // One timeout, not one for each batch queued behind the first.
+    expect(ms).toBeLessThan(5000)
+    expect(await expectAnswering()).toBeLessThan(5000)
+    expect(await tagHolders(t, s.locationId, 'queued')).toBe(0)
+    const after = await addQueued()
+    expect(after.map((r) => r.status)).toEqual(slices.map(() => 'fulfilled'))
+    expect(await tagHolders(t, s.locationId, 'queued')).toBe(50)
+    await s.call('POST', '/contacts/bulk/tags/update/remove', {
+      contacts,
+      tags: ['queued', 'back'],
+      locationId: s.locationId,
+    })
+  })
 
   for (const fault of ['blackhole', 'refuse', 'reset'] as const) {
     it(`${fault}: 503 in each dialect's format within 5 s, /readyz 503 within 2 s, then recovers within 5 s`, async () => {
