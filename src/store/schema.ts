@@ -108,7 +108,7 @@ export interface EventsTable {
   tags_added: string
   /** JSON array of tag names. */
   tags_removed: string
-  /** What made the change, e.g. `highlevel.bulk`. */
+  /** What made the change, e.g. `highlevel.bulk`; `activity` for an activity's (its activity_id says which). */
   source: string
   created_at: string
   /** The activity whose chunk wrote this event; null for synchronous changes. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listEvents } from '../../src/store/events.js'
+import { ACTIVITY_SOURCE, listEvents } from '../../src/store/events.js'
 import { tagbase } from '../helpers/cli.js'
 import { DIALECTS } from '../helpers/databases.js'
 import { ccId } from '../helpers/ids.js'
@@ -93,6 +93,7 @@ for (const dialect of DIALECTS) {
       const undoEvents = (await listEvents(s.database, s.locationId)).filter(
         (e) => e.activity_id === done.activity_id,
       )
+      expect(undoEvents.every((e) => e.source === ACTIVITY_SOURCE)).toBe(true)
       const byContact = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]))
       expect(undoEvents.map((e) => [e.contact_id, JSON.parse(e.tags_removed)]).sort(byContact)).toEqual(
         [

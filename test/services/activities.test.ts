@@ -11,7 +11,7 @@ import { deleteContact } from '../../src/services/contacts.js'
 import { runActivityStep } from '../../src/services/runActivity.js'
 import { claimRunnableActivity } from '../../src/store/activities.js'
 import type { Database } from '../../src/store/database.js'
-import { listEvents } from '../../src/store/events.js'
+import { ACTIVITY_SOURCE, listEvents } from '../../src/store/events.js'
 import { deleteList, insertList, replaceContactLists } from '../../src/store/lists.js'
 import { deleteTag, ensureTagsByName, findTagsByIds } from '../../src/store/tags.js'
 import { ActivityWorker } from '../../src/worker/activityWorker.js'
@@ -147,9 +147,8 @@ for (const dialect of DIALECTS) {
       })
       const everyone = [...p.plain, p.tagged, p.member, p.unsubscribed, p.old, p.deleted]
       expect(await taggedWithTarget(p.locationId, everyone)).toEqual(expected)
-      const events = (await listEvents(t.database, p.locationId)).filter((e) =>
-        e.source.startsWith('constantcontact'),
-      )
+      const events = (await listEvents(t.database, p.locationId)).filter((e) => e.activity_id === activity.id)
+      expect(events.every((e) => e.source === ACTIVITY_SOURCE)).toBe(true)
       expect(events.map((e) => e.contact_id).sort()).toEqual(expected)
       expect(events.every((e) => e.tags_added === '["target"]')).toBe(true)
     })
@@ -251,9 +250,8 @@ for (const dialect of DIALECTS) {
       await runToEnd()
       const done = await getActivity(t.database, p.locationId, activity.id)
       expect(done).toMatchObject({ state: 'completed', items_total: 10, items_completed: 10 })
-      const events = (await listEvents(t.database, p.locationId)).filter((e) =>
-        e.source.startsWith('constantcontact'),
-      )
+      const events = (await listEvents(t.database, p.locationId)).filter((e) => e.activity_id === activity.id)
+      expect(events.every((e) => e.source === ACTIVITY_SOURCE)).toBe(true)
       expect(new Set(events.map((e) => e.contact_id)).size).toBe(events.length)
       expect(events).toHaveLength(10)
       // The dead worker coming back finds it no longer holds the activity.

@@ -7,6 +7,7 @@ import {
   getActivity,
 } from '../../src/services/activities.js'
 import { createList } from '../../src/services/lists.js'
+import { ACTIVITY_SOURCE } from '../../src/store/events.js'
 import { ensureTagsByName } from '../../src/store/tags.js'
 import { spawnTagbase } from '../helpers/cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
@@ -118,7 +119,8 @@ for (const dialect of DIALECTS) {
           eb.fn.count<number>('contact_id').distinct().as('contacts'),
         ])
         .where('location_id', '=', locationId)
-        .where('source', '=', 'constantcontact.contacts_taggings_add')
+        .where('activity_id', '=', activity.id)
+        .where('source', '=', ACTIVITY_SOURCE)
         .executeTakeFirstOrThrow()
       expect({ rows: Number(events.rows), contacts: Number(events.contacts) }).toEqual({
         rows: CONTACTS,

@@ -3,7 +3,7 @@ import { groupBy } from '../../domain/collections.js'
 import { type ActivityRow, finishActivity, type Lease, recordChunkProgress } from '../../store/activities.js'
 import type { ContactTagPair } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
-import { type ContactTagUpdate, recordContactTagUpdates } from '../../store/events.js'
+import { ACTIVITY_SOURCE, type ContactTagUpdate, recordContactTagUpdates } from '../../store/events.js'
 import type { TagRow } from '../../store/tags.js'
 import { countUpdates, type WrittenRows } from '../writtenRows.js'
 
@@ -98,7 +98,7 @@ export async function recordTagChunk(
     tx,
     activity.location_id,
     updates,
-    { source: `constantcontact.${activity.kind}`, activityId: activity.id },
+    { source: ACTIVITY_SOURCE, activityId: activity.id },
     lease.now,
   )
   requireLease(

@@ -12,6 +12,7 @@ import { lockLiveContacts } from '../../store/contacts.js'
 import { attachTags, detachTags, keyRangeOf } from '../../store/contactTags.js'
 import type { Db } from '../../store/database.js'
 import {
+  ACTIVITY_SOURCE,
   type ContactTagUpdate,
   listActivityChanges,
   listEventsAfterEach,
@@ -85,7 +86,7 @@ export const undoRunner: ActivityKindRunner = {
       tx,
       locationId,
       updates,
-      { source: 'tagbase.undo', activityId: undo.id },
+      { source: ACTIVITY_SOURCE, activityId: undo.id },
       lease.now,
     )
 
