@@ -24,6 +24,7 @@ import { newFirebaseId } from '../src/domain/ids.js'
 import { createLocation } from '../src/services/admin.js'
 import { insertContacts } from '../src/store/contacts.js'
 import type { Database, DialectName } from '../src/store/database.js'
+import { EVENT_TYPE_CODES } from '../src/store/events.js'
 import { ensureTagsByName } from '../src/store/tags.js'
 import { openBenchEngine } from './engines.js'
 import { type Measured, measure } from './measure.js'
@@ -160,7 +161,7 @@ async function rawWrites(database: Database, locationId: string, rows: Row[]): P
             {
               location_id: locationId,
               contact_id: r.id,
-              type: 'ContactCreate',
+              type: EVENT_TYPE_CODES.ContactCreate,
               tags_added: '[]',
               tags_removed: '[]',
               source: 'bench',
@@ -169,7 +170,7 @@ async function rawWrites(database: Database, locationId: string, rows: Row[]): P
             {
               location_id: locationId,
               contact_id: r.id,
-              type: 'ContactTagUpdate',
+              type: EVENT_TYPE_CODES.ContactTagUpdate,
               tags_added: JSON.stringify(r.tags),
               tags_removed: '[]',
               source: 'bench',

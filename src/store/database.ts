@@ -231,13 +231,20 @@ function openSqlite(
 }
 
 const INT8_OID = 20
+const TIMESTAMPTZ_OID = 1184
+const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID) as (value: string) => Date
 
-/** bigint columns and count(*) come back as JS numbers; ids and counts stay far below 2^53. */
+/**
+ * bigint columns and count(*) come back as JS numbers; ids and counts stay far below 2^53.
+ * timestamptz columns (events.created_at, migration 0023) come back as the ISO strings every other
+ * time column holds, so the row types are the same on both engines.
+ */
 const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8_OID) return (value: string) => Number(value)
+    if (oid === TIMESTAMPTZ_OID) return (value: string) => parseTimestamptz(value).toISOString()
+    return pg.types.getTypeParser(oid, format)
+  }) as typeof pg.types.getTypeParser,
 }
 
 function openPostgres(

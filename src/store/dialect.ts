@@ -53,6 +53,14 @@ export function outOfIndexChoice<T = number>(db: Db, column: string): RawBuilder
 }
 
 /**
+ * A bound value as a column of this PostgreSQL type (`$1::uuid`): a parameter in a select list is
+ * text, which PostgreSQL does not assign to a typed column. SQLite takes the value as it is.
+ */
+export function typedValue<T extends string | null>(db: Db, value: T, postgresType: 'timestamptz' | 'uuid') {
+  return db.dialect === 'postgres' ? sql<T>`${value}::${sql.raw(postgresType)}` : sql<T>`${value}`
+}
+
+/**
  * Whether the database numbers new contacts (`seq`) itself: PostgreSQL's identity column does;
  * on SQLite the writer gives each new contact the next number of its location.
  */

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 import type { ActivityKind, ActivityState } from '../domain/activities.js'
 
 /**
@@ -103,7 +103,11 @@ export interface EventsTable {
   location_id: string
   id: Generated<number>
   contact_id: string
-  type: string
+  /**
+   * The type's code (EVENT_TYPE_CODES, migration 0023): a smallint on PostgreSQL, its digit as text
+   * on SQLite. Written as a code and read through store/events.ts, which answers names.
+   */
+  type: ColumnType<number | string, number, never>
   /** JSON array of tag names. */
   tags_added: string
   /** JSON array of tag names. */

@@ -1,7 +1,13 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { attachTags } from '../../src/store/contactTags.js'
-import { type ActivityEventWindow, listActivityChanges } from '../../src/store/events.js'
+import {
+  type ActivityEventWindow,
+  EVENT_TYPE_CODES,
+  listActivityChanges,
+  listEvents,
+  recordContactLifecycle,
+} from '../../src/store/events.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
 import { deleteTag } from '../../src/store/tags.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
@@ -175,18 +181,24 @@ for (const dialect of DIALECTS) {
       try {
         const k = t.database.kysely
         const now = new Date().toISOString()
+        // Activity ids are the UUIDs the activities service mints (0023 makes the column a uuid).
+        const [A1, A2, A3] = ['a1', 'a2', 'a3'].map((n) => `00000000-0000-4000-8000-0000000000${n}`) as [
+          string,
+          string,
+          string,
+        ]
         await sql`insert into locations (id, name, created_at) values ('L1', 'one', ${now})`.execute(k)
-        for (const id of ['A1', 'A2', 'A3'])
+        for (const id of [A1, A2, A3])
           await sql`insert into activities (location_id, id, kind, state, tag_ids, created_at, updated_at)
             values ('L1', ${id}, 'contacts_taggings_add', 'completed', '[]', ${now}, ${now})`.execute(k)
         // A1 and A2 interleaved, with a synchronous change between; A3 logged nothing.
         for (const [contact, activity] of [
-          ['c1', 'A1'],
-          ['c2', 'A2'],
+          ['c1', A1],
+          ['c2', A2],
           ['c3', null],
-          ['c4', 'A1'],
-          ['c5', 'A2'],
-          ['c6', 'A1'],
+          ['c4', A1],
+          ['c5', A2],
+          ['c6', A1],
         ] as const)
           await sql`insert into events (location_id, contact_id, type, tags_added, tags_removed, source, created_at, activity_id)
             values ('L1', ${contact}, 'ContactTagUpdate', '["t"]', '[]', 'test', ${now}, ${activity})`.execute(
@@ -204,9 +216,9 @@ for (const dialect of DIALECTS) {
           .orderBy('id')
           .execute()
         expect(windows).toEqual([
-          { id: 'A1', first_event_id: ids[0], last_event_id: ids[5], events_logged: 3 },
-          { id: 'A2', first_event_id: ids[1], last_event_id: ids[4], events_logged: 2 },
-          { id: 'A3', first_event_id: null, last_event_id: null, events_logged: 0 },
+          { id: A1, first_event_id: ids[0], last_event_id: ids[5], events_logged: 3 },
+          { id: A2, first_event_id: ids[1], last_event_id: ids[4], events_logged: 2 },
+          { id: A3, first_event_id: null, last_event_id: null, events_logged: 0 },
         ])
         const changesOf = async (id: string, after: number) =>
           (
@@ -217,10 +229,58 @@ for (const dialect of DIALECTS) {
               10,
             )
           ).map((c) => c.contact_id)
-        expect(await changesOf('A1', 0)).toEqual(['c1', 'c4', 'c6'])
-        expect(await changesOf('A1', ids[3] as number)).toEqual(['c6'])
-        expect(await changesOf('A2', 0)).toEqual(['c2', 'c5'])
-        expect(await changesOf('A3', 0)).toEqual([])
+        expect(await changesOf(A1, 0)).toEqual(['c1', 'c4', 'c6'])
+        expect(await changesOf(A1, ids[3] as number)).toEqual(['c6'])
+        expect(await changesOf(A2, 0)).toEqual(['c2', 'c5'])
+        expect(await changesOf(A3, 0)).toEqual([])
+      } finally {
+        await t.drop()
+      }
+    })
+  })
+}
+
+/**
+ * Migration 0023 stores an event's type as a code and, on PostgreSQL, its time and activity as
+ * typed columns: on a populated database the events read back exactly as they were written, and
+ * events written afterwards are stored compactly.
+ */
+for (const dialect of DIALECTS) {
+  describe(`migration 0023 on a populated ${dialect} database`, () => {
+    it('keeps every event as it was and stores new ones compactly', async () => {
+      const t = await createTestDatabase(dialect, {}, '0022_contacts_room_for_touches')
+      try {
+        const k = t.database.kysely
+        const at = '2026-11-30T23:59:58.123Z'
+        const activity = '0b9e2a52-8d1c-4a4e-9f7e-1c2d3e4f5a6b'
+        await sql`insert into locations (id, name, created_at) values ('L1', 'one', ${at})`.execute(k)
+        const written = [
+          ['c1', 'ContactCreate', '[]', null],
+          ['c1', 'ContactTagUpdate', '["vip"]', activity],
+          ['c1', 'ContactDelete', '[]', null],
+        ] as const
+        for (const [contact, type, added, activityId] of written)
+          await sql`insert into events (location_id, contact_id, type, tags_added, tags_removed, source, created_at, activity_id)
+            values ('L1', ${contact}, ${type}, ${added}, '[]', 'test', ${at}, ${activityId})`.execute(k)
+
+        expect((await migrateToLatest(t.database)).applied).toContain('0023_compact_event_columns')
+
+        const read = (await listEvents(t.database, 'L1')).map((e) => [
+          e.contact_id,
+          e.type,
+          e.tags_added,
+          e.activity_id,
+          e.created_at,
+        ])
+        expect(read).toEqual(written.map(([c, type, added, activityId]) => [c, type, added, activityId, at]))
+
+        await recordContactLifecycle(t.database, 'L1', ['c2'], 'ContactCreate', 'test', at)
+        const stored = await sql<{ type: number | string; bytes: number }>`
+          select type, ${sql.raw(dialect === 'postgres' ? 'pg_column_size(type)' : 'length(type)')} as bytes
+          from events where contact_id = 'c2'`.execute(k)
+        expect(stored.rows.map((r) => [Number(r.type), Number(r.bytes)])).toEqual([
+          [EVENT_TYPE_CODES.ContactCreate, dialect === 'postgres' ? 2 : 1],
+        ])
       } finally {
         await t.drop()
       }
