@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { attachTags } from '../../src/store/contactTags.js'
 import {
@@ -9,6 +9,7 @@ import {
   recordContactLifecycle,
 } from '../../src/store/events.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
+import type { Schema } from '../../src/store/schema.js'
 import { deleteTag } from '../../src/store/tags.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeContact, makeLocation } from '../helpers/fixtures.js'
@@ -170,6 +171,18 @@ for (const dialect of DIALECTS) {
 }
 
 /**
+ * One event of location L1 written as a raw row, as a database at an earlier migration held it
+ * (the store's writers follow the latest schema).
+ */
+async function insertEventRow(
+  k: Kysely<Schema>,
+  e: { contact: string; type: string; added: string; activity: string | null; at: string },
+) {
+  await sql`insert into events (location_id, contact_id, type, tags_added, tags_removed, source, created_at, activity_id)
+    values ('L1', ${e.contact}, ${e.type}, ${e.added}, '[]', 'test', ${e.at}, ${e.activity})`.execute(k)
+}
+
+/**
  * Migration 0019 replaces the index on events.activity_id by each activity's event window: on a
  * populated database every activity gets the window and count of the events it logged (others'
  * events interleaved in it), and its changes read back as before.
@@ -200,10 +213,7 @@ for (const dialect of DIALECTS) {
           ['c5', A2],
           ['c6', A1],
         ] as const)
-          await sql`insert into events (location_id, contact_id, type, tags_added, tags_removed, source, created_at, activity_id)
-            values ('L1', ${contact}, 'ContactTagUpdate', '["t"]', '[]', 'test', ${now}, ${activity})`.execute(
-            k,
-          )
+          await insertEventRow(k, { contact, type: 'ContactTagUpdate', added: '["t"]', activity, at: now })
 
         expect((await migrateToLatest(t.database)).applied).toContain('0019_activity_event_windows')
 
@@ -259,9 +269,8 @@ for (const dialect of DIALECTS) {
           ['c1', 'ContactTagUpdate', '["vip"]', activity],
           ['c1', 'ContactDelete', '[]', null],
         ] as const
-        for (const [contact, type, added, activityId] of written)
-          await sql`insert into events (location_id, contact_id, type, tags_added, tags_removed, source, created_at, activity_id)
-            values ('L1', ${contact}, ${type}, ${added}, '[]', 'test', ${at}, ${activityId})`.execute(k)
+        for (const [contact, type, added, activity] of written)
+          await insertEventRow(k, { contact, type, added, activity, at })
 
         expect((await migrateToLatest(t.database)).applied).toContain('0023_compact_event_columns')
 
