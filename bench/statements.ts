@@ -71,7 +71,6 @@ function touchValues(): TouchLogAndQueueValues {
   const updates = contactIds.map((contactId) => ({ contactId, tagsAdded: ['a', 'b'], tagsRemoved: [] }))
   return tagUpdateStatementValues(
     newFirebaseId(),
-    contactIds,
     updates,
     { source: 'highlevel.bulk' },
     new Date().toISOString(),

@@ -184,8 +184,6 @@ async function writeImportBatch(
     )
     const created: NewContactRow[] = []
     const contactIds: string[] = []
-    // Contacts this batch inserted or updated: their updated_at is `now` already.
-    const writtenAtNow = new Set<string>()
     for (const { row, existing: matched } of plan) {
       const existing = matched ? current.get(matched.id) : undefined
       if (existing) {
@@ -197,14 +195,12 @@ async function writeImportBatch(
           )
         ) {
           await updateContactRow(tx, locationId, existing.id, { ...patch, updated_at: now })
-          writtenAtNow.add(existing.id)
         }
         contactIds.push(existing.id)
       } else {
         const contact = newContactRow(locationId, newFirebaseId(), row.fields, now)
         created.push(contact)
         contactIds.push(contact.id)
-        writtenAtNow.add(contact.id)
       }
     }
     await insertContacts(tx, created)
@@ -222,7 +218,6 @@ async function writeImportBatch(
       locationId,
       plan.map((p, i) => ({ contactId: contactIds[i] as string, tags: p.row.tags })),
       new Set(created.map((c) => c.id)),
-      writtenAtNow,
       now,
     )
     return { written: plan.length, created: created.length }
@@ -241,7 +236,6 @@ async function addImportedTags(
   locationId: string,
   rows: ReadonlyArray<{ contactId: string; tags: readonly string[] }>,
   createdIds: ReadonlySet<string>,
-  writtenAtNow: ReadonlySet<string>,
   now: string,
 ): Promise<void> {
   const names = [...new Set(rows.flatMap((r) => r.tags))]
@@ -274,7 +268,7 @@ async function addImportedTags(
       tagsRemoved: [],
     })
   }
-  await recordContactTagUpdates(tx, locationId, updates, { source: IMPORT_SOURCE }, now, writtenAtNow)
+  await recordContactTagUpdates(tx, locationId, updates, { source: IMPORT_SOURCE }, now)
 }
 
 /** Column values compare by value; `extra` (an object) by its JSON. */

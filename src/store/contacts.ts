@@ -1,7 +1,6 @@
 import {
   CompiledQuery,
   type Insertable,
-  type QueryCreator,
   type Selectable,
   type SelectQueryBuilder,
   sql,
@@ -31,7 +30,7 @@ export type ContactRow = Omit<StoredContact, 'extra'> & { extra: ContactExtra }
 export type NewContactRow = Omit<Insertable<ContactsTable>, 'extra' | 'seq'> & { extra: ContactExtra }
 export type ContactPatch = Omit<
   Updateable<ContactsTable>,
-  'location_id' | 'id' | 'created_at' | 'extra' | 'seq'
+  'location_id' | 'id' | 'created_at' | 'extra' | 'seq' | 'last_tag_event_id'
 > & {
   extra?: ContactExtra
 }
@@ -369,23 +368,22 @@ export async function touchContacts(
 ): Promise<void> {
   if (ids.length === 0) return
   const wholeRange = range !== undefined && (await rangeHoldsOnly(db, locationId, ids, range))
-  await touchingContacts(db, db.kysely, locationId, ids, now, range, wholeRange).execute()
+  await touchingContacts(db, locationId, ids, now, range, wholeRange).execute()
 }
 
 /**
- * The UPDATE touchContacts runs, built on `q`: on its own, or as the first part of a WITH.
- * `wholeRange`: the range holds only these contacts (rangeHoldsOnly), so it alone is named.
+ * The UPDATE touchContacts runs. `wholeRange`: the range holds only these contacts
+ * (rangeHoldsOnly), so it alone is named.
  */
-export function touchingContacts(
+function touchingContacts(
   db: Db,
-  q: QueryCreator<Schema>,
   locationId: string,
   ids: readonly string[],
   now: string,
   range?: { first: string; last: string },
   wholeRange = false,
 ) {
-  return q
+  return db.kysely
     .updateTable('contacts')
     .set({ updated_at: now })
     .where('location_id', '=', locationId)

@@ -1,9 +1,8 @@
-import { type Selectable, sql } from 'kysely'
+import { type RawBuilder, type Selectable, sql } from 'kysely'
 import type { TagChange } from '../domain/tags.js'
 import type { ContactLifecycleEvent, WebhookEventType } from '../domain/webhooks.js'
 import { compiledOnce } from './compiledOnce.js'
-import { touchContacts, touchingContacts } from './contacts.js'
-import { type IdRange, keyRangeOf } from './contactTags.js'
+import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
 import { isOneOf, outOfIndexChoice, rowsAsTable, typedValue, writesChainInOneStatement } from './dialect.js'
 import type { ActivitiesTable, EventsTable } from './schema.js'
@@ -91,13 +90,15 @@ async function withWebhookDeliveries<T>(
 
 /**
  * Records that these contacts' tags changed: one ContactTagUpdate event per contact, a pending
- * webhook delivery of each event to every webhook of the location, and the contacts' updated_at.
+ * webhook delivery of each event to every webhook of the location, and the contacts' updated_at
+ * and last_tag_event_id (the event just written, which links to the one before: migration 0024).
  * Callers run this in the transaction that made the change (with the contacts locked), so an
- * event and its deliveries exist if and only if the change does. Contacts in `writtenAtNow` were
- * inserted or updated by this transaction with updated_at = now already and are not touched again.
+ * event and its deliveries exist if and only if the change does, and no other writer moves a
+ * contact's chain between the event's read of it and the contact's update. Each contact appears
+ * once in `updates`.
  *
  * PostgreSQL writes all three in one statement (data-modifying WITH), one round trip; SQLite runs
- * them in-process and, as its writers are serialised, queues the events by id range instead of
+ * them in-process and, as its writers are serialised, finds the events by id range instead of
  * having the insert return them (RETURNING doubled the insert's cost at 5000 events). Answers the
  * window of the events written (null for none).
  */
@@ -107,19 +108,19 @@ export async function recordContactTagUpdates(
   updates: readonly ContactTagUpdate[],
   origin: EventOrigin,
   now: string,
-  writtenAtNow: ReadonlySet<string> = new Set(),
 ): Promise<EventWindow | null> {
   if (updates.length === 0) return null
-  const toTouch = updates.map((u) => u.contactId).filter((id) => !writtenAtNow.has(id))
-  const values = tagUpdateStatementValues(locationId, toTouch, updates, origin, now)
+  const values = tagUpdateStatementValues(locationId, updates, origin, now)
   if (writesChainInOneStatement(db)) return touchLogAndQueue(db, values)
   return withWebhookDeliveries(db, locationId, now, async () => {
-    await touchContacts(db, locationId, toTouch, now, rangeOf(values))
     const inserted = await insertingTagUpdateEvents(db, values).executeTakeFirst()
     // One INSERT under SQLite's single writer takes consecutive rowids, the last one reported.
     const count = Number(inserted.numInsertedOrUpdatedRows ?? 0n)
     const last = Number(inserted.insertId ?? 0n)
-    return count === 0 ? null : { first: last - count + 1, last, count }
+    if (count === 0) return null
+    const window = { first: last - count + 1, last, count }
+    await linkingContactsToEventsIn(db, locationId, window, now).execute()
+    return window
   })
 }
 
@@ -127,6 +128,8 @@ export async function recordContactTagUpdates(
  * The INSERT of one event per row (run on its own, or as part of a WITH). What differs per event
  * (contact, tags added, tags removed, as JSON) is bound as one table of rows; what the events
  * share is bound once, so 5000 events are a statement of a handful of parameters, not 40 000.
+ * A ContactTagUpdate links to its contact's newest one, read from the contact as this statement
+ * finds it (the caller holds the contact's lock).
  */
 function insertingEvents(
   db: Db,
@@ -139,6 +142,7 @@ function insertingEvents(
     tags_added: 'text',
     tags_removed: 'text',
   })
+  const linked = shared.type === CONTACT_TAG_UPDATE
   return db.kysely
     .insertInto('events')
     .columns([
@@ -150,6 +154,7 @@ function insertingEvents(
       'source',
       'activity_id',
       'created_at',
+      'previous_tag_event_id',
     ])
     .expression((eb) =>
       eb
@@ -163,8 +168,40 @@ function insertingEvents(
           s.val(shared.source).as('source'),
           typedValue(db, shared.activityId, 'uuid').as('activity_id'),
           typedValue(db, shared.now, 'timestamptz').as('created_at'),
+          linked
+            ? s
+                .selectFrom('contacts')
+                .select('contacts.last_tag_event_id')
+                .where('contacts.location_id', '=', locationId)
+                .whereRef('contacts.id', '=', 'changes.contact_id')
+                .as('previous_tag_event_id')
+            : sql<null>`null`.as('previous_tag_event_id'),
         ]),
     )
+}
+
+/**
+ * SQLite: points each contact of the ContactTagUpdate events in `window` (written by this
+ * transaction, SQLite's writers being serialised) at its event, and touches it when `now` is given.
+ * One pass over the window's rowids, a key seek per contact.
+ */
+function linkingContactsToEventsIn(db: Db, locationId: string, window: EventWindow, now: string | null) {
+  return (
+    db.kysely
+      .updateTable('contacts')
+      .from('events')
+      .set((eb) => ({
+        last_tag_event_id: eb.ref('events.id'),
+        ...(now === null ? {} : { updated_at: now }),
+      }))
+      .where('events.id', '>=', window.first)
+      .where('events.id', '<=', window.last)
+      .where('events.location_id', '=', locationId)
+      // A literal: SQLite's text column compares equal to a literal 1, not to a bound one.
+      .where('events.type', '=', storedEventType(CONTACT_TAG_UPDATE))
+      .where('contacts.location_id', '=', locationId)
+      .whereRef('contacts.id', '=', 'events.contact_id')
+  )
 }
 
 /** One ContactTagUpdate event per row of `v.events` (see insertingEvents). */
@@ -178,20 +215,18 @@ function insertingTagUpdateEvents(db: Db, v: TouchLogAndQueueValues) {
 }
 
 /**
- * What the writes of recordContactTagUpdates bind, derived from its arguments once: the contacts
- * to touch and their key range, and each update's event row (its tags as JSON).
+ * What the writes of recordContactTagUpdates bind, derived from its arguments once: the contacts'
+ * key range, and each update's event row (its tags as JSON).
  */
 export function tagUpdateStatementValues(
   locationId: string,
-  contactIds: readonly string[],
   updates: readonly ContactTagUpdate[],
   origin: EventOrigin,
   now: string,
 ): TouchLogAndQueueValues {
-  const range = keyRangeOf(contactIds)
+  const range = keyRangeOf(updates.map((u) => u.contactId))
   return {
     locationId,
-    contactIds,
     first: range?.first,
     last: range?.last,
     events: updates.map((u) => ({
@@ -205,15 +240,10 @@ export function tagUpdateStatementValues(
   }
 }
 
-function rangeOf(v: TouchLogAndQueueValues): IdRange | undefined {
-  return v.first === undefined || v.last === undefined ? undefined : { first: v.first, last: v.last }
-}
-
 /** What the touch, events and deliveries statement binds (see tagUpdateStatementValues). */
 export type TouchLogAndQueueValues = {
   locationId: string
-  contactIds: readonly string[]
-  /** The contacts' key range: both absent when there are no contacts to touch. */
+  /** The contacts' key range: both absent when there are no updates. */
   first: string | undefined
   last: string | undefined
   events: ReadonlyArray<{ contact_id: string; tags_added: string; tags_removed: string }>
@@ -223,15 +253,25 @@ export type TouchLogAndQueueValues = {
 }
 
 /**
- * One statement: touch the contacts, insert the events, queue each event to every webhook, and
- * answer the window of the events written.
+ * PostgreSQL, one statement: insert the events, touch their contacts and point each at its event,
+ * queue each event to every webhook, and answer the window of the events written. The insert reads
+ * each contact's previous event before the update (one snapshot for the whole statement). The
+ * contacts' key range bounds the update's scan of the key.
  */
 export function touchingLoggingAndQueueing(db: Db, v: TouchLogAndQueueValues) {
   return db.kysely
-    .with('touched', () =>
-      touchingContacts(db, db.kysely, v.locationId, v.contactIds, v.now, rangeOf(v)).returning('id'),
-    )
     .with('written', () => insertingTagUpdateEvents(db, v).returning(['id', 'contact_id']))
+    .with('touched', (qc) =>
+      qc
+        .updateTable('contacts')
+        .from('written')
+        .set((eb) => ({ updated_at: v.now, last_tag_event_id: eb.ref('written.id') }))
+        .where('contacts.location_id', '=', v.locationId)
+        .where('contacts.id', '>=', v.first as string)
+        .where('contacts.id', '<=', v.last as string)
+        .whereRef('contacts.id', '=', 'written.contact_id')
+        .returning('contacts.id'),
+    )
     .with('queued', (qc) =>
       qc
         .insertInto('webhook_deliveries')
@@ -251,16 +291,11 @@ export function touchingLoggingAndQueueing(db: Db, v: TouchLogAndQueueValues) {
     ])
 }
 
-/** touchingLoggingAndQueueing compiled once, for the calls that touch at least one contact. */
+/** touchingLoggingAndQueueing compiled once: its SQL is the same for every call. */
 export const touchingLoggingAndQueueingOnce = compiledOnce(touchingLoggingAndQueueing)
 
-/** The statement run: compiled once unless there is no contact to touch (that SQL differs). */
 async function touchLogAndQueue(db: Db, values: TouchLogAndQueueValues): Promise<EventWindow | null> {
-  const { rows } = await db.kysely.executeQuery(
-    rangeOf(values) === undefined
-      ? touchingLoggingAndQueueing(db, values).compile()
-      : touchingLoggingAndQueueingOnce(db, values),
-  )
+  const { rows } = await db.kysely.executeQuery(touchingLoggingAndQueueingOnce(db, values))
   // An aggregate answers one row, as executeTakeFirstOrThrow required before the statement was compiled once.
   const window = rows[0]
   if (window === undefined) throw new Error('the touch, events and deliveries statement answered no row')
@@ -293,7 +328,12 @@ export async function recordContactLifecycle(
   await enqueueDeliveries(db, locationId, written, now, type)
 }
 
-/** Events for every live contact carrying a tag that is about to be deleted, in one INSERT ... SELECT. */
+/**
+ * Events for every live contact carrying a tag that is about to be deleted, in one INSERT ... SELECT,
+ * each holder pointed at its event. On PostgreSQL the holders are locked first (in key order, as
+ * every writer locks contacts), so no concurrent edit of a holder links its own event to the same
+ * previous one; the insert and the links are then one statement. Answers how many were written.
+ */
 export async function appendTagRemovalForHolders(
   db: Db,
   locationId: string,
@@ -302,34 +342,76 @@ export async function appendTagRemovalForHolders(
   source: string,
   now: string,
 ): Promise<number> {
+  const holders = db.kysely
+    .selectFrom('contact_tags')
+    .innerJoin('contacts', (join) =>
+      join
+        .onRef('contacts.location_id', '=', 'contact_tags.location_id')
+        .onRef('contacts.id', '=', 'contact_tags.contact_id'),
+    )
+    .where('contact_tags.location_id', '=', locationId)
+    .where('contact_tags.tag_id', '=', tagId)
+    .where('contacts.deleted_at', 'is', null)
+  const inserting = db.kysely
+    .insertInto('events')
+    .columns([
+      'location_id',
+      'contact_id',
+      'type',
+      'tags_added',
+      'tags_removed',
+      'source',
+      'created_at',
+      'previous_tag_event_id',
+    ])
+    .expression(
+      holders
+        .select((s) => [
+          'contact_tags.location_id',
+          'contact_tags.contact_id',
+          storedEventType(CONTACT_TAG_UPDATE).as('type'),
+          s.val('[]').as('tags_added'),
+          s.val(JSON.stringify([tagName])).as('tags_removed'),
+          s.val(source).as('source'),
+          typedValue(db, now, 'timestamptz').as('created_at'),
+          'contacts.last_tag_event_id',
+        ])
+        .orderBy('contact_tags.contact_id'),
+    )
   return withWebhookDeliveries(db, locationId, now, async () => {
-    const result = await db.kysely
-      .insertInto('events')
-      .columns(['location_id', 'contact_id', 'type', 'tags_added', 'tags_removed', 'source', 'created_at'])
-      .expression((eb) =>
-        eb
-          .selectFrom('contact_tags')
-          .innerJoin('contacts', (join) =>
-            join
-              .onRef('contacts.location_id', '=', 'contact_tags.location_id')
-              .onRef('contacts.id', '=', 'contact_tags.contact_id'),
-          )
-          .select((s) => [
-            'contact_tags.location_id',
-            'contact_tags.contact_id',
-            storedEventType(CONTACT_TAG_UPDATE).as('type'),
-            s.val('[]').as('tags_added'),
-            s.val(JSON.stringify([tagName])).as('tags_removed'),
-            s.val(source).as('source'),
-            typedValue(db, now, 'timestamptz').as('created_at'),
-          ])
-          .where('contact_tags.location_id', '=', locationId)
-          .where('contact_tags.tag_id', '=', tagId)
-          .where('contacts.deleted_at', 'is', null)
-          .orderBy('contact_tags.contact_id'),
+    if (db.dialect === 'sqlite') {
+      const inserted = await inserting.executeTakeFirst()
+      const count = Number(inserted.numInsertedOrUpdatedRows ?? 0n)
+      const last = Number(inserted.insertId ?? 0n)
+      if (count > 0)
+        await linkingContactsToEventsIn(
+          db,
+          locationId,
+          { first: last - count + 1, last, count },
+          null,
+        ).execute()
+      return count
+    }
+    const locking = holders.select('contacts.id').orderBy('contacts.id').forUpdate('contacts')
+    await db.kysely
+      .selectFrom(locking.as('locked'))
+      .select((eb) => eb.fn.countAll().as('count'))
+      .execute()
+    const written = await db.kysely
+      .with('written', () => inserting.returning(['id', 'contact_id']))
+      .with('linked', (qc) =>
+        qc
+          .updateTable('contacts')
+          .from('written')
+          .set((eb) => ({ last_tag_event_id: eb.ref('written.id') }))
+          .where('contacts.location_id', '=', locationId)
+          .whereRef('contacts.id', '=', 'written.contact_id')
+          .returning('contacts.id'),
       )
-      .executeTakeFirst()
-    return Number(result.numInsertedOrUpdatedRows ?? 0n)
+      .selectFrom('written')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .executeTakeFirstOrThrow()
+    return Number(written.count)
   })
 }
 
@@ -356,19 +438,24 @@ export async function findEventTypesByIds(
   locationId: string,
   ids: readonly number[],
 ): Promise<Array<Pick<EventRow, 'id' | 'type'>>> {
+  const rows = await eventsByIds(db, locationId, ids)?.select(['id', 'type']).execute()
+  return (rows ?? []).map((row) => ({ id: row.id, type: eventTypeOf(row.type) }))
+}
+
+/** The location's events of these ids, to select from; undefined for none (see findEventTypesByIds). */
+function eventsByIds(db: Db, locationId: string, ids: readonly number[]) {
   const range = keyRangeOf(ids)
-  if (range === undefined) return []
-  const rows = await db.kysely
-    .selectFrom('events')
-    .select(['id', 'type'])
-    .where('location_id', '=', locationId)
-    .where(isOneOf(db, 'id', ids, 'bigint'))
-    // On SQLite a filter only: there the range could be chosen over the ids, and a lease that
-    // holds an old retry among new events spans much of the tenant's log.
-    .where(outOfIndexChoice<number>(db, 'id'), '>=', range.first)
-    .where(outOfIndexChoice<number>(db, 'id'), '<=', range.last)
-    .execute()
-  return rows.map((row) => ({ id: row.id, type: eventTypeOf(row.type) }))
+  if (range === undefined) return undefined
+  return (
+    db.kysely
+      .selectFrom('events')
+      .where('location_id', '=', locationId)
+      .where(isOneOf(db, 'id', ids, 'bigint'))
+      // On SQLite a filter only: there the range could be chosen over the ids, and a lease that
+      // holds an old retry among new events spans much of the tenant's log.
+      .where(outOfIndexChoice<number>(db, 'id'), '>=', range.first)
+      .where(outOfIndexChoice<number>(db, 'id'), '<=', range.last)
+  )
 }
 
 export type LoggedChange = Pick<EventRow, 'id' | 'contact_id' | 'tags_added' | 'tags_removed'>
@@ -392,30 +479,30 @@ export async function listActivityChanges(
 ): Promise<LoggedChange[]> {
   const { first_event_id: first, last_event_id: last } = activity
   if (first === null || last === null) return []
-  return (
-    db.kysely
-      .selectFrom('events')
-      .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
-      // SQLite would rather seek the contact index by location alone (every event of the tenant).
-      .where(outOfIndexChoice<string>(db, 'events.location_id'), '=', activity.location_id)
-      .where('events.id', '>=', Math.max(first, afterEventId + 1))
-      .where('events.id', '<=', last)
-      .where('events.activity_id', '=', activity.id)
-      .orderBy('events.id')
-      .limit(limit)
-      .execute()
-  )
+  return db.kysely
+    .selectFrom('events')
+    .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
+    .where('events.location_id', '=', activity.location_id)
+    .where('events.id', '>=', Math.max(first, afterEventId + 1))
+    .where('events.id', '<=', last)
+    .where('events.activity_id', '=', activity.id)
+    .orderBy('events.id')
+    .limit(limit)
+    .execute()
 }
 
+/** A link of a contact's chain, with the mark the walk down it stops at. */
+type ChainStep = LoggedChange & { previous_tag_event_id: number | null; after_id: number }
+
 /**
- * Every event of each contact after that contact's own mark (its event being undone or
- * delivered), in no particular order: one seek of the contact index per contact, and only the
- * later events are read, so the usual answer (nothing happened since) costs no rows. A contact
- * marked twice counts from its earliest mark. PostgreSQL joins LATERAL, which makes the seek per
- * contact whatever its statistics say (taken while the log was small, they had it hash every
- * event of the tenant, each chunk). SQLite loops over the marks itself; there `id` is the rowid
- * and the bound is kept out of index choice (unary plus), or its planner would rather read every
- * later event of the tenant.
+ * Every tag change (ContactTagUpdate) of each contact after that contact's own mark (its event
+ * being undone or delivered), in no particular order: a walk down each contact's chain
+ * (contacts.last_tag_event_id, then each event's previous_tag_event_id) until it reaches the mark.
+ * The first statement reads the contacts and their newest changes; each further one the changes
+ * before those, for the contacts whose walk goes on, so the usual answer (nothing happened since)
+ * is one statement that reads the contacts alone, and a contact changed k times since takes k.
+ * Links are never rewritten (a new change starts the chain anew at the contact), so the walk needs
+ * no transaction. A contact marked twice counts from its earliest mark.
  */
 export async function listEventsAfterEach(
   db: Db,
@@ -425,36 +512,51 @@ export async function listEventsAfterEach(
   const earliest = new Map<string, number>()
   for (const mark of marks)
     earliest.set(mark.contact_id, Math.min(mark.id, earliest.get(mark.contact_id) ?? mark.id))
-  if (earliest.size === 0) return []
+  const changes: LoggedChange[] = []
+  let steps = earliest.size === 0 ? [] : await listNewestTagChangesAfter(db, locationId, earliest)
+  while (steps.length > 0) {
+    const markOfPrevious = new Map<number, number>()
+    for (const { previous_tag_event_id: previous, after_id, ...change } of steps) {
+      changes.push(change)
+      if (previous !== null && previous > after_id) markOfPrevious.set(previous, after_id)
+    }
+    const previous = await eventsByIds(db, locationId, [...markOfPrevious.keys()])
+      ?.select(['id', 'contact_id', 'tags_added', 'tags_removed', 'previous_tag_event_id'])
+      .execute()
+    steps = (previous ?? []).map((e) => ({ ...e, after_id: markOfPrevious.get(e.id) as number }))
+  }
+  return changes
+}
+
+/**
+ * Each contact's newest tag change, if it is after the contact's mark: two key seeks per contact.
+ * On PostgreSQL each seek is a LATERAL subquery of one row (the LIMIT keeps the planner from
+ * flattening it into a join), which makes it a seek whatever the statistics say: as a join it
+ * hashed every contact of the tenant.
+ */
+async function listNewestTagChangesAfter(
+  db: Db,
+  locationId: string,
+  marks: ReadonlyMap<string, number>,
+): Promise<ChainStep[]> {
   const marked = rowsAsTable(
     db,
-    [...earliest].map(([contact_id, after_id]) => ({ contact_id, after_id })),
+    [...marks].map(([contact_id, after_id]) => ({ contact_id, after_id })),
     'marked',
     { contact_id: 'text', after_id: 'bigint' },
   )
-  if (db.dialect === 'postgres') {
-    const range = keyRangeOf([...earliest.keys()])
-    return db.kysely
-      .selectFrom('events')
-      .innerJoin(marked, (join) =>
-        join.onRef('marked.contact_id', '=', 'events.contact_id').onRef('events.id', '>', 'marked.after_id'),
-      )
-      .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
-      .where('events.location_id', '=', locationId)
-      .where('events.contact_id', '>=', range?.first as string)
-      .where('events.contact_id', '<=', range?.last as string)
-      .execute()
-  }
-  return db.kysely
-    .selectFrom(marked)
-    .innerJoin('events', (join) =>
-      join
-        .on('events.location_id', '=', locationId)
-        .onRef('events.contact_id', '=', 'marked.contact_id')
-        .on(outOfIndexChoice(db, 'events.id'), '>', sql.ref('marked.after_id')),
-    )
-    .select(['events.id', 'events.contact_id', 'events.tags_added', 'events.tags_removed'])
-    .execute()
+  const seek = (table: 'contacts' | 'events', alias: string, where: RawBuilder<unknown>) =>
+    db.dialect === 'postgres'
+      ? sql`CROSS JOIN LATERAL (SELECT * FROM ${sql.table(table)} AS ${sql.id(alias)} WHERE ${where} LIMIT 1) AS ${sql.id(alias)}`
+      : sql`JOIN ${sql.table(table)} AS ${sql.id(alias)} ON ${where}`
+  const { rows } = await sql<ChainStep>`
+    SELECT e.id, e.contact_id, e.tags_added, e.tags_removed, e.previous_tag_event_id, marked.after_id
+    FROM ${marked}
+    ${seek('contacts', 'c', sql`c.location_id = ${locationId} AND c.id = marked.contact_id AND c.last_tag_event_id > marked.after_id`)}
+    ${seek('events', 'e', sql`e.location_id = ${locationId} AND e.id = c.last_tag_event_id`)}`.execute(
+    db.kysely,
+  )
+  return rows
 }
 
 /** The tag names an event added and removed, decoded from their JSON columns. */

@@ -50,6 +50,12 @@ export interface ContactsTable {
    * contacts itself (identity column); on SQLite store/contacts.ts writes the next number.
    */
   seq: Generated<number>
+  /**
+   * The contact's newest ContactTagUpdate event, where the chain of its tag changes starts
+   * (events.previous_tag_event_id, migration 0024); null before its first. Written only by the
+   * statements that write those events.
+   */
+  last_tag_event_id: ColumnType<number | null, never, number>
 }
 
 export interface TagsTable {
@@ -117,6 +123,11 @@ export interface EventsTable {
   created_at: string
   /** The activity whose chunk wrote this event; null for synchronous changes. */
   activity_id: string | null
+  /**
+   * A ContactTagUpdate's link to the contact's previous one (null for the first, and for other
+   * types): the chain contacts.last_tag_event_id starts (migration 0024).
+   */
+  previous_tag_event_id: ColumnType<number | null, number | null | undefined, never>
 }
 
 export interface ActivitiesTable {

@@ -4,7 +4,6 @@ import type { Database, Db } from './database.js'
 import {
   claimingSelectedRowsSkippingLocked,
   isOneOfSelected,
-  outOfIndexChoice,
   refreshPlannerStatistics,
   rowsAsTable,
   writesChainInOneStatement,
@@ -79,8 +78,7 @@ export async function enqueueDeliveriesAfter(
         .selectFrom('events')
         .innerJoin('webhooks', 'webhooks.location_id', 'events.location_id')
         .select(pendingDeliveriesOf('events', now))
-        // SQLite would rather seek the contact index by location alone (every event of the tenant).
-        .where(outOfIndexChoice<string>(db, 'events.location_id'), '=', locationId)
+        .where('events.location_id', '=', locationId)
         .where('events.id', '>', afterEventId),
     )
     .onConflict((oc) => oc.columns(['location_id', 'webhook_id', 'event_id']).doNothing())

@@ -4,6 +4,8 @@ import { createTaggingActivity } from '../../src/services/activities.js'
 import { bulkUpdateTags } from '../../src/services/bulkUpdateTags.js'
 import { deleteContact, getContact } from '../../src/services/contacts.js'
 import { importContacts } from '../../src/services/importContacts.js'
+import { deleteLocationTag } from '../../src/services/locationTags.js'
+import { createUndoActivity } from '../../src/services/undoActivity.js'
 import { listTagsOfContacts } from '../../src/store/contactTags.js'
 import { listEvents } from '../../src/store/events.js'
 import { ensureTagsByName, listTags } from '../../src/store/tags.js'
@@ -46,6 +48,29 @@ for (const dialect of DIALECTS) {
       otherLocationId = (await makeLocation(t.database, 'other')).id
     })
     afterAll(() => t.drop())
+
+    /** The contact's tag changes as its chain lists them, newest first. */
+    const chainOf = async (contactId: string) => {
+      const chain: number[] = []
+      const contact = await t.database.kysely
+        .selectFrom('contacts')
+        .select('last_tag_event_id')
+        .where('location_id', '=', locationId)
+        .where('id', '=', contactId)
+        .executeTakeFirstOrThrow()
+      let next = contact.last_tag_event_id
+      while (next !== null) {
+        chain.push(next)
+        const event = await t.database.kysely
+          .selectFrom('events')
+          .select('previous_tag_event_id')
+          .where('location_id', '=', locationId)
+          .where('id', '=', next)
+          .executeTakeFirstOrThrow()
+        next = event.previous_tag_event_id
+      }
+      return chain
+    }
 
     it('adds only missing tags, reports old tags, and creates new tag names in the location', async () => {
       const a = await makeContact(t.database, locationId, ['tag-1'])
@@ -266,6 +291,49 @@ for (const dialect of DIALECTS) {
           .filter((e) => e.type === 'ContactTagUpdate')
           .flatMap((e) => JSON.parse(e.tags_added) as string[])
         expect(added.sort()).toEqual(['mix-1', 'mix-2'])
+      }
+    })
+
+    it("keeps each contact's chain of tag changes whatever writes them, interleaved", async () => {
+      // Every writer of ContactTagUpdate events links each to the contact's previous one and points
+      // the contact at it (migration 0024); the readers of later changes (undo, webhook payloads)
+      // walk that chain, so it must list exactly the contact's tag changes, newest first.
+      const emails = Array.from({ length: 12 }, (_, i) => `chain${i}-${Date.now()}@example.com`)
+      const ids: string[] = []
+      for (const email of emails)
+        ids.push(await makeContact(t.database, locationId, ['chain-doomed'], { email }))
+      const doomed = (await listTags(t.database, locationId)).find((tag) => tag.name === 'chain-doomed')
+      const [added] = await ensureTagsByName(t.database, locationId, ['chain-a'], new Date().toISOString())
+      const activity = await createTaggingActivity(t.database, locationId, {
+        kind: 'contacts_taggings_add',
+        selector: { kind: 'contact_ids', contactIds: ids },
+        tagIds: [added?.id as string],
+      })
+      const worker = new ActivityWorker(t.database, { chunkSize: 5, owner: 'chain' })
+      async function* importRows() {
+        yield { line: 1, values: ['Email', 'Tags'] }
+        for (const [i, email] of emails.entries()) yield { line: i + 2, values: [email, 'chain-b'] }
+      }
+      await Promise.all([
+        (async () => {
+          while (await worker.runOne()) {}
+        })(),
+        importContacts(t.database, locationId, importRows(), undefined, 4),
+        deleteLocationTag(t.database, locationId, doomed?.id as string),
+        ...['add', 'remove', 'add'].map((operation) =>
+          bulk({ operation: operation as 'add' | 'remove', contactIds: ids, tagNames: ['chain-c'] }),
+        ),
+      ])
+      await createUndoActivity(t.database, locationId, activity.id)
+      while (await worker.runOne()) {}
+      await deleteContact(t.database, locationId, ids[0] as string, 'test')
+      for (const id of ids) {
+        const tagChanges = (await listEvents(t.database, locationId, id))
+          .filter((e) => e.type === 'ContactTagUpdate')
+          .map((e) => e.id)
+        // The create's tags, the activity, its undo, the import, the tag's deletion, three edits.
+        expect(tagChanges).toHaveLength(8)
+        expect(await chainOf(id)).toEqual(tagChanges.reverse())
       }
     })
 

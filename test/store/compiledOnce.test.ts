@@ -39,13 +39,7 @@ function touchValues(contacts: number, activityId: string | null): TouchLogAndQu
   const contactIds = Array.from({ length: contacts }, newFirebaseId)
   const updates = contactIds.map((contactId, i) => ({ contactId, tagsAdded: [`tag-${i}`], tagsRemoved: [] }))
   const now = new Date(Date.UTC(2026, 11, contacts)).toISOString()
-  return tagUpdateStatementValues(
-    newFirebaseId(),
-    contactIds,
-    updates,
-    { source: `source-${contacts}`, activityId },
-    now,
-  )
+  return tagUpdateStatementValues(newFirebaseId(), updates, { source: `source-${contacts}`, activityId }, now)
 }
 
 for (const dialect of DIALECTS) {

@@ -6,6 +6,7 @@ import {
   EVENT_TYPE_CODES,
   listActivityChanges,
   listEvents,
+  listEventsAfterEach,
   recordContactLifecycle,
 } from '../../src/store/events.js'
 import { migrateToLatest } from '../../src/store/migrate.js'
@@ -290,6 +291,94 @@ for (const dialect of DIALECTS) {
         expect(stored.rows.map((r) => [Number(r.type), Number(r.bytes)])).toEqual([
           [EVENT_TYPE_CODES.ContactCreate, dialect === 'postgres' ? 2 : 1],
         ])
+      } finally {
+        await t.drop()
+      }
+    })
+  })
+}
+
+/**
+ * Migration 0024 finds a contact's tag changes by a chain instead of an index: on a populated
+ * database every ContactTagUpdate links to its contact's previous one and every contact names its
+ * newest, lifecycle events stay out of it, and the changes after a mark read back through it.
+ */
+for (const dialect of DIALECTS) {
+  describe(`migration 0024 on a populated ${dialect} database`, () => {
+    it("links each contact's tag changes, newest first, and drops the contact index", async () => {
+      const t = await createTestDatabase(dialect, {}, '0023_compact_event_columns')
+      try {
+        const k = t.database.kysely
+        const at = '2026-12-01T00:00:00.000Z'
+        await sql`insert into locations (id, name, created_at) values ('L1', 'one', ${at})`.execute(k)
+        const contacts = ['c1', 'c2', 'c3']
+        for (const [i, id] of contacts.entries())
+          await sql`insert into contacts (location_id, id, dnd, extra, search_text, created_at, updated_at${sql.raw(dialect === 'sqlite' ? ', seq' : '')})
+            values ('L1', ${id}, 0, '{}', '', ${at}, ${at}${dialect === 'sqlite' ? sql`, ${i + 1}` : sql``})`.execute(
+            k,
+          )
+        // c1 and c2 interleaved, c1's with a lifecycle event between; c3 has no tag change.
+        const written = [
+          ['c1', EVENT_TYPE_CODES.ContactCreate],
+          ['c1', EVENT_TYPE_CODES.ContactTagUpdate],
+          ['c2', EVENT_TYPE_CODES.ContactTagUpdate],
+          ['c1', EVENT_TYPE_CODES.ContactDelete],
+          ['c1', EVENT_TYPE_CODES.ContactTagUpdate],
+          ['c2', EVENT_TYPE_CODES.ContactTagUpdate],
+          ['c1', EVENT_TYPE_CODES.ContactTagUpdate],
+          ['c3', EVENT_TYPE_CODES.ContactCreate],
+        ] as const
+        for (const [contact, type] of written)
+          await insertEventRow(k, { contact, type: String(type), added: '["t"]', activity: null, at })
+
+        expect((await migrateToLatest(t.database)).applied).toContain('0024_tag_event_chain')
+
+        const ids = (await k.selectFrom('events').select('id').orderBy('id').execute()).map((e) => e.id)
+        const links = await k
+          .selectFrom('events')
+          .select(['id', 'previous_tag_event_id'])
+          .orderBy('id')
+          .execute()
+        expect(links.map((e) => e.previous_tag_event_id)).toEqual([
+          null,
+          null,
+          null,
+          null,
+          ids[1],
+          ids[2],
+          ids[4],
+          null,
+        ])
+        const newest = await k
+          .selectFrom('contacts')
+          .select(['id', 'last_tag_event_id'])
+          .orderBy('id')
+          .execute()
+        expect(newest).toEqual([
+          { id: 'c1', last_tag_event_id: ids[6] },
+          { id: 'c2', last_tag_event_id: ids[5] },
+          { id: 'c3', last_tag_event_id: null },
+        ])
+        const changesAfter = async (marks: Array<{ contact_id: string; id: number }>) =>
+          (await listEventsAfterEach(t.database, 'L1', marks)).map((e) => e.id).sort((a, b) => a - b)
+        expect(await changesAfter([{ contact_id: 'c1', id: ids[0] as number }])).toEqual([
+          ids[1],
+          ids[4],
+          ids[6],
+        ])
+        expect(
+          await changesAfter([
+            { contact_id: 'c1', id: ids[4] as number },
+            { contact_id: 'c2', id: ids[5] as number },
+            { contact_id: 'c3', id: ids[7] as number },
+          ]),
+        ).toEqual([ids[6]])
+        const index = await sql<{ name: string }>`${sql.raw(
+          dialect === 'sqlite'
+            ? "select name from sqlite_master where name = 'events_contact_idx'"
+            : "select indexname as name from pg_indexes where schemaname = current_schema() and indexname = 'events_contact_idx'",
+        )}`.execute(k)
+        expect(index.rows).toEqual([])
       } finally {
         await t.drop()
       }

@@ -87,6 +87,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     subscribed_at: 'null',
     unsubscribed_at: 'null',
     seq: 'not null',
+    last_tag_event_id: 'null',
   },
   events: {
     location_id: 'not null',
@@ -98,6 +99,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     source: 'not null',
     created_at: 'not null',
     activity_id: 'null',
+    previous_tag_event_id: 'null',
   },
   idempotency_keys: {
     location_id: 'not null',

@@ -14,6 +14,7 @@ describe("HighLevel's ContactTagUpdate payload", () => {
         subscribed_at: null,
         unsubscribed_at: null,
         seq: 1,
+        last_tag_event_id: null,
         location_id: 'loc',
         id: 'c1',
         first_name: 'John',
