@@ -16,9 +16,14 @@ import {
 } from '../store/contacts.js'
 import { attachTagPairs, attachTagPairsOfNewContacts, type ContactTagPair } from '../store/contactTags.js'
 import type { Database, Db } from '../store/database.js'
-import { type ContactTagUpdate, recordContactLifecycle, recordContactTagUpdates } from '../store/events.js'
+import {
+  type ContactTagUpdate,
+  recordContactLifecycle,
+  recordContactTagUpdates,
+  recordTagUpdatesOfNewContacts,
+} from '../store/events.js'
 import { findPhoneCountry } from '../store/locations.js'
-import { ensureTagsByName } from '../store/tags.js'
+import { ensureTagsByName, holdTagsAgainstDeletion } from '../store/tags.js'
 import { contactColumnsFor, newContactRow } from './contacts.js'
 
 const IMPORT_SOURCE = 'tagbase.import'
@@ -203,55 +208,79 @@ async function writeImportBatch(
         contactIds.push(contact.id)
       }
     }
-    await insertContacts(tx, created)
-    await recordContactLifecycle(
+    const createdIds = new Set(created.map((c) => c.id))
+    await recordContactLifecycle(tx, locationId, [...createdIds], 'ContactCreate', IMPORT_SOURCE, now)
+    const rowsTagged = plan.map((p, i) => ({ contactId: contactIds[i] as string, tags: p.row.tags }))
+    const idByName = await tagIdsByName(tx, locationId, rowsTagged, now)
+    const newRows = rowsTagged.filter((r) => createdIds.has(r.contactId))
+    // A new contact's tags are all added (there can be no pair of it yet), so its event is known
+    // before it exists: written first, it is inserted pointing at it (no second write of the row).
+    const eventOf = await recordTagUpdatesOfNewContacts(
       tx,
       locationId,
-      created.map((c) => c.id),
-      'ContactCreate',
-      IMPORT_SOURCE,
+      newRows
+        .filter((r) => r.tags.length > 0)
+        .map((r) => ({ contactId: r.contactId, tagsAdded: r.tags, tagsRemoved: [] })),
+      { source: IMPORT_SOURCE },
       now,
     )
-
-    await addImportedTags(
+    await insertContacts(
+      tx,
+      created.map((c) => ({ ...c, last_tag_event_id: eventOf.get(c.id) ?? null })),
+    )
+    await attachTagPairsOfNewContacts(tx, locationId, tagPairsOf(newRows, idByName))
+    await addTagsToExisting(
       tx,
       locationId,
-      plan.map((p, i) => ({ contactId: contactIds[i] as string, tags: p.row.tags })),
-      new Set(created.map((c) => c.id)),
+      rowsTagged.filter((r) => !createdIds.has(r.contactId)),
+      idByName,
       now,
     )
     return { written: plan.length, created: created.length }
   })
 }
 
-/**
- * Adds each contact its row's tags, and logs one event per contact that gained any, naming them
- * in the row's order (a row's tags are normalised, each once). Tags are only ever added, so what
- * the contacts carried before is not read: the inserts return exactly what they added. The pairs
- * of contacts the batch created (`createdIds`) go in by one INSERT that looks for no present pair
- * (there can be none), the others' by one that skips those present.
- */
-async function addImportedTags(
+type TaggedRow = { contactId: string; tags: readonly string[] }
+
+/** The ids of the tags the rows name, creating the missing ones, held against deletion. */
+async function tagIdsByName(
   tx: Db,
   locationId: string,
-  rows: ReadonlyArray<{ contactId: string; tags: readonly string[] }>,
-  createdIds: ReadonlySet<string>,
+  rows: readonly TaggedRow[],
+  now: string,
+): Promise<Map<string, string>> {
+  const names = [...new Set(rows.flatMap((r) => r.tags))]
+  if (names.length === 0) return new Map()
+  const tags = await ensureTagsByName(tx, locationId, names, now)
+  // New contacts' events name their tags before the tag rows exist: no deletion may come between.
+  await holdTagsAgainstDeletion(
+    tx,
+    locationId,
+    tags.map((t) => t.id),
+  )
+  return new Map(tags.map((t) => [t.name, t.id]))
+}
+
+function tagPairsOf(rows: readonly TaggedRow[], idByName: ReadonlyMap<string, string>): ContactTagPair[] {
+  return rows.flatMap((row) =>
+    row.tags.map((name) => ({ contact_id: row.contactId, tag_id: idByName.get(name) as string })),
+  )
+}
+
+/**
+ * Adds existing contacts their rows' tags, and logs one event per contact that gained any, naming
+ * them in the row's order (a row's tags are normalised, each once). Tags are only ever added, so
+ * what the contacts carried before is not read: the insert, which skips the pairs present,
+ * returns exactly what it added.
+ */
+async function addTagsToExisting(
+  tx: Db,
+  locationId: string,
+  rows: readonly TaggedRow[],
+  idByName: ReadonlyMap<string, string>,
   now: string,
 ): Promise<void> {
-  const names = [...new Set(rows.flatMap((r) => r.tags))]
-  if (names.length === 0) return
-  const idByName = new Map((await ensureTagsByName(tx, locationId, names, now)).map((t) => [t.name, t.id]))
-  const ofCreated: ContactTagPair[] = []
-  const ofExisting: ContactTagPair[] = []
-  for (const row of rows) {
-    const into = createdIds.has(row.contactId) ? ofCreated : ofExisting
-    for (const name of row.tags)
-      into.push({ contact_id: row.contactId, tag_id: idByName.get(name) as string })
-  }
-  const added = [
-    ...(await attachTagPairsOfNewContacts(tx, locationId, ofCreated)),
-    ...(await attachTagPairs(tx, locationId, ofExisting)),
-  ]
+  const added = await attachTagPairs(tx, locationId, tagPairsOf(rows, idByName))
   const addedByContact = groupBy(
     added,
     (pair) => pair.contact_id,

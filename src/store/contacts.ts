@@ -85,6 +85,7 @@ const NEW_CONTACT_COLUMNS = {
   deleted_at: 'text',
   subscribed_at: 'text',
   unsubscribed_at: 'text',
+  last_tag_event_id: 'bigint',
 } as const satisfies Record<keyof Omit<Insertable<ContactsTable>, 'seq'>, 'text' | 'bigint'>
 
 type NewContactColumn = keyof typeof NEW_CONTACT_COLUMNS

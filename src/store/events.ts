@@ -1,11 +1,11 @@
-import { type RawBuilder, type Selectable, sql } from 'kysely'
+import { type QueryCreator, type RawBuilder, type Selectable, sql } from 'kysely'
 import type { TagChange } from '../domain/tags.js'
 import type { ContactLifecycleEvent, WebhookEventType } from '../domain/webhooks.js'
 import { compiledOnce } from './compiledOnce.js'
 import { keyRangeOf } from './contactTags.js'
 import type { Db } from './database.js'
 import { isOneOf, outOfIndexChoice, rowsAsTable, typedValue, writesChainInOneStatement } from './dialect.js'
-import type { ActivitiesTable, EventsTable } from './schema.js'
+import type { ActivitiesTable, EventsTable, Schema } from './schema.js'
 import {
   enqueueDeliveries,
   enqueueDeliveriesAfter,
@@ -134,7 +134,7 @@ export async function recordContactTagUpdates(
 function insertingEvents(
   db: Db,
   locationId: string,
-  rows: ReadonlyArray<{ contact_id: string; tags_added: string; tags_removed: string }>,
+  rows: ReadonlyArray<EventValues>,
   shared: { type: WebhookEventType; source: string; activityId: string | null; now: string },
 ) {
   const changes = rowsAsTable(db, rows, 'changes', {
@@ -204,6 +204,9 @@ function linkingContactsToEventsIn(db: Db, locationId: string, window: EventWind
   )
 }
 
+/** What differs per event: its contact and its tag lists as JSON. */
+type EventValues = { contact_id: string; tags_added: string; tags_removed: string }
+
 /** One ContactTagUpdate event per row of `v.events` (see insertingEvents). */
 function insertingTagUpdateEvents(db: Db, v: TouchLogAndQueueValues) {
   return insertingEvents(db, v.locationId, v.events, {
@@ -246,7 +249,7 @@ export type TouchLogAndQueueValues = {
   /** The contacts' key range: both absent when there are no updates. */
   first: string | undefined
   last: string | undefined
-  events: ReadonlyArray<{ contact_id: string; tags_added: string; tags_removed: string }>
+  events: ReadonlyArray<EventValues>
   source: string
   activityId: string | null
   now: string
@@ -261,6 +264,7 @@ export type TouchLogAndQueueValues = {
 export function touchingLoggingAndQueueing(db: Db, v: TouchLogAndQueueValues) {
   return db.kysely
     .with('written', () => insertingTagUpdateEvents(db, v).returning(['id', 'contact_id']))
+    .with('queued', (qc) => queueingWritten(qc, v))
     .with('touched', (qc) =>
       qc
         .updateTable('contacts')
@@ -272,23 +276,114 @@ export function touchingLoggingAndQueueing(db: Db, v: TouchLogAndQueueValues) {
         .whereRef('contacts.id', '=', 'written.contact_id')
         .returning('contacts.id'),
     )
-    .with('queued', (qc) =>
-      qc
-        .insertInto('webhook_deliveries')
-        .columns(PENDING_DELIVERY_COLUMNS)
-        .expression((eb) =>
-          eb
-            .selectFrom('written')
-            .innerJoin('webhooks', (join) => join.on('webhooks.location_id', '=', v.locationId))
-            .select(pendingDeliveriesOf('written', v.now)),
-        ),
-    )
     .selectFrom('written')
     .select((eb) => [
       eb.fn.min('written.id').as('first'),
       eb.fn.max('written.id').as('last'),
       eb.fn.countAll().as('count'),
     ])
+}
+
+/** PostgreSQL, part of a WITH: a pending delivery of each event of `written` to every webhook. */
+function queueingWritten(
+  qc: QueryCreator<Schema & { written: { id: number; contact_id: string } }>,
+  v: TouchLogAndQueueValues,
+) {
+  return qc
+    .insertInto('webhook_deliveries')
+    .columns(PENDING_DELIVERY_COLUMNS)
+    .expression((eb) =>
+      eb
+        .selectFrom('written')
+        .innerJoin('webhooks', (join) => join.on('webhooks.location_id', '=', v.locationId))
+        .select(pendingDeliveriesOf('written', v.now)),
+    )
+}
+
+/**
+ * The ContactTagUpdate events of contacts not inserted yet (an import's new ones), written first
+ * so that each contact is inserted pointing at its event: an UPDATE of the fresh rows afterwards
+ * cost 3.4 ms per 1 000 on SQLite (bench:import, 100 000 rows: 4.9-5.4 -> 5.6-6.3 s). Their chains
+ * start here, with no previous change. Queues the deliveries as recordContactTagUpdates does.
+ * Answers each contact's event id. SQLite numbers the events itself from the next free id (its
+ * writers are serialised), PostgreSQL answers the ids the insert took.
+ */
+export async function recordTagUpdatesOfNewContacts(
+  db: Db,
+  locationId: string,
+  updates: readonly ContactTagUpdate[],
+  origin: EventOrigin,
+  now: string,
+): Promise<Map<string, number>> {
+  if (updates.length === 0) return new Map()
+  const v = tagUpdateStatementValues(locationId, updates, origin, now)
+  if (db.dialect === 'postgres') {
+    const written = await db.kysely
+      .with('written', () => insertingTagUpdateEvents(db, v).returning(['id', 'contact_id']))
+      .with('queued', (qc) => queueingWritten(qc, v))
+      .selectFrom('written')
+      .select(['written.id', 'written.contact_id'])
+      .execute()
+    return new Map(written.map((e) => [e.contact_id, Number(e.id)]))
+  }
+  return withWebhookDeliveries(db, locationId, now, async () => {
+    const first = (await latestEventIdEver(db)) + 1
+    const numbered = v.events.map((e, i) => ({ ...e, id: first + i }))
+    await insertingNumberedEvents(db, { ...v, events: numbered }).execute()
+    return new Map(numbered.map((e) => [e.contact_id, e.id]))
+  })
+}
+
+/**
+ * SQLite: the highest event id ever given out, deleted ones included (AUTOINCREMENT keeps it in
+ * sqlite_sequence), so ids written after it are new and ascending as the rowids the table gives.
+ */
+async function latestEventIdEver(db: Db): Promise<number> {
+  const { rows } = await sql<{ latest: number | null }>`
+    SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+               coalesce((SELECT max(id) FROM events), 0)) AS latest`.execute(db.kysely)
+  return Number(rows[0]?.latest ?? 0)
+}
+
+/** SQLite: ContactTagUpdate events of contacts not inserted yet, with the ids given (no previous change). */
+function insertingNumberedEvents(
+  db: Db,
+  v: TouchLogAndQueueValues & { events: ReadonlyArray<EventValues & { id: number }> },
+) {
+  const changes = rowsAsTable(db, v.events, 'changes', {
+    id: 'bigint',
+    contact_id: 'text',
+    tags_added: 'text',
+    tags_removed: 'text',
+  })
+  return db.kysely
+    .insertInto('events')
+    .columns([
+      'id',
+      'location_id',
+      'contact_id',
+      'type',
+      'tags_added',
+      'tags_removed',
+      'source',
+      'activity_id',
+      'created_at',
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom(changes)
+        .select((s) => [
+          'changes.id',
+          s.val(v.locationId).as('location_id'),
+          'changes.contact_id',
+          storedEventType(CONTACT_TAG_UPDATE).as('type'),
+          'changes.tags_added',
+          'changes.tags_removed',
+          s.val(v.source).as('source'),
+          s.val(v.activityId).as('activity_id'),
+          s.val(v.now).as('created_at'),
+        ]),
+    )
 }
 
 /** touchingLoggingAndQueueing compiled once: its SQL is the same for every call. */

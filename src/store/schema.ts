@@ -52,10 +52,10 @@ export interface ContactsTable {
   seq: Generated<number>
   /**
    * The contact's newest ContactTagUpdate event, where the chain of its tag changes starts
-   * (events.previous_tag_event_id, migration 0024); null before its first. Written only by the
-   * statements that write those events.
+   * (events.previous_tag_event_id, migration 0024); null before its first. Written only with
+   * those events: by the statements that write them, or on insert after them (an import).
    */
-  last_tag_event_id: ColumnType<number | null, never, number>
+  last_tag_event_id: ColumnType<number | null, number | null | undefined, number>
 }
 
 export interface TagsTable {

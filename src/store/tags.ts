@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely'
 import { newFirebaseId } from '../domain/ids.js'
 import type { Db } from './database.js'
+import { keepingSelectedRowsFromDeletion } from './dialect.js'
 import type { TagsTable } from './schema.js'
 
 export type TagRow = Selectable<TagsTable>
@@ -44,6 +45,24 @@ export async function findTagsByName(
     .where('location_id', '=', locationId)
     .where('name', 'in', names)
     .execute()
+}
+
+/**
+ * Keeps these tags from being deleted until the transaction ends (PostgreSQL: FOR KEY SHARE, which
+ * blocks no reader or other writer of tag rows; SQLite serialises writers anyway), for a writer
+ * that logs a tag as added before it inserts the tag's rows.
+ */
+export async function holdTagsAgainstDeletion(
+  db: Db,
+  locationId: string,
+  tagIds: readonly string[],
+): Promise<void> {
+  if (db.dialect !== 'postgres' || tagIds.length === 0) return
+  await keepingSelectedRowsFromDeletion(
+    db,
+    db.kysely.selectFrom('tags').select('id').where('location_id', '=', locationId).where('id', 'in', tagIds),
+    'tags',
+  ).execute()
 }
 
 /**
