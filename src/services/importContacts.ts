@@ -215,6 +215,9 @@ async function writeImportBatch(
     const newRows = rowsTagged.filter((r) => createdIds.has(r.contactId))
     // A new contact's tags are all added (there can be no pair of it yet), so its event is known
     // before it exists: written first, it is inserted pointing at it (no second write of the row).
+    // The event names the tags before their rows exist: no deletion of them may come between.
+    const newPairs = tagPairsOf(newRows, idByName)
+    await holdTagsAgainstDeletion(tx, locationId, [...new Set(newPairs.map((p) => p.tag_id))])
     const eventOf = await recordTagUpdatesOfNewContacts(
       tx,
       locationId,
@@ -228,7 +231,7 @@ async function writeImportBatch(
       tx,
       created.map((c) => ({ ...c, last_tag_event_id: eventOf.get(c.id) ?? null })),
     )
-    await attachTagPairsOfNewContacts(tx, locationId, tagPairsOf(newRows, idByName))
+    await attachTagPairsOfNewContacts(tx, locationId, newPairs)
     await addTagsToExisting(
       tx,
       locationId,
@@ -242,7 +245,7 @@ async function writeImportBatch(
 
 type TaggedRow = { contactId: string; tags: readonly string[] }
 
-/** The ids of the tags the rows name, creating the missing ones, held against deletion. */
+/** The ids of the tags the rows name, creating the missing ones. */
 async function tagIdsByName(
   tx: Db,
   locationId: string,
@@ -251,14 +254,7 @@ async function tagIdsByName(
 ): Promise<Map<string, string>> {
   const names = [...new Set(rows.flatMap((r) => r.tags))]
   if (names.length === 0) return new Map()
-  const tags = await ensureTagsByName(tx, locationId, names, now)
-  // New contacts' events name their tags before the tag rows exist: no deletion may come between.
-  await holdTagsAgainstDeletion(
-    tx,
-    locationId,
-    tags.map((t) => t.id),
-  )
-  return new Map(tags.map((t) => [t.name, t.id]))
+  return new Map((await ensureTagsByName(tx, locationId, names, now)).map((t) => [t.name, t.id]))
 }
 
 function tagPairsOf(rows: readonly TaggedRow[], idByName: ReadonlyMap<string, string>): ContactTagPair[] {

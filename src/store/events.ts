@@ -284,11 +284,11 @@ export function touchingLoggingAndQueueing(db: Db, v: TouchLogAndQueueValues) {
     ])
 }
 
+/** The events a WITH has just written (PostgreSQL), as its later parts see them. */
+type WithWritten = QueryCreator<Schema & { written: { id: number; contact_id: string } }>
+
 /** PostgreSQL, part of a WITH: a pending delivery of each event of `written` to every webhook. */
-function queueingWritten(
-  qc: QueryCreator<Schema & { written: { id: number; contact_id: string } }>,
-  v: TouchLogAndQueueValues,
-) {
+function queueingWritten(qc: WithWritten, v: TouchLogAndQueueValues) {
   return qc
     .insertInto('webhook_deliveries')
     .columns(PENDING_DELIVERY_COLUMNS)
@@ -335,14 +335,14 @@ export async function recordTagUpdatesOfNewContacts(
 }
 
 /**
- * SQLite: the highest event id ever given out, deleted ones included (AUTOINCREMENT keeps it in
- * sqlite_sequence), so ids written after it are new and ascending as the rowids the table gives.
+ * SQLite: the highest event id ever given out, deleted ones included: AUTOINCREMENT keeps it in
+ * sqlite_sequence (raised by explicit ids too; no row before the first event), so ids written
+ * after it are new and ascending as the rowids the table gives.
  */
 async function latestEventIdEver(db: Db): Promise<number> {
-  const { rows } = await sql<{ latest: number | null }>`
-    SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
-               coalesce((SELECT max(id) FROM events), 0)) AS latest`.execute(db.kysely)
-  return Number(rows[0]?.latest ?? 0)
+  const { rows } = await sql<{ seq: number }>`
+    SELECT seq FROM sqlite_sequence WHERE name = 'events'`.execute(db.kysely)
+  return Number(rows[0]?.seq ?? 0)
 }
 
 /** SQLite: ContactTagUpdate events of contacts not inserted yet, with the ids given (no previous change). */
