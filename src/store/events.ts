@@ -113,16 +113,31 @@ export async function recordContactTagUpdates(
   const values = tagUpdateStatementValues(locationId, updates, origin, now)
   if (writesChainInOneStatement(db)) return touchLogAndQueue(db, values)
   return withWebhookDeliveries(db, locationId, now, async () => {
-    const inserted = await insertingTagUpdateEvents(db, values).executeTakeFirst()
+    const inserted = await db.kysely.executeQuery(insertingTagUpdateEventsOnce(db, values))
     // One INSERT under SQLite's single writer takes consecutive rowids, the last one reported.
-    const count = Number(inserted.numInsertedOrUpdatedRows ?? 0n)
+    const count = Number(inserted.numAffectedRows ?? 0n)
     const last = Number(inserted.insertId ?? 0n)
     if (count === 0) return null
     const window = { first: last - count + 1, last, count }
-    await linkingContactsToEventsIn(db, locationId, window, now).execute()
+    await db.kysely.executeQuery(linkingAndTouchingContactsOnce(db, { locationId, ...window, now }))
     return window
   })
 }
+
+/**
+ * SQLite's two writes of recordContactTagUpdates, compiled once (store/compiledOnce.ts): a small
+ * bulk request runs both, and building them was ~40 µs of its ~0.6 ms of CPU.
+ */
+export const insertingTagUpdateEventsOnce = compiledOnce(insertingTagUpdateEvents)
+
+export type LinkAndTouchValues = EventWindow & { locationId: string; now: string }
+
+/** The link of recordContactTagUpdates, which also touches the contacts (see linkingContactsToEventsIn). */
+export function linkingAndTouchingContacts(db: Db, v: LinkAndTouchValues) {
+  return linkingContactsToEventsIn(db, v.locationId, v, v.now)
+}
+
+export const linkingAndTouchingContactsOnce = compiledOnce(linkingAndTouchingContacts)
 
 /**
  * The INSERT of one event per row (run on its own, or as part of a WITH). What differs per event
@@ -208,7 +223,7 @@ function linkingContactsToEventsIn(db: Db, locationId: string, window: EventWind
 type EventValues = { contact_id: string; tags_added: string; tags_removed: string }
 
 /** One ContactTagUpdate event per row of `v.events` (see insertingEvents). */
-function insertingTagUpdateEvents(db: Db, v: TouchLogAndQueueValues) {
+export function insertingTagUpdateEvents(db: Db, v: TouchLogAndQueueValues) {
   return insertingEvents(db, v.locationId, v.events, {
     type: CONTACT_TAG_UPDATE,
     source: v.source,

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely'
+import { compiledOnce } from './compiledOnce.js'
 import type { Db } from './database.js'
 import type { AccessTokensTable } from './schema.js'
 
@@ -10,13 +11,20 @@ export async function insertAccessToken(db: Db, row: AccessTokenRow): Promise<vo
 
 /** Tokens are found by the hash of the presented secret; the secret itself is never stored. */
 export async function findActiveTokenByHash(db: Db, tokenHash: string): Promise<AccessTokenRow | undefined> {
+  const { rows } = await db.kysely.executeQuery(findingActiveTokenOnce(db, { tokenHash }))
+  return rows[0]
+}
+
+/** Every authenticated request runs this: compiled once (store/compiledOnce.ts). */
+export function findingActiveToken(db: Db, v: { tokenHash: string }) {
   return db.kysely
     .selectFrom('access_tokens')
     .selectAll()
-    .where('token_hash', '=', tokenHash)
+    .where('token_hash', '=', v.tokenHash)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst()
 }
+
+export const findingActiveTokenOnce = compiledOnce(findingActiveToken)
 
 /** A location's tokens, oldest first, revoked ones included; never the hash. */
 export async function listAccessTokens(

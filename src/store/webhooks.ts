@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { WebhookEventType } from '../domain/webhooks.js'
+import { compiledOnce } from './compiledOnce.js'
 import type { Db } from './database.js'
 import type { WebhooksTable } from './schema.js'
 
@@ -85,14 +86,16 @@ export async function deleteWebhook(db: Db, locationId: string, id: string): Pro
 }
 
 export async function locationHasWebhooks(db: Db, locationId: string): Promise<boolean> {
-  const row = await db.kysely
-    .selectFrom('webhooks')
-    .select('id')
-    .where('location_id', '=', locationId)
-    .limit(1)
-    .executeTakeFirst()
-  return row !== undefined
+  const { rows } = await db.kysely.executeQuery(findingAnyWebhookOnce(db, { locationId }))
+  return rows.length > 0
 }
+
+/** Every write of tags asks this first: compiled once (store/compiledOnce.ts). */
+export function findingAnyWebhook(db: Db, v: { locationId: string }) {
+  return db.kysely.selectFrom('webhooks').select('id').where('location_id', '=', v.locationId).limit(1)
+}
+
+export const findingAnyWebhookOnce = compiledOnce(findingAnyWebhook)
 
 /** Any success closes the endpoint's backoff. */
 export async function recordEndpointSuccess(db: Db, locationId: string, id: string): Promise<void> {

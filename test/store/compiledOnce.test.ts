@@ -21,11 +21,17 @@ import {
 import type { Db } from '../../src/store/database.js'
 import { isOneOf, rowsAsTable } from '../../src/store/dialect.js'
 import {
+  insertingTagUpdateEvents,
+  insertingTagUpdateEventsOnce,
+  linkingAndTouchingContacts,
+  linkingAndTouchingContactsOnce,
   type TouchLogAndQueueValues,
   tagUpdateStatementValues,
   touchingLoggingAndQueueing,
   touchingLoggingAndQueueingOnce,
 } from '../../src/store/events.js'
+import { findingActiveToken, findingActiveTokenOnce } from '../../src/store/tokens.js'
+import { findingAnyWebhook, findingAnyWebhookOnce } from '../../src/store/webhooks.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 
 /** The parts of a compiled statement that reach the database. */
@@ -125,6 +131,27 @@ for (const dialect of DIALECTS) {
             wire(attachingExistingTagsByName(db, byName).compile()),
           )
         }
+      }
+    })
+
+    it("compiles a request's token and webhook lookups, and SQLite's event insert and link, as the plain build does", () => {
+      for (const n of [1, 10, 3]) {
+        const tokenHash = newFirebaseId()
+        expect(wire(findingActiveTokenOnce(db, { tokenHash }))).toEqual(
+          wire(findingActiveToken(db, { tokenHash }).compile()),
+        )
+        const locationId = newFirebaseId()
+        expect(wire(findingAnyWebhookOnce(db, { locationId }))).toEqual(
+          wire(findingAnyWebhook(db, { locationId }).compile()),
+        )
+        const values = touchValues(n, n === 10 ? newFirebaseId() : null)
+        expect(wire(insertingTagUpdateEventsOnce(db, values))).toEqual(
+          wire(insertingTagUpdateEvents(db, values).compile()),
+        )
+        const link = { locationId, first: n, last: 2 * n, count: n + 1, now: values.now }
+        expect(wire(linkingAndTouchingContactsOnce(db, link))).toEqual(
+          wire(linkingAndTouchingContacts(db, link).compile()),
+        )
       }
     })
 
