@@ -69,7 +69,10 @@ export type EventOrigin = { source: string; activityId?: string | null }
  * The ids of the first and last event a statement wrote, and how many it wrote. An activity keeps
  * the window its chunks wrote in (recordChunkProgress), which is how its events are read back.
  */
-export type EventWindow = { first: number; last: number; count: number }
+export type EventWindow = EventIdRange & { count: number }
+
+/** The first and last id of events written together. */
+type EventIdRange = { first: number; last: number }
 
 /**
  * Runs `write` (which appends events) and queues a webhook delivery for each event it wrote, to
@@ -119,18 +122,20 @@ export async function recordContactTagUpdates(
     const last = Number(inserted.insertId ?? 0n)
     if (count === 0) return null
     const window = { first: last - count + 1, last, count }
-    await db.kysely.executeQuery(linkingAndTouchingContactsOnce(db, { locationId, ...window, now }))
+    await db.kysely.executeQuery(
+      linkingAndTouchingContactsOnce(db, { locationId, first: window.first, last, now }),
+    )
     return window
   })
 }
 
 /**
  * SQLite's two writes of recordContactTagUpdates, compiled once (store/compiledOnce.ts): a small
- * bulk request runs both, and building them was ~40 µs of its ~0.6 ms of CPU.
+ * bulk request runs both, and building them was ~30 µs of its ~0.5 ms of CPU (a profile of 24 000).
  */
 export const insertingTagUpdateEventsOnce = compiledOnce(insertingTagUpdateEvents)
 
-export type LinkAndTouchValues = EventWindow & { locationId: string; now: string }
+export type LinkAndTouchValues = EventIdRange & { locationId: string; now: string }
 
 /** The link of recordContactTagUpdates, which also touches the contacts (see linkingContactsToEventsIn). */
 export function linkingAndTouchingContacts(db: Db, v: LinkAndTouchValues) {
@@ -200,7 +205,7 @@ function insertingEvents(
  * transaction, SQLite's writers being serialised) at its event, and touches it when `now` is given.
  * One pass over the window's rowids, a key seek per contact.
  */
-function linkingContactsToEventsIn(db: Db, locationId: string, window: EventWindow, now: string | null) {
+function linkingContactsToEventsIn(db: Db, locationId: string, window: EventIdRange, now: string | null) {
   return (
     db.kysely
       .updateTable('contacts')
@@ -494,12 +499,7 @@ export async function appendTagRemovalForHolders(
       const count = Number(inserted.numInsertedOrUpdatedRows ?? 0n)
       const last = Number(inserted.insertId ?? 0n)
       if (count > 0)
-        await linkingContactsToEventsIn(
-          db,
-          locationId,
-          { first: last - count + 1, last, count },
-          null,
-        ).execute()
+        await linkingContactsToEventsIn(db, locationId, { first: last - count + 1, last }, null).execute()
       return count
     }
     const locking = holders.select('contacts.id').orderBy('contacts.id').forUpdate('contacts')

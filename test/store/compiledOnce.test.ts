@@ -148,7 +148,7 @@ for (const dialect of DIALECTS) {
         expect(wire(insertingTagUpdateEventsOnce(db, values))).toEqual(
           wire(insertingTagUpdateEvents(db, values).compile()),
         )
-        const link = { locationId, first: n, last: 2 * n, count: n + 1, now: values.now }
+        const link = { locationId, first: n, last: 2 * n, now: values.now }
         expect(wire(linkingAndTouchingContactsOnce(db, link))).toEqual(
           wire(linkingAndTouchingContacts(db, link).compile()),
         )
