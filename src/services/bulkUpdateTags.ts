@@ -70,7 +70,7 @@ export async function bulkUpdateTags(
 function batchesFor(database: Database): BulkUpdateBatches<QueuedRequest, BulkContactOutcome[]> {
   let batches = batchesOf.get(database)
   if (batches === undefined) {
-    batches = new BulkUpdateBatches((requests) => applyBatch(database, requests))
+    batches = new BulkUpdateBatches((take) => applyBatch(database, take))
     batchesOf.set(database, batches)
   }
   return batches
@@ -98,10 +98,16 @@ async function applyDryRun(
   }
 }
 
-function applyBatch(database: Database, requests: readonly QueuedRequest[]): Promise<BulkContactOutcome[][]> {
-  const first = requests[0]
-  if (first === undefined) return Promise.resolve([])
-  return database.transaction((tx) => applyEdit(tx, first.edit, requests))
+function applyBatch(
+  database: Database,
+  take: () => readonly QueuedRequest[],
+): Promise<BulkContactOutcome[][]> {
+  return database.transaction(async (tx) => {
+    const requests = take()
+    const first = requests[0]
+    if (first === undefined) return []
+    return applyEdit(tx, first.edit, requests)
+  })
 }
 
 /** Applies one edit to the contacts of all `requests` at once, answering each request in order. */

@@ -25,7 +25,8 @@ function request(name: string, contactIds: string[]): { request: Request; answer
 function recordingApply(fail: (batch: readonly Request[]) => unknown = () => undefined) {
   const batches: string[][] = []
   const releases: Array<() => void> = []
-  const apply = async (batch: readonly Request[]) => {
+  const apply = async (take: () => readonly Request[]) => {
+    const batch = take()
     batches.push(batch.map((r) => r.name))
     await new Promise<void>((resolve) => releases.push(resolve))
     const error = fail(batch)
@@ -83,6 +84,38 @@ describe('BulkUpdateBatches', () => {
       'done:r4',
     ])
     expect(await other.answer).toBe('done:o1')
+  })
+
+  it('takes into a batch the requests that arrived before its transaction began', async () => {
+    const batches: string[][] = []
+    const calls: Array<() => void> = []
+    const transactionCalled: Array<() => void> = []
+    // Each transaction begins (and takes its batch) only when the test lets it.
+    const apply = async (take: () => readonly Request[]) => {
+      transactionCalled.shift()?.()
+      await new Promise<void>((resolve) => calls.push(resolve))
+      const batch = take()
+      batches.push(batch.map((r) => r.name))
+      return batch.map((r) => `done:${r.name}`)
+    }
+    const called = () => new Promise<void>((resolve) => transactionCalled.push(resolve))
+    const batcher = new BulkUpdateBatches<Request, string>(apply)
+    const [r1, r2, r3] = ['r1', 'r2', 'r3'].map((name, i) => request(name, [`c${i}`]))
+    if (!r1 || !r2 || !r3) throw new Error('requests')
+    const first = called()
+    batcher.submit('edit', r1.request)
+    await first
+    const second = called()
+    calls.shift()?.()
+    await r1.answer
+    batcher.submit('edit', r2.request)
+    // r2 arrived while r1's batch ran: the next transaction starts with only r2 waiting...
+    await second
+    // ...and r3 arrives before it begins, so it joins that batch instead of waiting for another.
+    batcher.submit('edit', r3.request)
+    calls.shift()?.()
+    expect(await Promise.all([r2.answer, r3.answer])).toEqual(['done:r2', 'done:r3'])
+    expect(batches).toEqual([['r1'], ['r2', 'r3']])
   })
 
   it('keeps a request that shares a contact with an earlier one for a later batch', async () => {
