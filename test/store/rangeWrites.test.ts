@@ -69,6 +69,38 @@ for (const dialect of DIALECTS) {
         expect(after.get(id) === '2031-01-01T00:00:00.000Z').toBe(gapped.includes(id))
     })
 
+    it('adds over a range only the pairs it does not hold, answering exactly those', async () => {
+      const chunk = ids.slice(0, 20)
+      const [vip, promo] = tagIds as [string, string]
+      const fresh = await ensureTagsByName(t.database, locationId, ['fresh'], '2026-01-01T00:00:00.000Z')
+      const freshId = fresh[0]?.id as string
+      const pairKeys = (pairs: ReadonlyArray<{ contact_id: string; tag_id: string }>) =>
+        pairs.map((pair) => `${pair.contact_id}:${pair.tag_id}`).sort()
+      // None held yet: every contact gets the tag.
+      const first = await t.database.transaction((tx) =>
+        attachTags(tx, locationId, chunk.slice(0, 10), [freshId], keyRangeOf(chunk.slice(0, 10))),
+      )
+      expect(pairKeys(first)).toEqual(
+        pairKeys(chunk.slice(0, 10).map((id) => ({ contact_id: id, tag_id: freshId }))),
+      )
+      // Half the chunk holds `fresh`, all of it `vip` and `promo`: only the other half's `fresh` is added.
+      const second = await t.database.transaction((tx) =>
+        attachTags(tx, locationId, chunk, [vip, freshId, promo], keyRangeOf(chunk)),
+      )
+      expect(pairKeys(second)).toEqual(
+        pairKeys(chunk.slice(10).map((id) => ({ contact_id: id, tag_id: freshId }))),
+      )
+      // Everything held: nothing added.
+      expect(
+        await t.database.transaction((tx) =>
+          attachTags(tx, locationId, chunk, [freshId, vip], keyRangeOf(chunk)),
+        ),
+      ).toEqual([])
+      const held = await listTagsOfContacts(t.database, locationId, chunk)
+      expect(held.filter((row) => row.tag_id === freshId)).toHaveLength(20)
+      await t.database.transaction((tx) => detachTags(tx, locationId, chunk, [freshId], keyRangeOf(chunk)))
+    })
+
     it('removes tags from every contact of a whole range, and only from the named ones of a range with others in it', async () => {
       const whole = ids.slice(0, 50)
       const removedWhole = await t.database.transaction((tx) =>
