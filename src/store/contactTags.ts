@@ -230,14 +230,7 @@ async function insertMissingPairs(
   tagIds: readonly string[],
   range: IdRange,
 ): Promise<ContactTagPair[]> {
-  const held = await db.kysely
-    .selectFrom('contact_tags')
-    .select(['contact_id', 'tag_id'])
-    .where('location_id', '=', locationId)
-    .where('contact_id', '>=', range.first)
-    .where('contact_id', '<=', range.last)
-    .where('tag_id', 'in', tagIds)
-    .execute()
+  const held = await readPairsInRange(db, locationId, null, tagIds, range)
   const missing = held.length === 0 ? null : missingPairs(contactIds, tagIds, held)
   if (missing?.length === 0) return []
   const rows =
@@ -444,20 +437,31 @@ async function detachReadPairs(
   tagIds: readonly string[] | 'all',
   range: IdRange,
 ): Promise<ContactTagPair[]> {
-  const pairs = await db.kysely
+  const pairs = await readPairsInRange(db, locationId, contactIds, tagIds, range)
+  if (pairs.length === 0) return []
+  const deleted = await detaching(db, locationId, contactIds, tagIds, range).executeTakeFirstOrThrow()
+  const count = Number(deleted.numDeletedRows)
+  if (count !== pairs.length) throw new Error(`tag rows: ${pairs.length} read to remove, ${count} removed`)
+  return pairs
+}
+
+/** The pairs of these tags (`'all'`: any) that the range's contacts (or the listed ones among them) hold. */
+function readPairsInRange(
+  db: Db,
+  locationId: string,
+  contactIds: readonly string[] | null,
+  tagIds: readonly string[] | 'all',
+  range: IdRange,
+): Promise<ContactTagPair[]> {
+  return db.kysely
     .selectFrom('contact_tags')
     .select(['contact_id', 'tag_id'])
     .where('location_id', '=', locationId)
     .$if(contactIds !== null, (q) => q.where(isOneOf(db, 'contact_id', contactIds as readonly string[])))
     .where('contact_id', '>=', range.first)
     .where('contact_id', '<=', range.last)
-    .$if(tagIds !== 'all', (q) => q.where(isOneOf(db, 'tag_id', tagIds as readonly string[])))
+    .$if(tagIds !== 'all', (q) => q.where('tag_id', 'in', tagIds as readonly string[]))
     .execute()
-  if (pairs.length === 0) return []
-  const deleted = await detaching(db, locationId, contactIds, tagIds, range).executeTakeFirstOrThrow()
-  const count = Number(deleted.numDeletedRows)
-  if (count !== pairs.length) throw new Error(`tag rows: ${pairs.length} read to remove, ${count} removed`)
-  return pairs
 }
 
 /** The DELETE of detachTags: of the listed contacts (null: every contact in `range`). */
