@@ -71,33 +71,37 @@ export class BulkUpdateBatches<Request extends QueuedBulkRequest<Outcome>, Outco
   private dispatch(editKey: string, queue: EditQueue<Request>): void {
     if (queue.running || queue.waiting.length === 0) return
     queue.running = true
-    let taken: Request[] | undefined
-    const takeOnce = () => {
-      taken ??= takeMergeable(queue.waiting)
-      return taken
-    }
-    void this.applyBatch(takeOnce, queue).finally(() => {
+    void this.applyBatch(queue).finally(() => {
       queue.running = false
       if (queue.waiting.length === 0) this.edits.delete(editKey)
       else this.dispatch(editKey, queue)
     })
   }
 
-  private async applyBatch(take: () => readonly Request[], queue: EditQueue<Request>): Promise<void> {
+  /**
+   * Applies a batch: the requests `given`, or (none given) the mergeable prefix of the waiting ones,
+   * taken once the transaction asks for them. Only the requests taken are answered.
+   */
+  private async applyBatch(queue: EditQueue<Request>, given?: readonly Request[]): Promise<void> {
+    let batch = given
+    const take = () => {
+      batch ??= takeMergeable(queue.waiting)
+      return batch
+    }
     try {
       const outcomes = await this.applyMerged(take)
-      for (const [i, request] of take().entries()) request.resolve(outcomes[i] as Outcome)
+      for (const [i, request] of (batch ?? []).entries()) request.resolve(outcomes[i] as Outcome)
     } catch (error) {
       // A transaction that failed before taking its batch (the database was down at BEGIN) fails it too.
-      const batch = take()
+      const failed = take()
       if (isDatabaseUnavailable(error)) {
         // The requests that queued behind this batch waited on a database found down: they are
         // answered now (503) rather than after a timeout of their own, so none waits on two.
-        for (const request of [...batch, ...queue.waiting.splice(0)]) request.reject(error)
-      } else if (batch.length === 1) {
-        batch[0]?.reject(error)
+        for (const request of [...failed, ...queue.waiting.splice(0)]) request.reject(error)
+      } else if (failed.length === 1) {
+        failed[0]?.reject(error)
       } else {
-        await Promise.all(batch.map((request) => this.applyBatch(() => [request], queue)))
+        await Promise.all(failed.map((request) => this.applyBatch(queue, [request])))
       }
     }
   }
