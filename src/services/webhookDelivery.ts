@@ -199,6 +199,7 @@ export async function recordAttempts(
         status: outcome.status,
         error: outcome.error,
         retryAt,
+        now,
       })
       results.set(delivery, recorded ? (dead ? 'dead' : 'retry') : 'lost')
       if (recorded) failures += 1

@@ -230,6 +230,11 @@ export interface WebhookDeliveriesTable {
   last_error: string | null
   created_at: string
   delivered_at: string | null
+  /**
+   * When the delivery left the queue (delivered or dead); null while it is owed. The queue's
+   * partial indexes read this, never `state`, so leasing a delivery writes no index entry.
+   */
+  closed_at: string | null
 }
 
 export interface SigningKeysTable {

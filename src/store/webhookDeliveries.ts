@@ -122,11 +122,13 @@ export async function enqueueDeliveries(
 
 /**
  * Deliveries still owed (pending or in flight), as the partial indexes' predicate: written as the
- * same literal so SQLite and PostgreSQL both prove the indexes apply (a bound parameter would hide
- * it from SQLite's planner). `table` names the alias when the table is joined to itself.
+ * same literal so SQLite and PostgreSQL both prove the indexes apply. `closed_at`, not `state`
+ * (migration 0025): a claim or a retry changes the state of a delivery that stays open, and a
+ * write that changes no indexed column touches no index. `table` names the alias when the table
+ * is joined to itself.
  */
 export function openDeliveries(table = 'webhook_deliveries') {
-  return sql<boolean>`${sql.raw(table)}.state IN ('pending', 'delivering')`
+  return sql<boolean>`${sql.raw(table)}.closed_at IS NULL`
 }
 const OPEN = openDeliveries()
 
@@ -329,6 +331,7 @@ function markingDelivered(
     .set({
       state: 'delivered',
       delivered_at: outcome.now,
+      closed_at: outcome.now,
       last_status: outcome.status,
       last_error: null,
       lease_owner: null,
@@ -380,18 +383,21 @@ export async function finishDeliveredOnHealthyEndpoint(
   return rows.map((r) => r.event_id)
 }
 
-/** Records a failed attempt: back to pending until `retryAt`, or dead when `retryAt` is null. */
+/**
+ * Records a failed attempt at `now`: back to pending until `retryAt`, or dead (closed) when
+ * `retryAt` is null.
+ */
 export async function finishFailedAttempt(
   db: Db,
   key: DeliveryKey,
   owner: string,
-  outcome: { status: number | null; error: string; retryAt: string | null },
+  outcome: { status: number | null; error: string; retryAt: string | null; now: string },
 ): Promise<boolean> {
   const result = await db.kysely
     .updateTable('webhook_deliveries')
     .set({
       state: outcome.retryAt === null ? 'dead' : 'pending',
-      ...(outcome.retryAt === null ? {} : { next_attempt_at: outcome.retryAt }),
+      ...(outcome.retryAt === null ? { closed_at: outcome.now } : { next_attempt_at: outcome.retryAt }),
       last_status: outcome.status,
       last_error: outcome.error.slice(0, 500),
       lease_owner: null,
@@ -438,7 +444,7 @@ export async function redriveDeadDeliveries(
 ): Promise<number> {
   const result = await db.kysely
     .updateTable('webhook_deliveries')
-    .set({ state: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
+    .set({ state: 'pending', attempts: 0, next_attempt_at: now, last_error: null, closed_at: null })
     .where('location_id', '=', locationId)
     .$if(webhookId !== undefined, (q) => q.where('webhook_id', '=', webhookId as string))
     .where('state', '=', 'dead')

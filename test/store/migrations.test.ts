@@ -12,6 +12,7 @@ import {
 import { migrateToLatest } from '../../src/store/migrate.js'
 import type { Schema } from '../../src/store/schema.js'
 import { deleteTag } from '../../src/store/tags.js'
+import { claimDueDeliveries, selectEndpointsWithDueDeliveries } from '../../src/store/webhookDeliveries.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeContact, makeLocation } from '../helpers/fixtures.js'
 
@@ -379,6 +380,62 @@ for (const dialect of DIALECTS) {
             : "select indexname as name from pg_indexes where schemaname = current_schema() and indexname = 'events_contact_idx'",
         )}`.execute(k)
         expect(index.rows).toEqual([])
+      } finally {
+        await t.drop()
+      }
+    })
+  })
+}
+
+/**
+ * Migration 0025 moves the queue's indexes from `state` to `closed_at`: on a populated database
+ * the delivered and dead deliveries are closed (when delivered; a dead one at its last scheduled
+ * attempt), the owed ones stay open, and the queue still finds and leases exactly the due one.
+ */
+for (const dialect of DIALECTS) {
+  describe(`migration 0025 on a populated ${dialect} database`, () => {
+    it('closes the delivered and dead deliveries and keeps the owed ones in the queue', async () => {
+      const t = await createTestDatabase(dialect, {}, '0024_tag_event_chain')
+      try {
+        const k = t.database.kysely
+        const at = '2026-12-01T00:00:00.000Z'
+        const later = '2026-12-02T00:00:00.000Z'
+        await sql`insert into locations (id, name, created_at) values ('L1', 'one', ${at})`.execute(k)
+        await sql`insert into webhooks (location_id, id, url, app_id, created_at)
+          values ('L1', 'w1', 'http://127.0.0.1:9/hook', 'app', ${at})`.execute(k)
+        const rows = [
+          [1, 'pending', null, null],
+          [2, 'delivering', null, '2000-01-01T00:00:00.000Z'],
+          [3, 'delivered', later, null],
+          [4, 'dead', null, null],
+        ] as const
+        for (const [event, state, deliveredAt, leaseExpiresAt] of rows)
+          await sql`insert into webhook_deliveries
+            (location_id, webhook_id, event_id, contact_id, state, next_attempt_at, lease_owner, lease_expires_at, created_at, delivered_at)
+            values ('L1', 'w1', ${event}, ${`c${event}`}, ${state}, ${at}, ${leaseExpiresAt && 'gone'}, ${leaseExpiresAt}, ${at}, ${deliveredAt})`.execute(
+            k,
+          )
+
+        expect((await migrateToLatest(t.database)).applied).toContain('0025_delivery_claims_touch_no_index')
+
+        const closed = await k
+          .selectFrom('webhook_deliveries')
+          .select(['event_id', 'closed_at'])
+          .orderBy('event_id')
+          .execute()
+        expect(closed).toEqual([
+          { event_id: 1, closed_at: null },
+          { event_id: 2, closed_at: null },
+          { event_id: 3, closed_at: later },
+          { event_id: 4, closed_at: at },
+        ])
+        const now = new Date().toISOString()
+        const lease = { owner: 'after', now, expiresAt: new Date(Date.now() + 60_000).toISOString() }
+        const endpoints = await selectEndpointsWithDueDeliveries(t.database, lease, 5)
+        expect(endpoints).toEqual([{ location_id: 'L1', webhook_id: 'w1' }])
+        // The pending one and the one whose lease ran out; nothing closed.
+        const leased = await claimDueDeliveries(t.database, endpoints[0] as (typeof endpoints)[0], lease, 10)
+        expect(leased.map((d) => d.event_id)).toEqual([1, 2])
       } finally {
         await t.drop()
       }

@@ -420,7 +420,11 @@ for (const dialect of DIALECTS) {
       // Most deliveries are history already.
       await db.t.database.kysely
         .updateTable('webhook_deliveries')
-        .set({ state: 'delivered', delivered_at: new Date().toISOString() })
+        .set({
+          state: 'delivered',
+          delivered_at: new Date().toISOString(),
+          closed_at: new Date().toISOString(),
+        })
         .where('event_id', '<=', 2900)
         .execute()
       await db.t.database.kysely.executeQuery(CompiledQuery.raw('ANALYZE'))

@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type SelectType, sql } from 'kysely'
+import type { SelectType } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Schema } from '../../src/store/schema.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
+import { indexDefinitions } from '../helpers/indexes.js'
 
 /**
  * `store/schema.ts` is written by hand; this keeps it and the migrations in step.
@@ -179,6 +180,7 @@ const COLUMNS: { [T in keyof Schema]: Nullability<Schema[T]> } = {
     last_error: 'null',
     created_at: 'not null',
     delivered_at: 'null',
+    closed_at: 'null',
   },
   webhooks: {
     location_id: 'not null',
@@ -233,29 +235,6 @@ async function introspect(t: TestDatabase): Promise<Record<string, TableSnapshot
     snapshot[table.name] = { columns, indexes: (indexes.get(table.name) ?? []).sort() }
   }
   return snapshot
-}
-
-async function indexDefinitions(t: TestDatabase): Promise<Map<string, string[]>> {
-  const rows =
-    t.database.dialect === 'postgres'
-      ? (
-          await sql<{ table: string; definition: string }>`
-            select tablename as "table", indexdef as definition from pg_indexes where schemaname = current_schema()`.execute(
-            t.database.kysely,
-          )
-        ).rows.map((r) => ({ ...r, definition: r.definition.replaceAll(`${t.searchPath}.`, '') }))
-      : (
-          await sql<{ table: string; definition: string | null }>`
-            select tbl_name as "table", coalesce(sql, name) as definition from sqlite_master where type = 'index'`.execute(
-            t.database.kysely,
-          )
-        ).rows.map((r) => ({ table: r.table, definition: r.definition ?? '' }))
-  const byTable = new Map<string, string[]>()
-  for (const row of rows) {
-    if (row.table.startsWith('kysely_')) continue
-    byTable.set(row.table, [...(byTable.get(row.table) ?? []), row.definition.replace(/\s+/g, ' ')])
-  }
-  return byTable
 }
 
 for (const dialect of DIALECTS) {

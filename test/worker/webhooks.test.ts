@@ -264,6 +264,8 @@ for (const dialect of DIALECTS) {
         expect(new Set(parked.map((d) => [d.last_status, d.last_error].join(' ')))).toEqual(
           new Set([' timed out']),
         )
+        // Dead is closed: out of the queue's open indexes until redriven.
+        expect(parked.filter((d) => d.closed_at === null)).toEqual([])
         receiver.setBehaviour(() => 'ok')
         const redriven = await s.request('POST', `/locations/${s.locationId}/webhooks/${dead.id}/redrive`)
         expect(redriven).toEqual({ status: 200, body: { redriven: 20 } })
@@ -272,6 +274,8 @@ for (const dialect of DIALECTS) {
           delivered: 20,
         })
         expect(receiver.receipts.filter((r) => r.behaviour === 'ok')).toHaveLength(20)
+        const delivered = await listDeliveries(s.database, s.locationId, dead.id)
+        expect(delivered.filter((d) => d.closed_at === null || d.closed_at !== d.delivered_at)).toEqual([])
       } finally {
         await healthy.close()
       }

@@ -24,6 +24,7 @@ import * as m0021 from './0021_contact_tags_key_only.js'
 import * as m0022 from './0022_contacts_room_for_touches.js'
 import * as m0023 from './0023_compact_event_columns.js'
 import * as m0024 from './0024_tag_event_chain.js'
+import * as m0025 from './0025_delivery_claims_touch_no_index.js'
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: DialectName): Promise<void> }
 
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0022_contacts_room_for_touches': m0022,
   '0023_compact_event_columns': m0023,
   '0024_tag_event_chain': m0024,
+  '0025_delivery_claims_touch_no_index': m0025,
 }
 
 export function migrationProvider(dialect: DialectName): MigrationProvider {
