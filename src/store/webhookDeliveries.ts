@@ -3,6 +3,7 @@ import type { ContactLifecycleEvent, WebhookDeliveryState } from '../domain/webh
 import type { Database, Db } from './database.js'
 import {
   claimingSelectedRowsSkippingLocked,
+  isOneOf,
   isOneOfSelected,
   refreshPlannerStatistics,
   rowsAsTable,
@@ -314,12 +315,16 @@ export async function finishDelivered(
   outcome: { status: number; now: string },
 ): Promise<number[]> {
   if (eventIds.length === 0) return []
-  const rows = await markingDelivered(db.kysely, endpoint, eventIds, owner, outcome).execute()
+  const rows = await markingDelivered(db, db.kysely, endpoint, eventIds, owner, outcome).execute()
   return rows.map((r) => r.event_id)
 }
 
-/** The UPDATE finishDelivered runs, built on `q`: on its own, or as the first part of a WITH. */
+/**
+ * The UPDATE finishDelivered runs, built on `q`: on its own, or as the first part of a WITH. The
+ * ids are bound as one parameter (isOneOf): a recording of 128 deliveries compiled and bound 128.
+ */
 function markingDelivered(
+  db: Db,
   q: QueryCreator<Schema>,
   endpoint: { location_id: string; webhook_id: string },
   eventIds: readonly number[],
@@ -339,7 +344,7 @@ function markingDelivered(
     })
     .where('location_id', '=', endpoint.location_id)
     .where('webhook_id', '=', endpoint.webhook_id)
-    .where('event_id', 'in', eventIds)
+    .where(isOneOf(db, 'event_id', eventIds, 'bigint'))
     .where('state', '=', 'delivering')
     .where('lease_owner', '=', owner)
     .returning('event_id')
@@ -366,7 +371,7 @@ export async function finishDeliveredOnHealthyEndpoint(
       return recorded
     })
   const rows = await database.kysely
-    .with('delivered', (q) => markingDelivered(q, endpoint, eventIds, owner, outcome))
+    .with('delivered', (q) => markingDelivered(database, q, endpoint, eventIds, owner, outcome))
     .with('healthy', (q) =>
       q
         .updateTable('webhooks')
@@ -429,7 +434,7 @@ export async function releaseDeliveryLeases(
     }))
     .where('location_id', '=', endpoint.location_id)
     .where('webhook_id', '=', endpoint.webhook_id)
-    .where('event_id', 'in', eventIds)
+    .where(isOneOf(db, 'event_id', eventIds, 'bigint'))
     .where('state', '=', 'delivering')
     .where('lease_owner', '=', owner)
     .execute()
