@@ -23,11 +23,23 @@ export function findUnstorableInput(value: unknown, path = '', depth = 0): Unsto
   if (typeof value === 'string') return isStorableText(value) ? undefined : { path, reason: 'text' }
   if (value === null || typeof value !== 'object') return undefined
   if (depth >= MAX_INPUT_DEPTH) return { path, reason: 'depth' }
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value)
-  for (const [key, child] of entries) {
-    const childPath = path ? `${path}.${key}` : key
-    if (!isStorableText(key)) return { path: childPath, reason: 'text' }
-    const found = findUnstorableInput(child, childPath, depth + 1)
+  const at = (key: string) => (path ? `${path}.${key}` : key)
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i]
+      // A string item (1000 contact ids) is checked in place: no path is built unless it fails.
+      if (typeof child === 'string') {
+        if (!isStorableText(child)) return { path: at(String(i)), reason: 'text' }
+        continue
+      }
+      const found = findUnstorableInput(child, at(String(i)), depth + 1)
+      if (found) return found
+    }
+    return undefined
+  }
+  for (const key of Object.keys(value)) {
+    if (!isStorableText(key)) return { path: at(key), reason: 'text' }
+    const found = findUnstorableInput((value as Record<string, unknown>)[key], at(key), depth + 1)
     if (found) return found
   }
   return undefined
