@@ -28,6 +28,15 @@ function nextWindow(intervalMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, intervalMs - (Date.now() % intervalMs) + 20))
 }
 
+/**
+ * Windows are aligned to the clock: a test that counts within one window of `intervalMs` waits
+ * for the next when the current one ends within `marginMs` (a minute's end is also where a day
+ * ends), instead of seeing its count reset halfway.
+ */
+async function clearOfWindowEnd(intervalMs: number, marginMs = 5000): Promise<void> {
+  if (intervalMs - (Date.now() % intervalMs) < marginMs) await nextWindow(intervalMs)
+}
+
 for (const dialect of DIALECTS) {
   describe(`rate limits on ${dialect}`, () => {
     let s: TestServer | undefined
@@ -48,6 +57,7 @@ for (const dialect of DIALECTS) {
 
     it('puts the limit headers on every authenticated answer, errors included', async () => {
       const { server } = await serverWith({ burstMax: 50, burstIntervalMs: 60_000, dailyMax: 1000 })
+      await clearOfWindowEnd(60_000)
       const ok = await server.request('GET', `/locations/${server.locationId}/tags`)
       expect(ok.status).toBe(200)
       const remaining = Number(ok.headers.get('x-ratelimit-remaining'))
@@ -66,6 +76,7 @@ for (const dialect of DIALECTS) {
 
     it("puts them on 403 answers too: a token without the route's scope, in both dialects", async () => {
       const { server } = await serverWith({ burstMax: 50, burstIntervalMs: 60_000, dailyMax: 1000 })
+      await clearOfWindowEnd(60_000)
       const readOnly = await makeToken(server.database, server.locationId, ['contacts.readonly'])
       const highLevel = await server.request('POST', '/contacts/bulk/tags/update/add', {
         body: { contacts: [], tags: ['x'], locationId: server.locationId },
